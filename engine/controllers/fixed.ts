@@ -1,0 +1,44 @@
+/**
+ * `fixed`: pretimed control, Webster-timed from the scenario's design
+ * volumes. Every phase is served in order, every cycle, with its Webster green;
+ * all signals share cycle start 0 (no offsets). The controller is called only
+ * at the end of each green, when it requests the next phase.
+ */
+import type { Controller, ControllerContext } from './types.js';
+import { websterPlan, type FixedPlan } from './webster.js';
+
+export class FixedTimeController implements Controller {
+  readonly name = 'fixed';
+  readonly plans: Array<FixedPlan | undefined>;
+  private readonly ctx: ControllerContext;
+
+  constructor(ctx: ControllerContext) {
+    this.ctx = ctx;
+    const net = ctx.net;
+    this.plans = Array.from({ length: net.nInter }, (_, i) =>
+      net.interType[i] === 1 && net.interPhaseStart[i + 1]! > net.interPhaseStart[i]! ? websterPlan(net, i) : undefined,
+    );
+  }
+
+  decide(ix: number, nowMs: number): number {
+    const plan = this.plans[ix];
+    if (!plan) return Infinity;
+    const n = plan.greenMs.length;
+    const tc = nowMs % plan.cycleMs;
+    // The phase whose slot (green + clearance) contains the cycle time.
+    let k = n - 1;
+    while (k > 0 && plan.startMs[k]! > tc) k--;
+    const greenEnd = plan.startMs[k]! + plan.greenMs[k]!;
+    if (tc < greenEnd) {
+      if (this.ctx.signals.phaseOf(ix) !== k || this.ctx.signals.stageOf(ix) !== 0) this.ctx.signals.request(ix, k);
+      return nowMs + (greenEnd - tc);
+    }
+    // Green of k is over: ask for the next phase; call again at the end of its green.
+    const next = (k + 1) % n;
+    if (n > 1) this.ctx.signals.request(ix, next);
+    const nextStart = next === 0 ? plan.cycleMs : plan.startMs[next]!;
+    return nowMs + (nextStart - tc) + plan.greenMs[next]!;
+  }
+}
+
+export const createFixed = (ctx: ControllerContext): Controller => new FixedTimeController(ctx);

@@ -1,0 +1,48 @@
+/**
+ * The controller interface. A controller sees the static network (topology,
+ * phases, detector layout, design volumes: what a signal engineer knows) and
+ * live detector data, never the simulator. It only *requests* phases; the
+ * signal layer decides what is shown.
+ */
+import type { CompiledNetwork } from '../network/compile.js';
+import type { SignalControl } from '../signals/signals.js';
+
+/**
+ * Live detector data, one entry per detector (index = detector index of the
+ * compiled network). Loops (stop-line, advance) fill count/occupancy/presence;
+ * lane-area (camera) detectors fill vehicles/halting/queueM.
+ */
+export interface DetectorView {
+  /** Time (ms) of the last sample. */
+  readonly timeMs: number;
+  /** Cumulative vehicles whose front entered the detection zone. */
+  readonly count: Float64Array;
+  /** Cumulative ms during which some vehicle was over the zone. */
+  readonly occupancyMs: Float64Array;
+  /** 1 if some vehicle was over the zone at any time during the last step. */
+  readonly presence: Uint8Array;
+  /** Lane-area: vehicles in the zone now. */
+  readonly vehicles: Int32Array;
+  /** Lane-area: vehicles in the zone slower than the halting speed (1.39 m/s). */
+  readonly halting: Int32Array;
+  /** Lane-area: length of the standing queue from the zone's downstream end (m). */
+  readonly queueM: Float64Array;
+}
+
+export interface ControllerContext {
+  readonly net: CompiledNetwork;
+  readonly detectors: DetectorView;
+  readonly signals: SignalControl;
+}
+
+export interface Controller {
+  readonly name: string;
+  /**
+   * Makes the decisions of signalised intersection `ix` at `nowMs` and returns
+   * the absolute time (ms) at which it wants to be called next (> nowMs).
+   * Called first at the start of the run.
+   */
+  decide(ix: number, nowMs: number): number;
+}
+
+export type ControllerFactory = (ctx: ControllerContext) => Controller;

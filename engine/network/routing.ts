@@ -1,0 +1,99 @@
+/**
+ * Routing on the movement graph: roads are nodes and movements are edges, so a
+ * route can only take turns that exist. Shortest paths by free-flow time with
+ * graphology-shortest-path (Dijkstra); weights can be replaced, e.g. by
+ * detector-based travel times.
+ */
+import graphology from 'graphology';
+import dijkstra from 'graphology-shortest-path/dijkstra.js';
+import type { NetworkModel } from './model.js';
+
+const { DirectedGraph } = graphology;
+
+const SRC = '@from:';
+const DST = '@to:';
+
+/** Free-flow time (s) through a movement: the mean over its lane links of length / speed limit. */
+export function movementTimeS(net: NetworkModel, movement: number): number {
+  const links = net.movements[movement]!.links;
+  let t = 0;
+  for (const l of links) t += net.links[l]!.lengthM / net.links[l]!.speedMps;
+  return t / Math.max(1, links.length);
+}
+
+export class Router {
+  private readonly g = new DirectedGraph();
+  private readonly net: NetworkModel;
+  /** Free-flow seconds to drive each road (lane 0) end to end. */
+  readonly roadTimeS: Float64Array;
+
+  constructor(net: NetworkModel) {
+    this.net = net;
+    this.roadTimeS = new Float64Array(net.roads.length);
+    for (const r of net.roads) {
+      const lane = net.lanes[r.firstLane]!;
+      this.roadTimeS[r.idx] = lane.lengthM / lane.speedMps;
+      this.g.addNode(r.id, { road: r.idx });
+    }
+    for (const n of net.intersections) {
+      this.g.addNode(SRC + n.id);
+      this.g.addNode(DST + n.id);
+      for (const r of n.outRoads) this.g.addDirectedEdge(SRC + n.id, net.roads[r]!.id, { w: 0 });
+      for (const r of n.inRoads) this.g.addDirectedEdge(net.roads[r]!.id, DST + n.id, { w: this.roadTimeS[r]! });
+    }
+    for (const m of net.movements) {
+      this.g.addDirectedEdge(net.roads[m.fromRoad]!.id, net.roads[m.toRoad]!.id, {
+        w: this.roadTimeS[m.fromRoad]! + movementTimeS(net, m.idx),
+        movement: m.idx,
+      });
+    }
+  }
+
+  /**
+   * Shortest route (road indices) from an origin to a destination, each an
+   * intersection id or a road id. null if the destination cannot be reached.
+   * Throws a plain Error for ids that are neither.
+   */
+  route(from: string, to: string): number[] | null {
+    const src = this.net.intersectionIndex.has(from) ? SRC + from : this.net.roadIndex.has(from) ? from : undefined;
+    const dst = this.net.intersectionIndex.has(to) ? DST + to : this.net.roadIndex.has(to) ? to : undefined;
+    if (src === undefined) throw new Error(`unknown origin "${from}" (not an intersection or road id)`);
+    if (dst === undefined) throw new Error(`unknown destination "${to}" (not an intersection or road id)`);
+    if (src === dst) return [this.net.roadIndex.get(from)!];
+    const path = dijkstra.bidirectional(this.g, src, dst, (_e: string, attr) => attr.w as number);
+    if (!path) return null;
+    const roads = path.filter((k) => !k.startsWith(SRC) && !k.startsWith(DST)).map((k) => this.net.roadIndex.get(k)!);
+    return roads.length > 0 ? roads : null;
+  }
+
+  /**
+   * Completes a list of anchor roads into a connected route: consecutive
+   * anchors that are not joined by a movement are joined by the shortest path
+   * between them (CityFlow's rule). null if some gap cannot be closed.
+   */
+  expand(anchors: readonly number[]): number[] | null {
+    const out: number[] = [anchors[0]!];
+    for (let i = 1; i < anchors.length; i++) {
+      const a = anchors[i - 1]!;
+      const b = anchors[i]!;
+      if (this.net.movementByRoads.has(`${a},${b}`)) {
+        out.push(b);
+        continue;
+      }
+      const mid = this.route(this.net.roads[a]!.id, this.net.roads[b]!.id);
+      if (!mid || mid.length < 2) return null;
+      out.push(...mid.slice(1));
+    }
+    return out;
+  }
+
+  /** Free-flow time (s) of a route: its lanes plus the movements between them. */
+  freeFlowS(route: readonly number[]): number {
+    let t = 0;
+    for (let i = 0; i < route.length; i++) {
+      t += this.roadTimeS[route[i]!]!;
+      if (i + 1 < route.length) t += movementTimeS(this.net, this.net.movementByRoads.get(`${route[i]},${route[i + 1]}`)!);
+    }
+    return t;
+  }
+}

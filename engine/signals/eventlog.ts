@@ -1,0 +1,61 @@
+/**
+ * High-resolution controller event log, Indiana enumerations (as used by
+ * ATSPM): one row per event with signal, time (0.1 s), code and parameter.
+ * Stored flat in a growable Float64Array: no object per event.
+ */
+
+export const EV_PHASE_BEGIN_GREEN = 1;
+export const EV_PHASE_GAP_OUT = 4;
+export const EV_PHASE_MAX_OUT = 5;
+export const EV_PHASE_FORCE_OFF = 6;
+export const EV_PHASE_GREEN_TERMINATION = 7;
+export const EV_PHASE_BEGIN_YELLOW = 8;
+export const EV_PHASE_END_YELLOW = 9;
+export const EV_PHASE_BEGIN_RED_CLEARANCE = 10;
+export const EV_PHASE_END_RED_CLEARANCE = 11;
+export const EV_PHASE_INACTIVE = 12;
+export const EV_DETECTOR_OFF = 81;
+export const EV_DETECTOR_ON = 82;
+export const EV_COORD_PATTERN_CHANGE = 131;
+export const EV_CYCLE_LENGTH_CHANGE = 132;
+export const EV_OFFSET_CHANGE = 133;
+
+export class EventLog {
+  private buf = new Float64Array(4 * 4096);
+  private n = 0;
+
+  get length(): number {
+    return this.n;
+  }
+
+  /** Appends one event. `inter` is the intersection index, `param` the phase (1-based), detector or value. */
+  push(tMs: number, inter: number, code: number, param: number): void {
+    if ((this.n + 1) * 4 > this.buf.length) {
+      const next = new Float64Array(this.buf.length * 2);
+      next.set(this.buf);
+      this.buf = next;
+    }
+    const o = this.n * 4;
+    this.buf[o] = tMs;
+    this.buf[o + 1] = inter;
+    this.buf[o + 2] = code;
+    this.buf[o + 3] = param;
+    this.n++;
+  }
+
+  /** Event k as [tMs, inter, code, param]. */
+  get(k: number): [number, number, number, number] {
+    const o = k * 4;
+    return [this.buf[o]!, this.buf[o + 1]!, this.buf[o + 2]!, this.buf[o + 3]!];
+  }
+
+  /** CSV in the ATSPM layout: SignalId,Timestamp(s, 0.1 s resolution),EventCode,EventParam. */
+  toCsv(signalIds: readonly string[]): string {
+    const rows = ['SignalId,TimestampS,EventCode,EventParam'];
+    for (let k = 0; k < this.n; k++) {
+      const [t, i, c, p] = this.get(k);
+      rows.push(`${signalIds[i]},${(Math.round(t / 100) / 10).toFixed(1)},${c},${p}`);
+    }
+    return rows.join('\n') + '\n';
+  }
+}

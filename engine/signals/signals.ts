@@ -1,0 +1,223 @@
+/**
+ * The signal layer: one state machine per signalised intersection that turns
+ * controller *requests* into the signal states shown, like the controller unit
+ * in a cabinet. It alone decides what is displayed, and it always serves:
+ *   green (at least the phase's minimum green) → yellow (in full) → all-red
+ *   (in full) → next green.
+ * Movements in both the old and the new phase stay green through the change.
+ * Max green is a controller timing (NEMA): the fixed and actuated controllers
+ * honour it; this layer enforces only what safety needs.
+ */
+import type { CompiledNetwork } from '../network/compile.js';
+import {
+  EventLog,
+  EV_PHASE_BEGIN_GREEN,
+  EV_PHASE_BEGIN_RED_CLEARANCE,
+  EV_PHASE_BEGIN_YELLOW,
+  EV_PHASE_END_RED_CLEARANCE,
+  EV_PHASE_END_YELLOW,
+  EV_PHASE_GREEN_TERMINATION,
+} from './eventlog.js';
+
+/** Displayed state of a movement. */
+export const RED = 0;
+export const YELLOW = 1;
+export const GREEN = 2;
+
+/** Stage of an intersection's state machine. */
+export const STAGE_GREEN = 0;
+export const STAGE_YELLOW = 1;
+export const STAGE_ALL_RED = 2;
+
+/** What controllers may read and request. Phases are local indices (0-based). */
+export interface SignalControl {
+  /** Number of phases of intersection ix (0 for boundary/uncontrolled nodes). */
+  phaseCount(ix: number): number;
+  /** The phase green now, or the one being cleared during yellow/all-red. */
+  phaseOf(ix: number): number;
+  /** During yellow/all-red: the phase that will be green next; else −1. */
+  targetOf(ix: number): number;
+  /** STAGE_GREEN, STAGE_YELLOW or STAGE_ALL_RED. */
+  stageOf(ix: number): number;
+  /** ms since the current green began (0 outside green). */
+  greenElapsedMs(ix: number, nowMs: number): number;
+  /** The phase requested and not yet started, or −1. */
+  pendingOf(ix: number): number;
+  /**
+   * Asks for `phase` to be green next. The layer starts the change as soon as
+   * the current phase's minimum green has been served. `reason` is an event
+   * code (4 gap-out, 5 max-out, 6 force-off) written to the event log.
+   */
+  request(ix: number, phase: number, reason?: number): void;
+}
+
+export class SignalLayer implements SignalControl {
+  /** Displayed state per movement (RED, YELLOW, GREEN). */
+  readonly movState: Uint8Array;
+  /** Local phase index green now / being cleared (−1 for non-signals). */
+  readonly phase: Int32Array;
+  readonly target: Int32Array;
+  readonly pending: Int32Array;
+  readonly pendingReason: Uint8Array;
+  readonly stage: Uint8Array;
+  readonly stageStartMs: Float64Array;
+  readonly greenStartMs: Float64Array;
+  /** Number of phase changes started, per intersection. */
+  readonly changes: Int32Array;
+
+  private readonly net: CompiledNetwork;
+  private readonly mark: Uint8Array;
+  private readonly log: EventLog | undefined;
+
+  constructor(net: CompiledNetwork, log?: EventLog) {
+    this.net = net;
+    this.log = log;
+    const n = net.nInter;
+    this.movState = new Uint8Array(net.nMov);
+    this.phase = new Int32Array(n).fill(-1);
+    this.target = new Int32Array(n).fill(-1);
+    this.pending = new Int32Array(n).fill(-1);
+    this.pendingReason = new Uint8Array(n);
+    this.stage = new Uint8Array(n);
+    this.stageStartMs = new Float64Array(n);
+    this.greenStartMs = new Float64Array(n);
+    this.changes = new Int32Array(n);
+    this.mark = new Uint8Array(net.nMov);
+  }
+
+  /** Starts every signal in its first phase at `nowMs`; uncontrolled nodes show green on all movements. */
+  init(nowMs: number): void {
+    const net = this.net;
+    for (let i = 0; i < net.nInter; i++) {
+      const type = net.interType[i];
+      if (type === 2) {
+        for (let m = net.interMovStart[i]!; m < net.interMovStart[i + 1]!; m++) this.movState[m] = GREEN;
+      } else if (type === 1 && net.interPhaseStart[i + 1]! > net.interPhaseStart[i]!) {
+        this.startGreen(i, 0, nowMs, false);
+      }
+    }
+  }
+
+  phaseCount(ix: number): number {
+    return this.net.interPhaseStart[ix + 1]! - this.net.interPhaseStart[ix]!;
+  }
+  phaseOf(ix: number): number {
+    return this.phase[ix]!;
+  }
+  targetOf(ix: number): number {
+    return this.target[ix]!;
+  }
+  stageOf(ix: number): number {
+    return this.stage[ix]!;
+  }
+  pendingOf(ix: number): number {
+    return this.pending[ix]!;
+  }
+  greenElapsedMs(ix: number, nowMs: number): number {
+    return this.stage[ix] === STAGE_GREEN ? nowMs - this.greenStartMs[ix]! : 0;
+  }
+
+  request(ix: number, phase: number, reason = 0): void {
+    if (phase < 0 || phase >= this.phaseCount(ix)) throw new RangeError(`intersection ${ix} has no phase ${phase}`);
+    if (this.stage[ix] !== STAGE_GREEN && phase === this.target[ix]) {
+      this.pending[ix] = -1;
+      return;
+    }
+    this.pending[ix] = phase;
+    this.pendingReason[ix] = reason;
+  }
+
+  /** Advances every state machine to `nowMs`. Called once per step, after the controllers. */
+  update(nowMs: number): void {
+    const net = this.net;
+    const n = net.nInter;
+    for (let i = 0; i < n; i++) {
+      const cur = this.phase[i]!;
+      if (cur < 0) continue;
+      const p = net.interPhaseStart[i]! + cur;
+      const st = this.stage[i];
+      if (st === STAGE_GREEN) {
+        const want = this.pending[i]!;
+        if (want < 0) continue;
+        if (want === cur) {
+          this.pending[i] = -1;
+          continue;
+        }
+        if (nowMs - this.greenStartMs[i]! >= net.phaseMinGreenMs[p]!) this.beginChange(i, want, nowMs);
+      } else if (st === STAGE_YELLOW) {
+        if (nowMs - this.stageStartMs[i]! >= net.phaseYellowMs[p]!) {
+          this.endYellow(i, nowMs);
+          if (net.phaseAllRedMs[p] === 0) this.startGreen(i, this.target[i]!, nowMs, true);
+        }
+      } else if (nowMs - this.stageStartMs[i]! >= net.phaseAllRedMs[p]!) {
+        this.startGreen(i, this.target[i]!, nowMs, true);
+      }
+    }
+  }
+
+  private markPhase(i: number, local: number, v: number): void {
+    const net = this.net;
+    const p = net.interPhaseStart[i]! + local;
+    for (let k = net.phaseMovStart[p]!; k < net.phaseMovStart[p + 1]!; k++) this.mark[net.phaseMovs[k]!] = v;
+  }
+
+  private beginChange(i: number, next: number, nowMs: number): void {
+    const net = this.net;
+    const cur = this.phase[i]!;
+    const p = net.interPhaseStart[i]! + cur;
+    this.pending[i] = -1;
+    this.changes[i]!++;
+    this.markPhase(i, next, 1);
+    let terminating = 0;
+    for (let k = net.phaseMovStart[p]!; k < net.phaseMovStart[p + 1]!; k++) {
+      const m = net.phaseMovs[k]!;
+      if (this.mark[m] === 0) {
+        this.movState[m] = YELLOW;
+        terminating++;
+      }
+    }
+    this.markPhase(i, next, 0);
+    if (this.log) {
+      const reason = this.pendingReason[i]!;
+      if (reason) this.log.push(nowMs, i, reason, cur + 1);
+      this.log.push(nowMs, i, EV_PHASE_GREEN_TERMINATION, cur + 1);
+    }
+    if (terminating === 0) {
+      // The next phase only adds movements: nothing to clear.
+      this.startGreen(i, next, nowMs, false);
+      return;
+    }
+    this.target[i] = next;
+    this.stage[i] = STAGE_YELLOW;
+    this.stageStartMs[i] = nowMs;
+    this.log?.push(nowMs, i, EV_PHASE_BEGIN_YELLOW, cur + 1);
+  }
+
+  private endYellow(i: number, nowMs: number): void {
+    const net = this.net;
+    const p = net.interPhaseStart[i]! + this.phase[i]!;
+    for (let k = net.phaseMovStart[p]!; k < net.phaseMovStart[p + 1]!; k++) {
+      const m = net.phaseMovs[k]!;
+      if (this.movState[m] === YELLOW) this.movState[m] = RED;
+    }
+    this.stage[i] = STAGE_ALL_RED;
+    this.stageStartMs[i] = nowMs;
+    if (this.log) {
+      this.log.push(nowMs, i, EV_PHASE_END_YELLOW, this.phase[i]! + 1);
+      this.log.push(nowMs, i, EV_PHASE_BEGIN_RED_CLEARANCE, this.phase[i]! + 1);
+    }
+  }
+
+  private startGreen(i: number, next: number, nowMs: number, afterClearance: boolean): void {
+    const net = this.net;
+    const p = net.interPhaseStart[i]! + next;
+    for (let k = net.phaseMovStart[p]!; k < net.phaseMovStart[p + 1]!; k++) this.movState[net.phaseMovs[k]!] = GREEN;
+    if (this.log && afterClearance) this.log.push(nowMs, i, EV_PHASE_END_RED_CLEARANCE, this.phase[i]! + 1);
+    this.phase[i] = next;
+    this.target[i] = -1;
+    this.stage[i] = STAGE_GREEN;
+    this.stageStartMs[i] = nowMs;
+    this.greenStartMs[i] = nowMs;
+    this.log?.push(nowMs, i, EV_PHASE_BEGIN_GREEN, next + 1);
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * The greenwave scenario file, as TypeScript types. The JSON Schema in
+ * `scenario.schema.json` is the validator; these types mirror it. Units are in
+ * the names: M metres, S seconds, Ms milliseconds, Mps m/s, Mps2 m/s², Vph veh/h.
+ */
+
+export type Point = [number, number];
+
+export interface SignalTimingJson {
+  minGreenS?: number;
+  maxGreenS?: number;
+  /** Yellow change interval; default from the ITE formula and the approach speed. */
+  yellowS?: number;
+  /** Red clearance; default (W + L)/v (ITE) from the crossing distance. */
+  allRedS?: number;
+  /** Actuated vehicle extension (passage time). */
+  passageS?: number;
+  /** Lost time per phase used by Webster timing. */
+  lostTimePerPhaseS?: number;
+  /** Saturation flow per lane used by Webster timing. */
+  saturationFlowVphpl?: number;
+  cycleMinS?: number;
+  cycleMaxS?: number;
+}
+
+export interface VehicleTypeJson {
+  lengthM?: number;
+  minGapM?: number;
+  maxSpeedMps?: number;
+  accelMps2?: number;
+  decelMps2?: number;
+  emergencyDecelMps2?: number;
+  tauS?: number;
+  sigma?: number;
+  emergency?: boolean;
+}
+
+export interface PhaseJson {
+  name?: string;
+  movements: string[];
+  minGreenS?: number;
+  maxGreenS?: number;
+  yellowS?: number;
+  allRedS?: number;
+}
+
+export type IntersectionType = 'signal' | 'boundary' | 'uncontrolled';
+
+export interface IntersectionJson {
+  id: string;
+  x: number;
+  y: number;
+  type?: IntersectionType;
+  widthM?: number;
+  signal?: SignalTimingJson;
+  phases?: PhaseJson[];
+}
+
+export interface RoadJson {
+  id: string;
+  from: string;
+  to: string;
+  lanes: number;
+  laneWidthM?: number;
+  speedLimitMps?: number;
+  laneSpeedLimitsMps?: number[];
+  lengthM?: number;
+  points?: Point[];
+  laneUse?: string[];
+}
+
+export type TurnType = 'left' | 'through' | 'right' | 'uturn';
+
+export interface LaneLinkJson {
+  fromLane: number;
+  toLane: number;
+  points?: Point[];
+}
+
+export interface MovementJson {
+  id?: string;
+  from: string;
+  to: string;
+  type?: TurnType;
+  speedLimitMps?: number;
+  laneLinks?: LaneLinkJson[];
+}
+
+export interface DetectorPlacementJson {
+  enabled?: boolean;
+  distanceM?: number;
+  lengthM?: number;
+}
+
+export type DetectorKind = 'stopLine' | 'advance' | 'laneArea';
+
+export interface DetectorJson {
+  id: string;
+  road: string;
+  lane: number;
+  kind: DetectorKind;
+  distanceM?: number;
+  lengthM?: number;
+}
+
+export interface DetectorsJson {
+  stopLine?: DetectorPlacementJson;
+  advance?: DetectorPlacementJson;
+  laneArea?: DetectorPlacementJson;
+  list?: DetectorJson[];
+}
+
+export interface FlowJson {
+  id: string;
+  from?: string;
+  to?: string;
+  route?: string[];
+  vehicleType?: string;
+  vph?: number;
+  profile?: Array<[number, number]>;
+  intervalS?: number;
+  arrivals?: 'poisson' | 'uniform';
+  beginS?: number;
+  endS?: number;
+}
+
+export interface VehicleJson {
+  id: string;
+  departS: number;
+  from?: string;
+  to?: string;
+  route?: string[];
+  vehicleType?: string;
+}
+
+export interface EmergencyVehicleJson {
+  id: string;
+  departS: number;
+  from?: string;
+  to?: string;
+  route?: string[];
+  priority?: number;
+  vehicleType?: string;
+}
+
+export interface ScenarioJson {
+  format: 'greenwave-scenario';
+  version: 1;
+  name?: string;
+  description?: string;
+  seed?: number;
+  durationS: number;
+  stepMs?: number;
+  signalDefaults?: SignalTimingJson;
+  vehicleTypes?: Record<string, VehicleTypeJson>;
+  intersections: IntersectionJson[];
+  roads: RoadJson[];
+  movements?: MovementJson[];
+  detectors?: DetectorsJson;
+  demand: { flows?: FlowJson[]; vehicles?: VehicleJson[] };
+  emergencyVehicles?: EmergencyVehicleJson[];
+}
+
+/** A scenario together with where it came from, for error messages. */
+export interface ScenarioSource {
+  scenario: ScenarioJson;
+  /** File path, or `builtin:NAME` for generated scenarios. */
+  file: string;
+}

@@ -1,0 +1,63 @@
+/**
+ * Car-following: the Krauss model (Krauss 1998, as in SUMO), collision-free
+ * by construction, with a hard no-overlap bound on top.
+ *
+ * The safe speed is the highest v' for which, after driving one reaction time
+ * τ at v', the follower can still stop (braking at b) behind a leader at speed
+ * vₗ that also brakes at b:
+ *     v'·τ + v'²/(2b) ≤ g + vₗ²/(2b)   ⇒   v' = −bτ + √(b²τ² + vₗ² + 2·b·g)
+ * where g is the gap minus the standstill gap. The new speed is then
+ *     v' = max(v − d_emergency·Δt, 0, min(v_desired, v + a·Δt, v_safe, v_bound))
+ * with v_bound keeping the new position behind the leader's rear even if the
+ * leader brakes at its emergency limit. Positions advance by v'·Δt (Euler),
+ * which with τ ≥ Δt keeps the model collision-free.
+ *
+ * Parameters (per vehicle type, defaults for a car): a = 2.6 m/s², b = 4.5 m/s²,
+ * emergency deceleration 9 m/s², τ = 1.2 s, standstill gap 2.5 m, length 5 m,
+ * σ = 0 (no random dawdling).
+ */
+
+/** Krauss safe speed (m/s) for a gap (m, already net of the standstill gap) to a leader at vLeader (m/s). */
+export function safeSpeed(gapM: number, vLeaderMps: number, decelMps2: number, tauS: number): number {
+  const bt = decelMps2 * tauS;
+  const arg = bt * bt + vLeaderMps * vLeaderMps + 2 * decelMps2 * gapM;
+  return arg > 0 ? Math.max(0, -bt + Math.sqrt(arg)) : 0;
+}
+
+/**
+ * Highest speed (m/s) for the next step that keeps the follower's front behind
+ * the leader's rear after the step, even if the leader brakes at its emergency
+ * limit: physGap is the bumper-to-bumper gap now (m).
+ */
+export function boundSpeed(physGapM: number, vLeaderMps: number, leaderEmergencyDecelMps2: number, dtS: number): number {
+  const leaderMin = Math.max(0, vLeaderMps - leaderEmergencyDecelMps2 * dtS);
+  return Math.max(0, (physGapM - 0.01) / dtS + leaderMin);
+}
+
+export interface FollowerParams {
+  accelMps2: number;
+  decelMps2: number;
+  emergencyDecelMps2: number;
+  tauS: number;
+  minGapM: number;
+}
+
+/**
+ * One car-following decision, as the simulator makes it: the next speed of a
+ * follower at speed v with a leader at bumper gap physGap and speed vLeader.
+ * Used by tests to sweep speeds and gaps; the simulator inlines the same math.
+ */
+export function nextSpeed(
+  p: FollowerParams,
+  vMps: number,
+  vDesiredMps: number,
+  physGapM: number,
+  vLeaderMps: number,
+  leaderEmergencyDecelMps2: number,
+  dtS: number,
+): number {
+  let v = Math.min(vDesiredMps, vMps + p.accelMps2 * dtS);
+  v = Math.min(v, safeSpeed(physGapM - p.minGapM, vLeaderMps, p.decelMps2, p.tauS));
+  v = Math.min(v, boundSpeed(physGapM, vLeaderMps, leaderEmergencyDecelMps2, dtS));
+  return Math.max(v, vMps - p.emergencyDecelMps2 * dtS, 0);
+}

@@ -1,0 +1,257 @@
+/**
+ * Demand → trips. Flows (time-varying rates with seeded Poisson or uniform
+ * arrivals, or CityFlow-style fixed intervals), explicit vehicles and
+ * emergency vehicles become one table of trips sorted by departure time, each
+ * with its route (roads and the movements between them) and free-flow time.
+ * All departures are drawn before the run, so every controller sees exactly
+ * the same demand for a given seed.
+ */
+import type { NetworkModel, Router } from '../engine/network/index.js';
+import { InputError, jsonPath } from '../scenarios/errors.js';
+import type { FlowJson, ScenarioJson } from '../scenarios/types.js';
+import { Rng } from './rng.js';
+import type { VehicleType } from './vehicleTypes.js';
+
+export interface Trips {
+  readonly n: number;
+  /** Scheduled departure (ms), ascending. */
+  readonly departMs: Float64Array;
+  readonly routeOff: Int32Array;
+  readonly routeLen: Int32Array;
+  /** Route roads and, per road, the movement at its end (−1 after the last road). */
+  readonly routeRoads: Int32Array;
+  readonly routeMoves: Int32Array;
+  readonly vtype: Int32Array;
+  readonly freeFlowS: Float64Array;
+  /** Index into `emergency`, or −1. */
+  readonly emergencyIdx: Int32Array;
+  readonly emergency: ReadonlyArray<{ id: string; priority: number; trip: number }>;
+  /** Roads on which some trip starts. */
+  readonly originRoads: Int32Array;
+}
+
+interface RawTrip {
+  departMs: number;
+  route: number[];
+  vtype: number;
+  emergency: number;
+  order: number;
+}
+
+/** Piecewise-linear rate (veh/h) at time t (s); constant outside the profile. */
+function rateAt(profile: ReadonlyArray<readonly [number, number]>, t: number): number {
+  if (t <= profile[0]![0]) return profile[0]![1];
+  for (let i = 1; i < profile.length; i++) {
+    const [t1, r1] = profile[i]!;
+    if (t <= t1) {
+      const [t0, r0] = profile[i - 1]!;
+      return t1 > t0 ? r0 + ((r1 - r0) * (t - t0)) / (t1 - t0) : r1;
+    }
+  }
+  return profile[profile.length - 1]![1];
+}
+
+/** Departure times (s) of one flow in [begin, end]. */
+export function flowDepartures(f: FlowJson, durationS: number, rng: Rng): number[] {
+  const begin = f.beginS ?? 0;
+  const end = Math.min(f.endS ?? Infinity, durationS);
+  const out: number[] = [];
+  if (f.intervalS !== undefined) {
+    // CityFlow's rule: the first vehicle at startTime, then one every interval, while t ≤ end.
+    for (let k = 0; ; k++) {
+      const t = begin + k * f.intervalS;
+      if (t > end + 1e-9 || t >= durationS) break;
+      out.push(t);
+    }
+    return out;
+  }
+  const profile: Array<[number, number]> = f.profile ? [...f.profile].sort((a, b) => a[0] - b[0]) : [[0, f.vph ?? 0]];
+  const maxRate = Math.max(...profile.map((p) => p[1]));
+  if (maxRate <= 0) return out;
+  if ((f.arrivals ?? 'poisson') === 'poisson') {
+    // Non-homogeneous Poisson process by thinning.
+    const lambdaMax = maxRate / 3600;
+    let t = begin;
+    for (;;) {
+      t += rng.exp(lambdaMax);
+      if (t > end) break;
+      if (rng.next() * maxRate < rateAt(profile, t)) out.push(t);
+    }
+  } else {
+    // Uniform: the cumulative expected count crosses each integer.
+    let acc = 0;
+    const dt = 0.5;
+    for (let t = begin; t < end; t += dt) {
+      acc += (rateAt(profile, t + dt / 2) / 3600) * dt;
+      while (acc >= 1) {
+        acc -= 1;
+        out.push(Math.min(end, t + dt));
+      }
+    }
+  }
+  return out;
+}
+
+export interface DemandResult {
+  trips: Trips;
+  /** Design volume per movement (veh/h): 4 × the busiest 15 minutes. */
+  designVph: Float64Array;
+}
+
+/** Builds the trip table. Throws InputError for bad routes or rates. */
+export function buildTrips(
+  sc: ScenarioJson,
+  net: NetworkModel,
+  router: Router,
+  types: readonly VehicleType[],
+  seed: number,
+  durationS: number,
+  file: string,
+): DemandResult {
+  const err = (parts: Array<string | number>, reason: string): InputError => new InputError(file, jsonPath(parts), reason);
+  const typeIndex = new Map(types.map((t, i) => [t.name, i]));
+  const typeOf = (name: string | undefined, fallback: string, at: Array<string | number>): number => {
+    const k = typeIndex.get(name ?? fallback);
+    if (k === undefined) throw err([...at, 'vehicleType'], `unknown vehicle type "${name}"; known: ${[...typeIndex.keys()].join(', ')}`);
+    return k;
+  };
+
+  const routeCache = new Map<string, number[]>();
+  const resolveRoute = (spec: { route?: string[]; from?: string; to?: string }, at: Array<string | number>): number[] => {
+    if (spec.route) {
+      const key = 'R:' + spec.route.join('\u0000');
+      const hit = routeCache.get(key);
+      if (hit) return hit;
+      const anchors = spec.route.map((id, k) => {
+        const r = net.roadIndex.get(id);
+        if (r === undefined) throw err([...at, 'route', k], `unknown road "${id}"`);
+        return r;
+      });
+      const full = router.expand(anchors);
+      if (!full) {
+        for (let k = 1; k < anchors.length; k++)
+          if (!router.expand([anchors[k - 1]!, anchors[k]!]))
+            throw err([...at, 'route', k], `road "${spec.route[k]}" cannot be reached from road "${spec.route[k - 1]}"`);
+        throw err([...at, 'route'], 'the roads do not connect');
+      }
+      routeCache.set(key, full);
+      return full;
+    }
+    if (spec.from === undefined || spec.to === undefined)
+      throw err(at, 'needs either "route" or both "from" and "to"');
+    const key = `OD:${spec.from}\u0000${spec.to}`;
+    const hit = routeCache.get(key);
+    if (hit) return hit;
+    for (const [field, id] of [
+      ['from', spec.from],
+      ['to', spec.to],
+    ] as const) {
+      if (!net.intersectionIndex.has(id) && !net.roadIndex.has(id))
+        throw err([...at, field], `unknown intersection or road "${id}"`);
+    }
+    const r = router.route(spec.from, spec.to);
+    if (!r) throw err(at, `no route from "${spec.from}" to "${spec.to}"`);
+    routeCache.set(key, r);
+    return r;
+  };
+
+  const raw: RawTrip[] = [];
+  let order = 0;
+  (sc.demand.flows ?? []).forEach((f, i) => {
+    const at = ['demand', 'flows', i];
+    if (f.intervalS === undefined && f.vph === undefined && f.profile === undefined)
+      throw err(at, 'needs a rate: "vph", "profile" or "intervalS"');
+    if (f.endS !== undefined && f.beginS !== undefined && f.endS < f.beginS) throw err([...at, 'endS'], `must be ≥ beginS (${f.beginS})`);
+    const route = resolveRoute(f, at);
+    const vtype = typeOf(f.vehicleType, 'car', at);
+    const rng = new Rng(seed, i + 1);
+    for (const t of flowDepartures(f, durationS, rng)) raw.push({ departMs: Math.round(t * 1000), route, vtype, emergency: -1, order: order++ });
+  });
+  (sc.demand.vehicles ?? []).forEach((v, i) => {
+    const at = ['demand', 'vehicles', i];
+    raw.push({ departMs: Math.round(v.departS * 1000), route: resolveRoute(v, at), vtype: typeOf(v.vehicleType, 'car', at), emergency: -1, order: order++ });
+  });
+  const emergency: Array<{ id: string; priority: number; trip: number }> = [];
+  const evIds = new Set<string>();
+  (sc.emergencyVehicles ?? []).forEach((e, i) => {
+    const at = ['emergencyVehicles', i];
+    if (evIds.has(e.id)) throw err([...at, 'id'], `duplicate emergency vehicle id "${e.id}"`);
+    evIds.add(e.id);
+    const route = resolveRoute(e, at);
+    raw.push({ departMs: Math.round(e.departS * 1000), route, vtype: typeOf(e.vehicleType, 'emergency', at), emergency: emergency.length, order: order++ });
+    emergency.push({ id: e.id, priority: e.priority ?? 1, trip: -1 });
+  });
+
+  raw.sort((a, b) => a.departMs - b.departMs || a.order - b.order);
+  const n = raw.length;
+  let poolLen = 0;
+  for (const t of raw) poolLen += t.route.length;
+  const routeRoads = new Int32Array(poolLen);
+  const routeMoves = new Int32Array(poolLen);
+  const departMs = new Float64Array(n);
+  const routeOff = new Int32Array(n);
+  const routeLen = new Int32Array(n);
+  const vtype = new Int32Array(n);
+  const freeFlowS = new Float64Array(n);
+  const emergencyIdx = new Int32Array(n);
+  const ffCache = new Map<number[], number>();
+  const origins = new Set<number>();
+  let off = 0;
+  raw.forEach((t, k) => {
+    departMs[k] = t.departMs;
+    routeOff[k] = off;
+    routeLen[k] = t.route.length;
+    for (let q = 0; q < t.route.length; q++) {
+      routeRoads[off + q] = t.route[q]!;
+      routeMoves[off + q] = q + 1 < t.route.length ? net.movementByRoads.get(`${t.route[q]},${t.route[q + 1]}`)! : -1;
+    }
+    off += t.route.length;
+    vtype[k] = t.vtype;
+    let ff = ffCache.get(t.route);
+    if (ff === undefined) ffCache.set(t.route, (ff = router.freeFlowS(t.route)));
+    freeFlowS[k] = ff;
+    emergencyIdx[k] = t.emergency;
+    if (t.emergency >= 0) emergency[t.emergency]!.trip = k;
+    origins.add(t.route[0]!);
+  });
+
+  // Design volumes: 4 × the busiest 15 minutes (windows sliding by 5 min) per movement.
+  const designVph = new Float64Array(net.movements.length);
+  const binMs = 300_000;
+  const nBins = Math.max(1, Math.ceil((durationS * 1000) / binMs));
+  const counts = new Float64Array(net.movements.length * nBins);
+  for (let k = 0; k < n; k++) {
+    if (emergencyIdx[k]! >= 0) continue;
+    const b = Math.min(nBins - 1, Math.floor(departMs[k]! / binMs));
+    for (let q = routeOff[k]!; q < routeOff[k]! + routeLen[k]! - 1; q++) counts[routeMoves[q]! * nBins + b]!++;
+  }
+  const window = Math.min(3, nBins);
+  const windowH = (window * binMs) / 3_600_000;
+  const shortRun = durationS < 900;
+  for (let m = 0; m < net.movements.length; m++) {
+    let best = 0;
+    for (let b = 0; b + window <= nBins; b++) {
+      let s = 0;
+      for (let q = b; q < b + window; q++) s += counts[m * nBins + q]!;
+      best = Math.max(best, s);
+    }
+    designVph[m] = shortRun ? (counts.subarray(m * nBins, (m + 1) * nBins).reduce((a, c) => a + c, 0) / durationS) * 3600 : best / windowH;
+  }
+
+  return {
+    trips: {
+      n,
+      departMs,
+      routeOff,
+      routeLen,
+      routeRoads,
+      routeMoves,
+      vtype,
+      freeFlowS,
+      emergencyIdx,
+      emergency,
+      originRoads: Int32Array.from([...origins].sort((a, b) => a - b)),
+    },
+    designVph,
+  };
+}

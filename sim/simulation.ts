@@ -1,0 +1,757 @@
+/**
+ * The microsimulation. A vehicle is an integer slot in struct-of-arrays
+ * storage; each drivable (lane or lane link through an intersection) keeps its
+ * vehicles as a FIFO linked list, front first. A step reads like its table of
+ * contents:
+ *
+ *   spawn → switchSignals → follow (decide) → advance (commit) → transfer → sampleDetectors
+ *
+ * `follow` reads only the state at t and writes next speeds; `advance` and
+ * `transfer` apply them. Nothing is allocated per vehicle per step.
+ *
+ * Rules of the road: lane choice by the next turn (a vehicle takes the lane
+ * link to an exit lane from which its route continues, keeping its lane where
+ * it can);
+ * vehicles stop for red and for yellow when they can stop comfortably, and
+ * otherwise are committed and clear the intersection; a vehicle does not enter
+ * the intersection unless its exit lane has room for it (no blocking the box);
+ * merging links yield to the vehicle nearer the merge point. Nothing teleports:
+ * a vehicle that cannot enter waits in its origin road's insertion queue.
+ */
+import FastPriorityQueue from 'fastpriorityqueue';
+import type { CompiledNetwork } from '../engine/network/index.js';
+import type { Controller, ControllerFactory } from '../engine/controllers/index.js';
+import { ConflictMonitor, EventLog, GREEN, SignalLayer, YELLOW } from '../engine/signals/index.js';
+import { boundSpeed, safeSpeed } from './carFollowing.js';
+import type { Trips } from './demand.js';
+import { DetectorState, HALTING_SPEED_MPS, QUEUE_JOIN_GAP_M } from './detectors.js';
+import type { VehicleType } from './vehicleTypes.js';
+import { DET_LANE_AREA } from '../engine/network/index.js';
+
+/** A vehicle counts a stop when its speed falls below this after having been moving (m/s). */
+export const STOP_SPEED_MPS = 1.39;
+/** ...and is "moving" again once above this (m/s). Hysteresis keeps queue creep from counting as many stops. */
+export const MOVING_SPEED_MPS = 4.17;
+
+const TRIP_FUTURE = 0;
+const TRIP_WAITING = 1;
+const TRIP_ACTIVE = 2;
+const TRIP_DONE = 3;
+
+/** Bits of the controller queue key below the due time: key = dueMs·2²⁰ + intersection. */
+const KEY_SHIFT = 1048576;
+
+export interface SimulationInit {
+  net: CompiledNetwork;
+  trips: Trips;
+  types: readonly VehicleType[];
+  durationMs: number;
+  controller: ControllerFactory;
+  eventLog?: EventLog | undefined;
+}
+
+export class Simulation {
+  readonly net: CompiledNetwork;
+  readonly trips: Trips;
+  readonly durationMs: number;
+  readonly stepMs: number;
+  readonly signals: SignalLayer;
+  readonly monitor: ConflictMonitor;
+  readonly detectors: DetectorState;
+  readonly controller: Controller;
+  readonly eventLog: EventLog | undefined;
+
+  nowMs = 0;
+  steps = 0;
+  vehicleSteps = 0;
+  /** Seconds spent stepping (wall clock). */
+  wallSeconds = 0;
+
+  // counters
+  scheduled = 0;
+  entered = 0;
+  completed = 0;
+  inNetwork = 0;
+  waitingToEnter = 0;
+  /** Invariant counters (tests assert zero). */
+  collisions = 0;
+  redRunning = 0;
+
+  // vehicle type parameters
+  private readonly tLen: Float64Array;
+  private readonly tMinGap: Float64Array;
+  private readonly tMaxSpeed: Float64Array;
+  private readonly tAccel: Float64Array;
+  private readonly tDecel: Float64Array;
+  private readonly tEmDecel: Float64Array;
+  private readonly tTau: Float64Array;
+
+  // vehicles (struct of arrays; slot capacity grows by doubling)
+  private cap = 0;
+  vTrip = new Int32Array(0);
+  vDrv = new Int32Array(0);
+  vPos = new Float64Array(0);
+  vSpeed = new Float64Array(0);
+  private vNew = new Float64Array(0);
+  private vAhead = new Int32Array(0);
+  private vBehind = new Int32Array(0);
+  vRouteIdx = new Int32Array(0);
+  private vNextLink = new Int32Array(0);
+  vType = new Int32Array(0);
+  private vLen = new Float64Array(0);
+  private vMinGap = new Float64Array(0);
+  /** 1: committed to clear the intersection on yellow; 2: counted as running a red. */
+  private vCommitted = new Uint8Array(0);
+  private vMoving = new Uint8Array(0);
+  private freeHead = -1;
+  private nSlots = 0;
+
+  // drivables
+  readonly head: Int32Array;
+  readonly tail: Int32Array;
+  readonly count: Int32Array;
+  /** Space reserved on a lane by vehicles on links heading into it (m), and their number. */
+  private readonly laneResM: Float64Array;
+  private readonly laneResN: Int32Array;
+  private readonly laneInsertStamp: Int32Array;
+
+  // trips
+  private nextTrip = 0;
+  readonly tripState: Uint8Array;
+  readonly tripArriveMs: Float64Array;
+  readonly tripEnterMs: Float64Array;
+  readonly tripStops: Int32Array;
+  readonly tripVeh: Int32Array;
+  private readonly waitHead: Int32Array;
+  private readonly waitTail: Int32Array;
+  private readonly waitNext: Int32Array;
+
+  private readonly pq = new FastPriorityQueue<number>((a, b) => a < b);
+
+  constructor(init: SimulationInit) {
+    const net = init.net;
+    this.net = net;
+    this.trips = init.trips;
+    this.durationMs = init.durationMs;
+    this.stepMs = net.stepMs;
+    this.eventLog = init.eventLog;
+
+    const types = init.types;
+    const f = (g: (t: VehicleType) => number): Float64Array => Float64Array.from(types.map(g));
+    this.tLen = f((t) => t.lengthM);
+    this.tMinGap = f((t) => t.minGapM);
+    this.tMaxSpeed = f((t) => t.maxSpeedMps);
+    this.tAccel = f((t) => t.accelMps2);
+    this.tDecel = f((t) => t.decelMps2);
+    this.tEmDecel = f((t) => t.emergencyDecelMps2);
+    this.tTau = f((t) => Math.max(t.tauS, net.stepMs / 1000));
+
+    this.head = new Int32Array(net.nDrv).fill(-1);
+    this.tail = new Int32Array(net.nDrv).fill(-1);
+    this.count = new Int32Array(net.nDrv);
+    this.laneResM = new Float64Array(net.nLanes);
+    this.laneResN = new Int32Array(net.nLanes);
+    this.laneInsertStamp = new Int32Array(net.nLanes).fill(-1);
+
+    const n = init.trips.n;
+    this.tripState = new Uint8Array(n);
+    this.tripArriveMs = new Float64Array(n).fill(NaN);
+    this.tripEnterMs = new Float64Array(n).fill(NaN);
+    this.tripStops = new Int32Array(n);
+    this.tripVeh = new Int32Array(n).fill(-1);
+    this.waitHead = new Int32Array(net.nRoads).fill(-1);
+    this.waitTail = new Int32Array(net.nRoads).fill(-1);
+    this.waitNext = new Int32Array(n).fill(-1);
+
+    this.grow(Math.max(64, Math.min(n, 1 << 14)));
+
+    this.signals = new SignalLayer(net, init.eventLog);
+    this.monitor = new ConflictMonitor(net);
+    this.detectors = new DetectorState(net);
+    this.controller = init.controller({ net, detectors: this.detectors, signals: this.signals });
+    this.signals.init(0);
+    for (let i = 0; i < net.nInter; i++) if (net.interType[i] === 1 && net.interPhaseStart[i + 1]! > net.interPhaseStart[i]!) this.pq.add(i);
+  }
+
+  get done(): boolean {
+    return this.nowMs >= this.durationMs;
+  }
+
+  /** Runs to the end of the scenario. `onProgress(fraction)` is called now and then. */
+  run(onProgress?: (fraction: number) => void): void {
+    const every = Math.max(1, Math.floor(this.durationMs / this.stepMs / 200));
+    while (!this.done) {
+      this.step();
+      if (onProgress && this.steps % every === 0) onProgress(this.nowMs / this.durationMs);
+    }
+    this.finish();
+  }
+
+  /** Releases the trips scheduled in the last partial step, so that the final counts balance. */
+  finish(): void {
+    this.release(this.durationMs - 1);
+  }
+
+  step(): void {
+    const t0 = performance.now();
+    const t = this.nowMs;
+    this.release(t);
+    this.spawn();
+    this.switchSignals(t);
+    this.follow();
+    this.detectors.beginStep();
+    this.advance();
+    this.transfer();
+    this.sampleDetectors();
+    this.nowMs = t + this.stepMs;
+    this.steps++;
+    this.wallSeconds += (performance.now() - t0) / 1000;
+  }
+
+  // ------------------------------------------------------------------ spawn
+
+  private grow(to: number): void {
+    const old = this.cap;
+    const cp = <T extends Int32Array | Float64Array | Uint8Array>(a: T, ctor: new (n: number) => T): T => {
+      const b = new ctor(to);
+      b.set(a);
+      return b;
+    };
+    this.vTrip = cp(this.vTrip, Int32Array);
+    this.vDrv = cp(this.vDrv, Int32Array);
+    this.vPos = cp(this.vPos, Float64Array);
+    this.vSpeed = cp(this.vSpeed, Float64Array);
+    this.vNew = cp(this.vNew, Float64Array);
+    this.vAhead = cp(this.vAhead, Int32Array);
+    this.vBehind = cp(this.vBehind, Int32Array);
+    this.vRouteIdx = cp(this.vRouteIdx, Int32Array);
+    this.vNextLink = cp(this.vNextLink, Int32Array);
+    this.vType = cp(this.vType, Int32Array);
+    this.vLen = cp(this.vLen, Float64Array);
+    this.vMinGap = cp(this.vMinGap, Float64Array);
+    this.vCommitted = cp(this.vCommitted, Uint8Array);
+    this.vMoving = cp(this.vMoving, Uint8Array);
+    for (let v = old; v < to; v++) this.vDrv[v] = -1;
+    this.cap = to;
+  }
+
+  private alloc(): number {
+    if (this.freeHead >= 0) {
+      const v = this.freeHead;
+      this.freeHead = this.vBehind[v]!;
+      return v;
+    }
+    if (this.nSlots === this.cap) this.grow(this.cap * 2);
+    return this.nSlots++;
+  }
+
+  private release(t: number): void {
+    const tr = this.trips;
+    while (this.nextTrip < tr.n && tr.departMs[this.nextTrip]! <= t && tr.departMs[this.nextTrip]! < this.durationMs) {
+      const k = this.nextTrip++;
+      const r = tr.routeRoads[tr.routeOff[k]!]!;
+      this.waitNext[k] = -1;
+      if (this.waitTail[r]! >= 0) this.waitNext[this.waitTail[r]!] = k;
+      else this.waitHead[r] = k;
+      this.waitTail[r] = k;
+      this.tripState[k] = TRIP_WAITING;
+      this.scheduled++;
+      this.waitingToEnter++;
+    }
+  }
+
+  private laneHasMovement(lane: number, mv: number): boolean {
+    const net = this.net;
+    for (let k = net.laneOutStart[lane]!; k < net.laneOutStart[lane + 1]!; k++) if (net.linkMov[net.laneOut[k]! - net.nLanes] === mv) return true;
+    return false;
+  }
+
+  private spawn(): void {
+    const origins = this.trips.originRoads;
+    for (let i = 0; i < origins.length; i++) {
+      const r = origins[i]!;
+      while (this.waitHead[r]! >= 0) {
+        const k = this.waitHead[r]!;
+        if (!this.insert(k, r)) break;
+        this.waitHead[r] = this.waitNext[k]!;
+        if (this.waitHead[r]! < 0) this.waitTail[r] = -1;
+      }
+    }
+  }
+
+  /** Puts trip k on a lane of road r if one has room; at most one vehicle enters a lane per step. */
+  private insert(k: number, r: number): boolean {
+    const net = this.net;
+    const tr = this.trips;
+    const ty = tr.vtype[k]!;
+    const off = tr.routeOff[k]!;
+    const mv0 = tr.routeMoves[off]!;
+    const minGap = this.tMinGap[ty]!;
+    let best = -1;
+    let bestSpace = -Infinity;
+    const first = net.roadFirstLane[r]!;
+    for (let lane = first; lane < first + net.roadLanes[r]!; lane++) {
+      if (this.laneInsertStamp[lane] === this.steps) continue;
+      if (mv0 >= 0 && !this.laneHasMovement(lane, mv0)) continue;
+      const tl = this.tail[lane]!;
+      const space = tl >= 0 ? this.vPos[tl]! - this.vLen[tl]! : net.drvLengthM[lane]!;
+      if (space < minGap) continue;
+      if (space > bestSpace) {
+        bestSpace = space;
+        best = lane;
+      }
+    }
+    if (best < 0) return false;
+    const v = this.alloc();
+    const dt = this.stepMs / 1000;
+    const tl = this.tail[best]!;
+    let speed = Math.min(this.tMaxSpeed[ty]!, net.drvSpeedMps[best]!);
+    if (tl >= 0) {
+      speed = Math.min(
+        speed,
+        safeSpeed(bestSpace - minGap, this.vSpeed[tl]!, this.tDecel[ty]!, this.tTau[ty]!),
+        boundSpeed(bestSpace, this.vSpeed[tl]!, this.tEmDecel[this.vType[tl]!]!, dt),
+      );
+    }
+    this.vTrip[v] = k;
+    this.vDrv[v] = best;
+    this.vPos[v] = 0;
+    this.vSpeed[v] = speed;
+    this.vNew[v] = speed;
+    this.vRouteIdx[v] = 0;
+    this.vNextLink[v] = -1;
+    this.vType[v] = ty;
+    this.vLen[v] = this.tLen[ty]!;
+    this.vMinGap[v] = minGap;
+    this.vCommitted[v] = 0;
+    this.vMoving[v] = speed > MOVING_SPEED_MPS ? 1 : 0;
+    this.append(best, v);
+    this.laneInsertStamp[best] = this.steps;
+    this.tripState[k] = TRIP_ACTIVE;
+    this.tripVeh[k] = v;
+    this.tripEnterMs[k] = this.nowMs;
+    this.waitingToEnter--;
+    this.inNetwork++;
+    this.entered++;
+    return true;
+  }
+
+  // ---------------------------------------------------------- switchSignals
+
+  private switchSignals(t: number): void {
+    const pq = this.pq;
+    const limit = (t + 1) * KEY_SHIFT;
+    while (!pq.isEmpty() && pq.peek()! < limit) {
+      const key = pq.poll()!;
+      const ix = key % KEY_SHIFT;
+      const next = this.controller.decide(ix, t);
+      if (Number.isFinite(next)) {
+        const due = Math.max(next, t + this.stepMs);
+        pq.add(Math.ceil(due / this.stepMs) * this.stepMs * KEY_SHIFT + ix);
+      }
+    }
+    this.signals.update(t);
+    this.monitor.check(t, this.signals.movState);
+  }
+
+  // ----------------------------------------------------------------- follow
+
+  /**
+   * Chooses the lane link a vehicle on `lane` takes: to an exit lane from which
+   * its route continues, preferring the smallest sideways shift, then the
+   * emptier lane.
+   */
+  private chooseLink(v: number, lane: number): number {
+    const net = this.net;
+    const tr = this.trips;
+    const trip = this.vTrip[v]!;
+    const off = tr.routeOff[trip]!;
+    const k = this.vRouteIdx[v]!;
+    const mv = tr.routeMoves[off + k]!;
+    const mvNext = k + 2 < tr.routeLen[trip]! ? tr.routeMoves[off + k + 1]! : -1;
+    const li = net.laneIndex[lane]!;
+    let best = -1;
+    let bestScore = Infinity;
+    for (let q = net.laneOutStart[lane]!; q < net.laneOutStart[lane + 1]!; q++) {
+      const link = net.laneOut[q]!;
+      if (net.linkMov[link - net.nLanes] !== mv) continue;
+      const T = net.linkToLane[link - net.nLanes]!;
+      // Route first, then the least sideways shift (vehicles keep their lane through the box), then the emptier lane.
+      let score = 2 * Math.abs(net.laneIndex[T]! - li) + 0.5 * (this.count[T]! + this.laneResN[T]!);
+      if (mvNext >= 0 && !this.laneHasMovement(T, mvNext)) score += 1e9;
+      if (score < bestScore) {
+        bestScore = score;
+        best = link;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Constrains a head vehicle entering lane T at distance D (m, from its front
+   * to T's start), coming through link `via`: T's last vehicle, T's speed
+   * limit, and vehicles on other links into T that are nearer the merge point.
+   */
+  private intoLane(v: number, T: number, via: number, D: number, vn: number): number {
+    const ty = this.vType[v]!;
+    const b = this.tDecel[ty]!;
+    const tau = this.tTau[ty]!;
+    const minGap = this.vMinGap[v]!;
+    const dt = this.stepMs / 1000;
+    const net = this.net;
+    vn = Math.min(vn, safeSpeed(D, Math.min(net.drvSpeedMps[T]!, this.tMaxSpeed[ty]!), b, tau));
+    const tl = this.tail[T]!;
+    if (tl >= 0) {
+      const gap = D + this.vPos[tl]! - this.vLen[tl]!;
+      vn = Math.min(vn, safeSpeed(gap - minGap, this.vSpeed[tl]!, b, tau), boundSpeed(gap, this.vSpeed[tl]!, this.tEmDecel[this.vType[tl]!]!, dt));
+    }
+    const i1 = net.laneInStart[T + 1]!;
+    for (let q = net.laneInStart[T]!; q < i1; q++) {
+      const other = net.laneIn[q]!;
+      if (other === via) continue;
+      const L = net.drvLengthM[other]!;
+      // The rearmost vehicle on the other link that is nearer the merge than v.
+      for (let w = this.tail[other]!; w >= 0; w = this.vAhead[w]!) {
+        const dw = L - this.vPos[w]!;
+        if (dw < D || (dw === D && other < via)) {
+          const gap = D - dw - this.vLen[w]!;
+          vn = Math.min(vn, safeSpeed(gap - minGap, this.vSpeed[w]!, b, tau), boundSpeed(gap, this.vSpeed[w]!, this.tEmDecel[this.vType[w]!]!, dt));
+          break;
+        }
+      }
+    }
+    return vn;
+  }
+
+  /** Constraints ahead of the front vehicle of drivable d (nothing ahead of it on d). */
+  private lookahead(v: number, d: number, vn: number): number {
+    const net = this.net;
+    const nLanes = net.nLanes;
+    const dist = net.drvLengthM[d]! - this.vPos[v]!;
+    if (d >= nLanes) return this.intoLane(v, net.linkToLane[d - nLanes]!, d, dist, vn);
+    const trip = this.vTrip[v]!;
+    if (this.vRouteIdx[v]! >= this.trips.routeLen[trip]! - 1) return vn; // leaves the network at the lane end
+    let link = this.vNextLink[v]!;
+    if (link < 0) this.vNextLink[v] = link = this.chooseLink(v, d);
+    const ty = this.vType[v]!;
+    const b = this.tDecel[ty]!;
+    const tau = this.tTau[ty]!;
+    // slow down for the turn
+    vn = Math.min(vn, safeSpeed(dist, net.drvSpeedMps[link]!, b, tau));
+    const tl = this.tail[link]!;
+    if (tl >= 0) {
+      const gap = dist + this.vPos[tl]! - this.vLen[tl]!;
+      return Math.min(
+        vn,
+        safeSpeed(gap - this.vMinGap[v]!, this.vSpeed[tl]!, b, tau),
+        boundSpeed(gap, this.vSpeed[tl]!, this.tEmDecel[this.vType[tl]!]!, this.stepMs / 1000),
+      );
+    }
+    return this.intoLane(v, net.linkToLane[link - nLanes]!, link, dist + net.drvLengthM[link]!, vn);
+  }
+
+  /** The stop line of lane d, at distEnd ahead of vehicle v: signal, yellow dilemma, and no blocking the box. */
+  private stopLine(v: number, d: number, distEnd: number, vn: number): number {
+    const tr = this.trips;
+    const trip = this.vTrip[v]!;
+    const k = this.vRouteIdx[v]!;
+    if (k >= tr.routeLen[trip]! - 1) return vn;
+    const net = this.net;
+    const st = this.signals.movState[tr.routeMoves[tr.routeOff[trip]! + k]!];
+    const ty = this.vType[v]!;
+    const b = this.tDecel[ty]!;
+    const speed = this.vSpeed[v]!;
+    const canStop = speed * speed <= 2 * b * Math.max(distEnd, 0) + 1e-9;
+    if (st === GREEN) {
+      let link = this.vNextLink[v]!;
+      if (link < 0) this.vNextLink[v] = link = this.chooseLink(v, d);
+      const T = net.linkToLane[link - net.nLanes]!;
+      const tl = this.tail[T]!;
+      // Don't block the box: enter only if the exit lane has room, or its last vehicle is moving away.
+      const room = (tl >= 0 ? this.vPos[tl]! - this.vLen[tl]! : net.drvLengthM[T]!) - this.laneResM[T]!;
+      if (room >= this.vLen[v]! + this.vMinGap[v]! || !canStop || (tl >= 0 && this.vSpeed[tl]! >= HALTING_SPEED_MPS)) return vn;
+    } else if (st === YELLOW) {
+      if (this.vCommitted[v] !== 0) return vn;
+      if (!canStop) {
+        this.vCommitted[v] = 1;
+        return vn;
+      }
+    } else if (this.vCommitted[v] !== 0 && !canStop) {
+      return vn;
+    } else if (speed * speed > 2 * this.tEmDecel[ty]! * Math.max(distEnd, 0) + 1e-9) {
+      // Cannot stop even with emergency braking (cannot happen with ITE yellows): it runs the red.
+      if (this.vCommitted[v] !== 2) {
+        this.vCommitted[v] = 2;
+        this.redRunning++;
+      }
+      return vn;
+    }
+    const dt = this.stepMs / 1000;
+    return Math.min(vn, safeSpeed(distEnd, 0, b, this.tTau[ty]!), boundSpeed(distEnd + 0.01, 0, 0, dt));
+  }
+
+  private follow(): void {
+    const net = this.net;
+    const nDrv = net.nDrv;
+    const nLanes = net.nLanes;
+    const dt = this.stepMs / 1000;
+    const head = this.head;
+    const vPos = this.vPos;
+    const vSpeed = this.vSpeed;
+    const vLen = this.vLen;
+    const vType = this.vType;
+    const vBehind = this.vBehind;
+    const vNew = this.vNew;
+    const tMaxSpeed = this.tMaxSpeed;
+    const tAccel = this.tAccel;
+    const tDecel = this.tDecel;
+    const tEmDecel = this.tEmDecel;
+    const tTau = this.tTau;
+    for (let d = 0; d < nDrv; d++) {
+      let v = head[d]!;
+      if (v < 0) continue;
+      const L = net.drvLengthM[d]!;
+      const limit = net.drvSpeedMps[d]!;
+      const isLane = d < nLanes;
+      let leader = -1;
+      while (v >= 0) {
+        const ty = vType[v]!;
+        const speed = vSpeed[v]!;
+        const pos = vPos[v]!;
+        const a = tAccel[ty]!;
+        const b = tDecel[ty]!;
+        const tau = tTau[ty]!;
+        let vn = tMaxSpeed[ty]! < limit ? tMaxSpeed[ty]! : limit;
+        const up = speed + a * dt;
+        if (up < vn) vn = up;
+        if (leader >= 0) {
+          const gap = vPos[leader]! - vLen[leader]! - pos;
+          const vl = vSpeed[leader]!;
+          // Krauss safe speed (inlined safeSpeed)
+          const bt = b * tau;
+          const arg = bt * bt + vl * vl + 2 * b * (gap - this.vMinGap[v]!);
+          const vs = arg > 0 ? -bt + Math.sqrt(arg) : 0;
+          if (vs < vn) vn = vs;
+          // hard bound (inlined boundSpeed)
+          const lmin = vl - tEmDecel[vType[leader]!]! * dt;
+          const vb = (gap - 0.01) / dt + (lmin > 0 ? lmin : 0);
+          if (vb < vn) vn = vb;
+        } else {
+          vn = this.lookahead(v, d, vn);
+        }
+        if (isLane) {
+          const distEnd = L - pos;
+          const hv = speed + a * dt;
+          if (distEnd < hv * (dt + tau) + (hv * hv) / (2 * b) + 2) vn = this.stopLine(v, d, distEnd, vn);
+        }
+        const floor = speed - tEmDecel[ty]! * dt;
+        if (vn < floor) vn = floor;
+        if (vn < 0) vn = 0;
+        vNew[v] = vn;
+        leader = v;
+        v = vBehind[v]!;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- advance
+
+  private advance(): void {
+    const net = this.net;
+    const nDrv = net.nDrv;
+    const nLanes = net.nLanes;
+    const dt = this.stepMs / 1000;
+    const stepMs = this.stepMs;
+    const det = this.detectors;
+    const head = this.head;
+    const vPos = this.vPos;
+    const vSpeed = this.vSpeed;
+    const vNew = this.vNew;
+    const vLen = this.vLen;
+    const vBehind = this.vBehind;
+    const vMoving = this.vMoving;
+    const laneDetStart = net.laneDetStart;
+    let steps = 0;
+    for (let d = 0; d < nDrv; d++) {
+      let v = head[d]!;
+      if (v < 0) continue;
+      const isLane = d < nLanes;
+      const hasDet = isLane && laneDetStart[d + 1]! > laneDetStart[d]!;
+      const from = isLane ? -1 : net.linkFromLane[d - nLanes]!;
+      const fromLen = isLane ? 0 : net.drvLengthM[from]!;
+      let leaderRear = Infinity;
+      while (v >= 0) {
+        const old = vPos[v]!;
+        const vn = vNew[v]!;
+        const pos = old + vn * dt;
+        vPos[v] = pos;
+        vSpeed[v] = vn;
+        if (pos > leaderRear + 1e-6) this.collisions++;
+        const len = vLen[v]!;
+        leaderRear = pos - len;
+        if (vn < STOP_SPEED_MPS) {
+          if (vMoving[v] === 1) {
+            vMoving[v] = 0;
+            this.tripStops[this.vTrip[v]!]!++;
+          }
+        } else if (vn > MOVING_SPEED_MPS) vMoving[v] = 1;
+        if (hasDet) det.loop(d, old, pos, len, stepMs);
+        else if (!isLane && old < len) det.loop(from, fromLen + old, fromLen + pos, len, stepMs);
+        steps++;
+        v = vBehind[v]!;
+      }
+    }
+    this.vehicleSteps += steps;
+  }
+
+  // --------------------------------------------------------------- transfer
+
+  private append(d: number, v: number): void {
+    const tl = this.tail[d]!;
+    this.vDrv[v] = d;
+    this.count[d]!++;
+    if (tl < 0) {
+      this.head[d] = v;
+      this.tail[d] = v;
+      this.vAhead[v] = -1;
+      this.vBehind[v] = -1;
+      return;
+    }
+    const pos = this.vPos[v]!;
+    if (this.vPos[tl]! >= pos) {
+      this.vBehind[tl] = v;
+      this.vAhead[v] = tl;
+      this.vBehind[v] = -1;
+      this.tail[d] = v;
+      return;
+    }
+    // Two vehicles merged into d in one step: keep the list ordered by position.
+    let w = tl;
+    while (this.vAhead[w]! >= 0 && this.vPos[this.vAhead[w]!]! < pos) w = this.vAhead[w]!;
+    const a = this.vAhead[w]!;
+    this.vAhead[v] = a;
+    this.vBehind[v] = w;
+    this.vAhead[w] = v;
+    if (a >= 0) this.vBehind[a] = v;
+    else this.head[d] = v;
+  }
+
+  private popHead(d: number): number {
+    const h = this.head[d]!;
+    const nb = this.vBehind[h]!;
+    this.head[d] = nb;
+    if (nb >= 0) this.vAhead[nb] = -1;
+    else this.tail[d] = -1;
+    this.count[d]!--;
+    return h;
+  }
+
+  private transfer(): void {
+    const net = this.net;
+    const nDrv = net.nDrv;
+    for (let d = 0; d < nDrv; d++) {
+      let h = this.head[d]!;
+      while (h >= 0 && this.vPos[h]! >= net.drvLengthM[d]!) {
+        this.leave(h, d);
+        h = this.head[d]!;
+      }
+    }
+  }
+
+  /** Vehicle h, the front of drivable d, has passed d's end. */
+  private leave(h: number, d: number): void {
+    const net = this.net;
+    const nLanes = net.nLanes;
+    this.popHead(d);
+    const excess = this.vPos[h]! - net.drvLengthM[d]!;
+    const trip = this.vTrip[h]!;
+    if (d < nLanes) {
+      if (this.vRouteIdx[h]! >= this.trips.routeLen[trip]! - 1) {
+        this.arrive(h);
+        return;
+      }
+      let link = this.vNextLink[h]!;
+      if (link < 0) link = this.chooseLink(h, d);
+      const T = net.linkToLane[link - nLanes]!;
+      this.laneResM[T]! += this.vLen[h]! + this.vMinGap[h]!;
+      this.laneResN[T]!++;
+      this.vPos[h] = excess;
+      this.vCommitted[h] = 0;
+      this.append(link, h);
+      if (excess >= net.drvLengthM[link]!) this.leave(h, link);
+      return;
+    }
+    const T = net.linkToLane[d - nLanes]!;
+    this.laneResM[T]! -= this.vLen[h]! + this.vMinGap[h]!;
+    this.laneResN[T]!--;
+    this.vRouteIdx[h]!++;
+    this.vNextLink[h] = -1;
+    this.vPos[h] = excess;
+    this.append(T, h);
+    if (net.laneDetStart[T + 1]! > net.laneDetStart[T]!)
+      this.detectors.loop(T, excess - this.vSpeed[h]! * (this.stepMs / 1000), excess, this.vLen[h]!, this.stepMs);
+    if (excess >= net.drvLengthM[T]!) this.leave(h, T);
+  }
+
+  private arrive(h: number): void {
+    const trip = this.vTrip[h]!;
+    this.tripState[trip] = TRIP_DONE;
+    this.tripArriveMs[trip] = this.nowMs + this.stepMs;
+    this.tripVeh[trip] = -1;
+    this.vDrv[h] = -1;
+    this.vBehind[h] = this.freeHead;
+    this.freeHead = h;
+    this.inNetwork--;
+    this.completed++;
+  }
+
+  // -------------------------------------------------------- sampleDetectors
+
+  private sampleDetectors(): void {
+    const net = this.net;
+    const det = this.detectors;
+    det.timeMs = this.nowMs + this.stepMs;
+    const nLanes = net.nLanes;
+    for (let lane = 0; lane < nLanes; lane++) {
+      const d0 = net.laneDetStart[lane]!;
+      const d1 = net.laneDetStart[lane + 1]!;
+      for (let q = d0; q < d1; q++) {
+        const c = net.laneDets[q]!;
+        if (net.detKind[c] !== DET_LANE_AREA) continue;
+        const s = net.detStartM[c]!;
+        const e = net.detEndM[c]!;
+        let n = 0;
+        let halt = 0;
+        let queueEnd = e;
+        let inQueue = true;
+        for (let v = this.head[lane]!; v >= 0; v = this.vBehind[v]!) {
+          const p = this.vPos[v]!;
+          if (p > e) continue;
+          if (p < s) break;
+          n++;
+          const halting = this.vSpeed[v]! < HALTING_SPEED_MPS;
+          if (halting) halt++;
+          if (inQueue) {
+            if (halting && queueEnd - p <= QUEUE_JOIN_GAP_M) queueEnd = Math.max(s, p - this.vLen[v]!);
+            else inQueue = false;
+          }
+        }
+        det.vehicles[c] = n;
+        det.halting[c] = halt;
+        det.queueM[c] = e - queueEnd;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------- inspection
+
+  /** Trip states: 0 not yet scheduled, 1 waiting to enter, 2 on the road, 3 arrived. */
+  static readonly TRIP = { FUTURE: TRIP_FUTURE, WAITING: TRIP_WAITING, ACTIVE: TRIP_ACTIVE, DONE: TRIP_DONE } as const;
+
+  /** Vehicles on drivable d, front first (for tests and pictures; allocates). */
+  vehiclesOn(d: number): number[] {
+    const out: number[] = [];
+    for (let v = this.head[d]!; v >= 0; v = this.vBehind[v]!) out.push(v);
+    return out;
+  }
+}
