@@ -1,0 +1,179 @@
+/**
+ * The benchmark suite behind `greenwave bench` and `npm run bench`:
+ *  - simulator speed (vehicle-steps per second) on grids of growing size with
+ *    heavy demand, measured with tinybench (each iteration a full run on a
+ *    fresh simulation; building the simulation is not timed);
+ *  - controllers × scenarios: mean travel time, delay, stops, throughput and
+ *    emergency-vehicle delay on the same demand and seed.
+ * Writes bench/results/latest.json and returns a Markdown report.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Bench } from 'tinybench';
+import { CONTROLLER_NAMES } from '../engine/controllers/index.js';
+import { loadScenario } from '../scenarios/index.js';
+import { createSimulation, prepare, runPrepared, type Prepared, type Simulation } from '../sim/index.js';
+
+export interface SimSpeedResult {
+  scenario: string;
+  durationS: number;
+  intersections: number;
+  trips: number;
+  vehicleSteps: number;
+  iterations: number;
+  meanWallS: number;
+  minWallS: number;
+  vehicleStepsPerSecond: number;
+  bestVehicleStepsPerSecond: number;
+}
+
+export interface ControllerResult {
+  scenario: string;
+  controller: string;
+  travelTimeMean: number;
+  delayMean: number;
+  stopsMean: number;
+  throughputVph: number;
+  unfinished: number;
+  emergencyDelayS: number | null;
+  safetyViolations: number;
+}
+
+export interface BenchReport {
+  date: string;
+  node: string;
+  cpu: string;
+  cores: number;
+  quick: boolean;
+  simSpeed: SimSpeedResult[];
+  controllers: ControllerResult[];
+}
+
+export interface BenchOptions {
+  quick?: boolean;
+  /** Where to write latest.json (default: bench/results next to the package). */
+  resultsDir?: string;
+  log?: (line: string) => void;
+}
+
+/** The repository's bench/results folder, from src (bench/) or dist (dist/bench/). */
+export function defaultResultsDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const root = here.includes(`${join('dist', 'bench')}`) ? join(here, '..', '..') : join(here, '..');
+  return join(root, 'bench', 'results');
+}
+
+async function simSpeed(name: string, durationS: number, iterations: number): Promise<SimSpeedResult> {
+  const p: Prepared = prepare(loadScenario(name), { durationS });
+  let sim: Simulation | undefined;
+  let vehicleSteps = 0;
+  const bench = new Bench({ iterations, time: 0, warmup: iterations > 1, warmupIterations: 1, warmupTime: 0, throws: true });
+  bench.add(name, () => {
+    sim!.run();
+    vehicleSteps = sim!.vehicleSteps;
+  }, {
+    beforeEach: () => {
+      sim = createSimulation(p, 'fixed');
+    },
+  });
+  await bench.run();
+  const task = bench.tasks[0]!;
+  const res = task.result as unknown as { latency?: { mean: number; min: number; samplesCount: number } };
+  const lat = res.latency;
+  if (!lat) throw new Error(`benchmark ${name} produced no result`);
+  return {
+    scenario: name,
+    durationS,
+    intersections: p.net.nInter - p.model.intersections.filter((n) => n.type === 'boundary').length,
+    trips: p.trips.n,
+    vehicleSteps,
+    iterations: lat.samplesCount,
+    meanWallS: lat.mean / 1000,
+    minWallS: lat.min / 1000,
+    vehicleStepsPerSecond: Math.round(vehicleSteps / (lat.mean / 1000)),
+    bestVehicleStepsPerSecond: Math.round(vehicleSteps / (lat.min / 1000)),
+  };
+}
+
+function controllerRuns(scenarios: string[], controllers: string[], durationS?: number): ControllerResult[] {
+  const out: ControllerResult[] = [];
+  for (const s of scenarios) {
+    const p = prepare(loadScenario(s), { durationS });
+    for (const c of controllers) {
+      const m = runPrepared(p, c).metrics;
+      out.push({
+        scenario: s,
+        controller: c,
+        travelTimeMean: m.travelTime.mean,
+        delayMean: m.delay.mean,
+        stopsMean: m.stops.mean,
+        throughputVph: m.throughput,
+        unfinished: m.vehicles.inNetwork + m.vehicles.waitingToEnter,
+        emergencyDelayS: m.emergency.length ? m.emergency.reduce((a, e) => a + e.delay, 0) / m.emergency.length : null,
+        safetyViolations: m.safety.conflictingGreens + m.safety.minGreenViolations + m.safety.clearanceViolations,
+      });
+    }
+  }
+  return out;
+}
+
+const M = (x: number): string => `${(x / 1e6).toFixed(2)} M`;
+
+export function markdown(r: BenchReport): string {
+  const lines: string[] = [];
+  lines.push(`greenwave bench${r.quick ? ' --quick' : ''} — ${r.date}, Node ${r.node}, ${r.cpu} (${r.cores} cores)`, '');
+  lines.push('### Simulator speed (one core, fixed-time control)', '');
+  lines.push('| scenario | intersections | trips | simulated s | vehicle-steps | wall s (mean of n) | vehicle-steps/s (mean) | best |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const s of r.simSpeed)
+    lines.push(
+      `| ${s.scenario} | ${s.intersections} | ${s.trips} | ${s.durationS} | ${M(s.vehicleSteps)} | ${s.meanWallS.toFixed(2)} (n=${s.iterations}) | ${M(s.vehicleStepsPerSecond)} | ${M(s.bestVehicleStepsPerSecond)} |`,
+    );
+  lines.push('', '### Controllers × scenarios (same demand and seed)', '');
+  lines.push('| scenario | controller | mean travel time (s) | mean delay (s) | stops/veh | throughput (veh/h) | unfinished | emergency delay (s) | safety violations |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const c of r.controllers)
+    lines.push(
+      `| ${c.scenario} | ${c.controller} | ${c.travelTimeMean.toFixed(1)} | ${c.delayMean.toFixed(1)} | ${c.stopsMean.toFixed(2)} | ${c.throughputVph.toFixed(0)} | ${c.unfinished} | ${c.emergencyDelayS === null ? '–' : c.emergencyDelayS.toFixed(1)} | ${c.safetyViolations} |`,
+    );
+  return lines.join('\n') + '\n';
+}
+
+export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
+  const quick = opts.quick === true;
+  const log = opts.log ?? (() => {});
+  const speedCases: Array<[string, number]> = quick
+    ? [
+        ['grid-4x4', 900],
+        ['grid-10x10', 900],
+      ]
+    : [
+        ['grid-4x4', 3600],
+        ['grid-10x10', 3600],
+        ['grid-16x16', 3600],
+      ];
+  const simSpeedResults: SimSpeedResult[] = [];
+  for (const [name, dur] of speedCases) {
+    log(`simulator speed: ${name}, ${dur} s`);
+    simSpeedResults.push(await simSpeed(name, dur, quick ? 1 : 3));
+  }
+  const scenarios = quick ? ['single', 'default'] : ['single', 'arterial-5', 'grid-4x4', 'default'];
+  log(`controllers × scenarios: ${scenarios.join(', ')}`);
+  const controllers = controllerRuns(scenarios, [...CONTROLLER_NAMES], quick ? 1800 : undefined);
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    node: process.versions.node,
+    cpu,
+    cores: cpus().length,
+    quick,
+    simSpeed: simSpeedResults,
+    controllers,
+  };
+  const dir = opts.resultsDir ?? defaultResultsDir();
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+  return report;
+}

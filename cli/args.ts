@@ -1,0 +1,46 @@
+/** Command-line parsing helpers: usage errors are InputErrors (exit code 2). */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { InputError } from '../scenarios/errors.js';
+
+export class UsageError extends InputError {
+  constructor(command: string, reason: string) {
+    super(`greenwave ${command}`, '', reason);
+    this.name = 'UsageError';
+  }
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export interface Parsed {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+/** parseArgs with friendly errors naming the command. */
+export function parse(command: string, argv: string[], options: Options): Parsed {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return { values: values as Parsed['values'], positionals };
+  } catch (e) {
+    const msg = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    throw new UsageError(command, `${msg}; see greenwave ${command} --help`);
+  }
+}
+
+/** An optional integer option ≥ min. */
+export function intOption(command: string, name: string, v: string | boolean | undefined, min = 0): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || !/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min)
+    throw new UsageError(command, `--${name} must be an integer ≥ ${min}, got "${String(v)}"`);
+  return n;
+}
+
+/** An optional number option > 0. */
+export function positiveOption(command: string, name: string, v: string | boolean | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new UsageError(command, `--${name} must be a number > 0, got "${String(v)}"`);
+  return n;
+}

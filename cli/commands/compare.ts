@@ -1,0 +1,78 @@
+import { CONTROLLER_NAMES, controllerFactory } from '../../engine/controllers/index.js';
+import { loadScenario } from '../../scenarios/index.js';
+import { prepare, runPrepared, scenarioName, type RunMetrics } from '../../sim/index.js';
+import { intOption, parse, positiveOption, UsageError } from '../args.js';
+import { compareTable, pctChange } from '../format.js';
+import { Progress } from '../progress.js';
+
+export const COMPARE_HELP = `Usage: greenwave compare SCENARIO [options]
+
+Runs several controllers on the same demand and seed and prints a table of
+mean travel time, delay, stops and throughput, with the % change against the
+fixed-time baseline.
+
+Options:
+  --controllers a,b,c  controllers to run (default: ${CONTROLLER_NAMES.join(',')})
+  --seed N             random seed for the demand (default: the scenario's)
+  --duration S         simulated seconds (default: the scenario's)
+  --json               print one JSON object: {scenario, seed, duration, results, changeVsFixed}
+  -h, --help           this help
+`;
+
+export function compareCommand(argv: string[]): number {
+  const { values, positionals } = parse('compare', argv, {
+    controllers: { type: 'string' },
+    seed: { type: 'string' },
+    duration: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(COMPARE_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError('compare', `expects one SCENARIO, got ${positionals.length}; see greenwave compare --help`);
+  const names = ((values.controllers as string | undefined) ?? CONTROLLER_NAMES.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (names.length === 0) throw new UsageError('compare', '--controllers needs at least one controller name');
+  for (const n of names) controllerFactory(n);
+  const seed = intOption('compare', 'seed', values.seed);
+  const durationS = positiveOption('compare', 'duration', values.duration);
+  const json = values.json === true;
+
+  const t0 = performance.now();
+  const source = loadScenario(positionals[0]!);
+  const parseSeconds = (performance.now() - t0) / 1000;
+  const p = prepare(source, { seed, durationS, parseSeconds });
+  const results: RunMetrics[] = [];
+  for (const name of names) {
+    const progress = new Progress(name, !json);
+    results.push(runPrepared(p, name, { onProgress: (f) => progress.update(f) }).metrics);
+    progress.done();
+  }
+  const base = results.find((r) => r.controller === 'fixed');
+  if (json) {
+    const changeVsFixed = base
+      ? Object.fromEntries(
+          results.map((r) => [
+            r.controller,
+            {
+              travelTimePct: round1(pctChange(base.travelTime.mean, r.travelTime.mean)),
+              delayPct: round1(pctChange(base.delay.mean, r.delay.mean)),
+              stopsPct: round1(pctChange(base.stops.mean, r.stops.mean)),
+              throughputPct: round1(pctChange(base.throughput, r.throughput)),
+            },
+          ]),
+        )
+      : null;
+    process.stdout.write(JSON.stringify({ scenario: scenarioName(p), seed: p.seed, duration: p.durationS, results, changeVsFixed }) + '\n');
+  } else {
+    process.stdout.write(`greenwave compare ${scenarioName(p)}: seed ${p.seed}, ${p.durationS} s simulated, ${p.trips.n} trips\n\n`);
+    process.stdout.write(compareTable(results) + '\n');
+  }
+  return 0;
+}
+
+const round1 = (x: number): number => Math.round(x * 10) / 10;

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+/**
+ * The greenwave command. Exit codes: 0 ok, 1 runtime failure, 2 bad input or
+ * usage. Input errors print one line naming the file, JSON path and reason;
+ * no stack trace unless GREENWAVE_DEBUG=1.
+ */
+import { InputError } from '../scenarios/errors.js';
+import { benchCommand } from './commands/bench.js';
+import { compareCommand } from './commands/compare.js';
+import { runCommand } from './commands/run.js';
+
+const HELP = `greenwave — adaptive traffic signal control engine and microsimulation
+
+Usage: greenwave <command> [options]
+
+Commands:
+  run SCENARIO        simulate a scenario under one controller
+  compare SCENARIO    several controllers on the same demand and seed
+  bench               the benchmark suite
+
+Run "greenwave <command> --help" for the options of a command.
+SCENARIO is a scenario JSON file or a built-in name: default, single,
+arterial-N, grid-RxC.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'run':
+      return runCommand(rest);
+    case 'compare':
+      return compareCommand(rest);
+    case 'bench':
+      return benchCommand(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(HELP);
+      return cmd === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`greenwave: unknown command "${cmd}"\n\n${HELP}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof InputError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    const e = err as Error;
+    process.stderr.write(`greenwave: ${e?.message ?? String(err)}\n`);
+    if (process.env.GREENWAVE_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+    process.exitCode = 1;
+  },
+);
