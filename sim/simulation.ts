@@ -21,7 +21,7 @@
 import FastPriorityQueue from 'fastpriorityqueue';
 import type { CompiledNetwork } from '../engine/network/index.js';
 import type { Controller, ControllerFactory } from '../engine/controllers/index.js';
-import { ConflictMonitor, EventLog, GREEN, SignalLayer, YELLOW } from '../engine/signals/index.js';
+import { ConflictMonitor, EventLog, GREEN, RED, SignalLayer, YELLOW } from '../engine/signals/index.js';
 import { boundSpeed, safeSpeed } from './carFollowing.js';
 import type { Trips } from './demand.js';
 import { DetectorState, HALTING_SPEED_MPS, QUEUE_JOIN_GAP_M } from './detectors.js';
@@ -37,6 +37,20 @@ const TRIP_FUTURE = 0;
 const TRIP_WAITING = 1;
 const TRIP_ACTIVE = 2;
 const TRIP_DONE = 3;
+
+/** Vehicles stop with their front this far before the stop line (m). */
+export const STOP_LINE_OFFSET_M = 1.5;
+/** A driver standing at the stop line starts this long after the green appears (perception-reaction, s). */
+export const START_REACTION_S = 1.5;
+
+/**
+ * Yellow: a driver stops if it can do so at the ITE comfortable deceleration
+ * (3.05 m/s²) and is more than YELLOW_GO_TTSL_S from the stop line at its
+ * speed; otherwise it is committed and proceeds (it reaches the line within
+ * the yellow, which the ITE formula sizes for exactly this).
+ */
+export const YELLOW_STOP_DECEL_MPS2 = 3.05;
+export const YELLOW_GO_TTSL_S = 2;
 
 /** Bits of the controller queue key below the due time: key = dueMs·2²⁰ + intersection. */
 const KEY_SHIFT = 1048576;
@@ -73,7 +87,7 @@ export class Simulation {
   completed = 0;
   inNetwork = 0;
   waitingToEnter = 0;
-  /** Invariant counters (tests assert zero). */
+  /** Invariant counters (tests assert zero): overlapping vehicles; vehicles entering on red without a yellow commitment. */
   collisions = 0;
   redRunning = 0;
 
@@ -457,12 +471,15 @@ export class Simulation {
     const k = this.vRouteIdx[v]!;
     if (k >= tr.routeLen[trip]! - 1) return vn;
     const net = this.net;
-    const st = this.signals.movState[tr.routeMoves[tr.routeOff[trip]! + k]!];
+    const mv = tr.routeMoves[tr.routeOff[trip]! + k]!;
+    const st = this.signals.movState[mv];
     const ty = this.vType[v]!;
     const b = this.tDecel[ty]!;
     const speed = this.vSpeed[v]!;
     const canStop = speed * speed <= 2 * b * Math.max(distEnd, 0) + 1e-9;
-    if (st === GREEN) {
+    if (st === GREEN && speed < 0.1 && this.nowMs - this.signals.movGreenSinceMs[mv]! < START_REACTION_S * 1000) {
+      // still reacting to the green
+    } else if (st === GREEN) {
       let link = this.vNextLink[v]!;
       if (link < 0) this.vNextLink[v] = link = this.chooseLink(v, d);
       const T = net.linkToLane[link - net.nLanes]!;
@@ -472,7 +489,9 @@ export class Simulation {
       if (room >= this.vLen[v]! + this.vMinGap[v]! || !canStop || (tl >= 0 && this.vSpeed[tl]! >= HALTING_SPEED_MPS)) return vn;
     } else if (st === YELLOW) {
       if (this.vCommitted[v] !== 0) return vn;
-      if (!canStop) {
+      const stopDecel = b < YELLOW_STOP_DECEL_MPS2 ? b : YELLOW_STOP_DECEL_MPS2;
+      const close = speed >= 1 && distEnd <= YELLOW_GO_TTSL_S * speed;
+      if (close || speed * speed > 2 * stopDecel * Math.max(distEnd, 0)) {
         this.vCommitted[v] = 1;
         return vn;
       }
@@ -487,7 +506,8 @@ export class Simulation {
       return vn;
     }
     const dt = this.stepMs / 1000;
-    return Math.min(vn, safeSpeed(distEnd, 0, b, this.tTau[ty]!), boundSpeed(distEnd + 0.01, 0, 0, dt));
+    const gap = distEnd - STOP_LINE_OFFSET_M;
+    return Math.min(vn, safeSpeed(gap, 0, b, this.tTau[ty]!), boundSpeed(Math.max(gap, 0) + 0.01, 0, 0, dt));
   }
 
   private follow(): void {
@@ -672,6 +692,8 @@ export class Simulation {
       }
       let link = this.vNextLink[h]!;
       if (link < 0) link = this.chooseLink(h, d);
+      // Invariant: nobody enters on red unless committed on yellow (tests assert zero).
+      if (this.signals.movState[net.linkMov[link - nLanes]!] === RED && this.vCommitted[h] === 0) this.redRunning++;
       const T = net.linkToLane[link - nLanes]!;
       this.laneResM[T]! += this.vLen[h]! + this.vMinGap[h]!;
       this.laneResN[T]!++;

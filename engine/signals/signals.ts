@@ -64,6 +64,8 @@ export class SignalLayer implements SignalControl {
   readonly greenStartMs: Float64Array;
   /** Number of phase changes started, per intersection. */
   readonly changes: Int32Array;
+  /** Time each movement last turned green (ms). */
+  readonly movGreenSinceMs: Float64Array;
 
   private readonly net: CompiledNetwork;
   private readonly mark: Uint8Array;
@@ -83,6 +85,7 @@ export class SignalLayer implements SignalControl {
     this.greenStartMs = new Float64Array(n);
     this.changes = new Int32Array(n);
     this.mark = new Uint8Array(net.nMov);
+    this.movGreenSinceMs = new Float64Array(net.nMov);
   }
 
   /** Starts every signal in its first phase at `nowMs`; uncontrolled nodes show green on all movements. */
@@ -91,7 +94,10 @@ export class SignalLayer implements SignalControl {
     for (let i = 0; i < net.nInter; i++) {
       const type = net.interType[i];
       if (type === 2) {
-        for (let m = net.interMovStart[i]!; m < net.interMovStart[i + 1]!; m++) this.movState[m] = GREEN;
+        for (let m = net.interMovStart[i]!; m < net.interMovStart[i + 1]!; m++) {
+          this.movState[m] = GREEN;
+          this.movGreenSinceMs[m] = nowMs;
+        }
       } else if (type === 1 && net.interPhaseStart[i + 1]! > net.interPhaseStart[i]!) {
         this.startGreen(i, 0, nowMs, false);
       }
@@ -211,7 +217,13 @@ export class SignalLayer implements SignalControl {
   private startGreen(i: number, next: number, nowMs: number, afterClearance: boolean): void {
     const net = this.net;
     const p = net.interPhaseStart[i]! + next;
-    for (let k = net.phaseMovStart[p]!; k < net.phaseMovStart[p + 1]!; k++) this.movState[net.phaseMovs[k]!] = GREEN;
+    for (let k = net.phaseMovStart[p]!; k < net.phaseMovStart[p + 1]!; k++) {
+      const m = net.phaseMovs[k]!;
+      if (this.movState[m] !== GREEN) {
+        this.movState[m] = GREEN;
+        this.movGreenSinceMs[m] = nowMs;
+      }
+    }
     if (this.log && afterClearance) this.log.push(nowMs, i, EV_PHASE_END_RED_CLEARANCE, this.phase[i]! + 1);
     this.phase[i] = next;
     this.target[i] = -1;
