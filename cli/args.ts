@@ -4,7 +4,7 @@ import { InputError } from '../scenarios/errors.js';
 
 export class UsageError extends InputError {
   constructor(command: string, reason: string) {
-    super(`greenwave ${command}`, '', reason);
+    super(command ? `greenwave ${command}` : 'greenwave', '', reason);
     this.name = 'UsageError';
   }
 }
@@ -16,13 +16,41 @@ export interface Parsed {
   positionals: string[];
 }
 
-/** parseArgs with friendly errors naming the command. */
+/**
+ * A string option followed by a negative number (`--duration -5`) takes it as
+ * its value, as users expect; parseArgs alone would call it ambiguous, and the
+ * range check then gives the useful message.
+ */
+function joinNegativeValues(argv: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const next = argv[i + 1];
+    let name: string | undefined;
+    if (/^--[^=]+$/.test(a)) name = a.slice(2);
+    else if (/^-[^-]$/.test(a)) name = Object.keys(options).find((k) => options[k]!.short === a[1]);
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+/** parseArgs with friendly one-line errors naming the command. */
 export function parse(command: string, argv: string[], options: Options): Parsed {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals: true, strict: true });
     return { values: values as Parsed['values'], positionals };
   } catch (e) {
-    const msg = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    const msg = (e as Error).message
+      .replace(/\. To specify a positional argument.*$/s, '')
+      .replace(/\s*\n\s*/g, ' ')
+      .replace(/\.$/, '');
     throw new UsageError(command, `${msg}; see greenwave ${command} --help`);
   }
 }

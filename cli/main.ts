@@ -5,6 +5,7 @@
  * no stack trace unless GREENWAVE_DEBUG=1.
  */
 import { InputError } from '../scenarios/errors.js';
+import { UsageError } from './args.js';
 import { benchCommand } from './commands/bench.js';
 import { compareCommand } from './commands/compare.js';
 import { runCommand } from './commands/run.js';
@@ -39,8 +40,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(HELP);
       return cmd === undefined ? 2 : 0;
     default:
-      process.stderr.write(`greenwave: unknown command "${cmd}"\n\n${HELP}`);
-      return 2;
+      throw new UsageError('', `unknown command "${cmd}"; the commands are run, compare and bench; see greenwave --help`);
   }
 }
 

@@ -8,7 +8,7 @@ export class InputError extends Error {
   readonly reason: string;
 
   constructor(file: string, path: string, reason: string) {
-    super(path ? `${file}: ${path}: ${reason}` : `${file}: ${reason}`);
+    super(oneLine(path ? `${file}: ${path}: ${reason}` : `${file}: ${reason}`));
     this.name = 'InputError';
     this.file = file;
     this.path = path;
@@ -25,4 +25,13 @@ export function jsonPath(parts: ReadonlyArray<string | number>): string {
     else out += `[${JSON.stringify(p)}]`;
   }
   return out;
+}
+
+/**
+ * The text with control characters (newlines, tabs, …) written as JSON escapes
+ * (`\n`), so that a message quoting user data, such as an id with a newline in
+ * it, stays one line.
+ */
+export function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
 }

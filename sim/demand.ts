@@ -157,8 +157,11 @@ export function buildTrips(
 
   const raw: RawTrip[] = [];
   let order = 0;
+  const flowIds = new Set<string>();
   (sc.demand.flows ?? []).forEach((f, i) => {
     const at = ['demand', 'flows', i];
+    if (flowIds.has(f.id)) throw err([...at, 'id'], `duplicate flow id "${f.id}"`);
+    flowIds.add(f.id);
     if (f.intervalS === undefined && f.vph === undefined && f.profile === undefined)
       throw err(at, 'needs a rate: "vph", "profile" or "intervalS"');
     if (f.endS !== undefined && f.beginS !== undefined && f.endS < f.beginS) throw err([...at, 'endS'], `must be ≥ beginS (${f.beginS})`);
@@ -167,8 +170,11 @@ export function buildTrips(
     const rng = new Rng(seed, i + 1);
     for (const t of flowDepartures(f, durationS, rng)) raw.push({ departMs: Math.round(t * 1000), route, vtype, emergency: -1, order: order++ });
   });
+  const vehicleIds = new Set<string>();
   (sc.demand.vehicles ?? []).forEach((v, i) => {
     const at = ['demand', 'vehicles', i];
+    if (vehicleIds.has(v.id)) throw err([...at, 'id'], `duplicate vehicle id "${v.id}"`);
+    vehicleIds.add(v.id);
     raw.push({ departMs: Math.round(v.departS * 1000), route: resolveRoute(v, at), vtype: typeOf(v.vehicleType, 'car', at), emergency: -1, order: order++ });
   });
   const emergency: Array<{ id: string; priority: number; trip: number }> = [];

@@ -1,0 +1,335 @@
+/**
+ * Bad input, end to end through the built CLI: non-JSON, wrong types, unknown
+ * ids, a phase with conflicting movements, negative lengths, an unknown
+ * built-in name, bad usage. Every one exits with code 2 and prints exactly one
+ * line on stderr naming the file (or built-in name, or command), the JSON path
+ * where there is one, and the reason, with no stack trace and nothing on stdout.
+ *
+ * Needs dist/ (`npm test` builds it first).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
+import { singleScenario, type ScenarioJson } from '../scenarios/index.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+
+let dir = '';
+
+interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `node dist/cli/main.js ...args` from the repo root. Asynchronous, so
+ * that the cases (each a fresh Node process, ~0.4 s) run concurrently.
+ */
+function cli(...args: string[]): Promise<CliResult> {
+  const env = { ...process.env };
+  delete env.GREENWAVE_DEBUG; // the one switch that adds stack traces
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env, timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolvePromise({ status, stdout, stderr }));
+  });
+}
+
+/** A small valid scenario: one signalised four-leg intersection, 60 s. */
+function base(): ScenarioJson {
+  return structuredClone(singleScenario({ durationS: 60 }));
+}
+
+/** Writes a scenario (or raw text) to the temp dir; returns its path. */
+function fixture(name: string, content: ScenarioJson | unknown[] | string): string {
+  const file = join(dir, name);
+  writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2) + '\n');
+  return file;
+}
+
+/** A mutated copy of the base scenario, written to the temp dir. */
+function scenarioWith(name: string, mutate: (sc: ScenarioJson) => void): string {
+  const sc = base();
+  mutate(sc);
+  return fixture(name, sc);
+}
+
+/**
+ * The bad-input contract: exit 2, nothing on stdout, exactly one line on
+ * stderr (plus its newline) that names `where` (file, built-in name or
+ * command) and `path` (JSON path, followed by its reason), no stack trace.
+ * Returns that line for further checks.
+ */
+function expectBadInput(expect: ExpectStatic, r: CliResult, where: string, path?: string): string {
+  expect(r.status, `exit status (stderr: ${r.stderr})`).toBe(2);
+  expect(r.stderr, 'stderr').toMatch(/\n$/);
+  const lines = r.stderr.split('\n');
+  expect(lines, `stderr should be exactly one line:\n${r.stderr}`).toHaveLength(2);
+  const line = lines[0]!;
+  expect(r.stdout, 'stdout').toBe('');
+  expect(line).not.toMatch(/^\s+at /m);
+  expect(r.stderr).not.toMatch(/\n\s+at .*[:(]/);
+  expect(line).not.toMatch(/\b(TypeError|RangeError|SyntaxError|ReferenceError)\b/);
+  expect(line).toContain(where);
+  if (path !== undefined) expect(line).toContain(`${where}: ${path}: `);
+  return line;
+}
+
+beforeAll(() => {
+  if (!existsSync(CLI))
+    throw new Error(`${CLI} does not exist: build first with "npx tsc -p tsconfig.build.json" (npm test does it), then rerun`);
+  dir = mkdtempSync(join(tmpdir(), 'greenwave-bad-input-'));
+});
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe.concurrent('a valid scenario (positive control)', () => {
+  it('runs with exit 0 and --json prints exactly one JSON object with the SPEC §4 keys', async ({ expect }) => {
+    const file = fixture('valid.json', base());
+    const r = await cli('run', file, '--json');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    const lines = r.stdout.split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toBe('');
+    const m = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(typeof m).toBe('object');
+    expect(Object.keys(m)).toEqual(
+      expect.arrayContaining(['scenario', 'controller', 'seed', 'duration', 'vehicles', 'travelTime', 'delay', 'stops', 'throughput', 'emergency', 'safety', 'sim']),
+    );
+    expect(Object.keys(m.vehicles as object)).toEqual(expect.arrayContaining(['scheduled', 'entered', 'completed', 'inNetwork', 'waitingToEnter']));
+    expect(m.controller).toBe('fixed');
+    expect(m.duration).toBe(60);
+  });
+});
+
+describe.concurrent('files that are not scenario JSON', () => {
+  it('a file that is not JSON names the file, says "not valid JSON" and gives the line and column', async ({ expect }) => {
+    const file = fixture('not-json.json', '{\n  "format": "greenwave-scenario",\n  "version": 1,\n  oops\n}\n');
+    const line = expectBadInput(expect, await cli('run', file), file);
+    expect(line).toContain('is not valid JSON');
+    expect(line).toContain('line 4, column 3');
+  });
+
+  it('a syntax error that V8 reports with a quoted excerpt (newlines included) still gives one line with line and column', async ({ expect }) => {
+    // V8 says `Unexpected token 'g', "{\n  "format": g..." is not valid JSON`, with no position.
+    const file = fixture('bare-word.json', '{\n  "format": greenwave\n}\n');
+    const line = expectBadInput(expect, await cli('run', file), file);
+    expect(line).toContain('is not valid JSON at line 2, column 13');
+  });
+
+  it('an empty file is not valid JSON at line 1, column 1', async ({ expect }) => {
+    const file = fixture('empty.json', '');
+    const line = expectBadInput(expect, await cli('run', file), file);
+    expect(line).toMatch(/is not valid JSON at line 1, column 1/);
+  });
+
+  it('a missing file: "file not found"', async ({ expect }) => {
+    const file = join(dir, 'does-not-exist.json');
+    const line = expectBadInput(expect, await cli('run', file), file);
+    expect(line).toContain('file not found');
+  });
+
+  it('a directory instead of a file', async ({ expect }) => {
+    const sub = join(dir, 'a-directory');
+    mkdirSync(sub, { recursive: true });
+    const line = expectBadInput(expect, await cli('run', sub), sub);
+    expect(line).toContain('is a directory');
+  });
+
+});
+
+describe.concurrent('schema errors name the JSON path', () => {
+  it('wrong type: roads[0].lanes as a string', async ({ expect }) => {
+    const file = scenarioWith('lanes-string.json', (sc) => {
+      (sc.roads[0] as { lanes: unknown }).lanes = 'three';
+    });
+    const line = expectBadInput(expect, await cli('run', file), file, 'roads[0].lanes');
+    expect(line).toContain('must be integer');
+  });
+
+  it('a negative road length: roads[2].lengthM: must be > 0', async ({ expect }) => {
+    const file = scenarioWith('negative-length.json', (sc) => {
+      sc.roads[2]!.lengthM = -5;
+    });
+    const line = expectBadInput(expect, await cli('run', file), file, 'roads[2].lengthM');
+    expect(line).toContain('roads[2].lengthM: must be > 0');
+  });
+
+  it('zero lanes: roads[5].lanes: must be ≥ 1', async ({ expect }) => {
+    const file = scenarioWith('zero-lanes.json', (sc) => {
+      sc.roads[5]!.lanes = 0;
+    });
+    const line = expectBadInput(expect, await cli('run', file), file, 'roads[5].lanes');
+    expect(line).toContain('roads[5].lanes: must be ≥ 1');
+  });
+
+  it('an unknown field names the field', async ({ expect }) => {
+    const file = scenarioWith('unknown-field.json', (sc) => {
+      (sc.roads[1] as unknown as Record<string, unknown>).colour = 'red';
+    });
+    const line = expectBadInput(expect, await cli('run', file), file, 'roads[1].colour');
+    expect(line).toContain('is not a known field');
+  });
+
+  it('a missing required field names the field', async ({ expect }) => {
+    const file = scenarioWith('missing-to.json', (sc) => {
+      delete (sc.roads[1] as Partial<ScenarioJson['roads'][number]>).to;
+    });
+    const line = expectBadInput(expect, await cli('run', file), file, 'roads[1].to');
+    expect(line).toContain('is required');
+  });
+});
+
+describe.concurrent('network errors name the JSON path', () => {
+  it('an unknown intersection in roads[3].from', async ({ expect }) => {
+    const file = scenarioWith('unknown-intersection.json', (sc) => {
+      sc.roads[3]!.from = 'Nowhere';
+    });
+    const line = expectBadInput(expect, await cli('run', file), file, 'roads[3].from');
+    expect(line).toContain('unknown intersection "Nowhere"');
+  });
+
+  it('a duplicate road id', async ({ expect }) => {
+    const file = scenarioWith('duplicate-road.json', (sc) => {
+      sc.roads[4]!.id = sc.roads[0]!.id;
+    });
+    const line = expectBadInput(expect, await cli('run', file), file, 'roads[4].id');
+    expect(line).toContain('duplicate id "N-C"');
+  });
+
+  it('a duplicate intersection id', async ({ expect }) => {
+    const file = scenarioWith('duplicate-intersection.json', (sc) => {
+      sc.intersections[2]!.id = sc.intersections[1]!.id;
+    });
+    const line = expectBadInput(expect, await cli('run', file), file, 'intersections[2].id');
+    expect(line).toContain('duplicate id');
+  });
+
+  it('a phase with conflicting movements (north–south through and east–west through)', async ({ expect }) => {
+    const file = scenarioWith('conflicting-phase.json', (sc) => {
+      sc.intersections[0]!.phases = [{ movements: ['N-C>C-S', 'E-C>C-W'] }];
+    });
+    const line = expectBadInput(expect, await cli('run', file), file, 'intersections[0].phases[0].movements');
+    expect(line).toContain('"N-C>C-S"');
+    expect(line).toContain('"E-C>C-W"');
+    expect(line).toContain('conflict');
+  });
+
+  it('a movement left out of every explicit phase', async ({ expect }) => {
+    const file = scenarioWith('movement-in-no-phase.json', (sc) => {
+      // The two opposing throughs can share a green; every turn is left out.
+      sc.intersections[0]!.phases = [{ movements: ['N-C>C-S', 'S-C>C-N'] }];
+    });
+    const line = expectBadInput(expect, await cli('run', file), file, 'intersections[0].phases');
+    expect(line).toContain('is in no phase');
+  });
+
+  it('an id with a newline in it is quoted on the same line', async ({ expect }) => {
+    const file = scenarioWith('newline-id.json', (sc) => {
+      sc.roads[0]!.from = 'bad\nid';
+    });
+    const line = expectBadInput(expect, await cli('run', file), file, 'roads[0].from');
+    expect(line).toContain('"bad\\nid"');
+  });
+});
+
+describe.concurrent('demand errors name the JSON path', () => {
+  it('an unknown road id in a flow route', async ({ expect }) => {
+    const file = scenarioWith('unknown-road-in-route.json', (sc) => {
+      sc.demand.flows![3]!.route = ['S-C', 'C-Nowhere'];
+    });
+    const line = expectBadInput(expect, await cli('run', file), file, 'demand.flows[3].route[1]');
+    expect(line).toContain('unknown road "C-Nowhere"');
+  });
+
+  it('a route whose roads do not connect', async ({ expect }) => {
+    const file = scenarioWith('route-gap.json', (sc) => {
+      // N-C ends at C; E-C starts at E.
+      sc.demand.flows![0]!.route = ['N-C', 'E-C'];
+    });
+    const line = expectBadInput(expect, await cli('run', file), file, 'demand.flows[0].route[1]');
+    expect(line).toContain('"E-C"');
+    expect(line).toContain('cannot be reached from road "N-C"');
+  });
+
+  it('a flow with neither a route nor from/to', async ({ expect }) => {
+    const file = scenarioWith('flow-without-route.json', (sc) => {
+      delete sc.demand.flows![2]!.route;
+    });
+    const line = expectBadInput(expect, await cli('run', file), file, 'demand.flows[2]');
+    expect(line).toContain('needs either "route" or both "from" and "to"');
+  });
+
+  it('a duplicate flow id', async ({ expect }) => {
+    const file = scenarioWith('duplicate-flow.json', (sc) => {
+      sc.demand.flows![2]!.id = sc.demand.flows![0]!.id;
+    });
+    const line = expectBadInput(expect, await cli('run', file), file, 'demand.flows[2].id');
+    expect(line).toContain('duplicate flow id "N_through"');
+  });
+
+  it('an unknown vehicleType', async ({ expect }) => {
+    const file = scenarioWith('unknown-vehicle-type.json', (sc) => {
+      sc.demand.flows![1]!.vehicleType = 'hovercraft';
+    });
+    const line = expectBadInput(expect, await cli('run', file), file, 'demand.flows[1].vehicleType');
+    expect(line).toContain('unknown vehicle type "hovercraft"');
+  });
+
+  it('compare reports bad input the same way', async ({ expect }) => {
+    const file = scenarioWith('compare-bad.json', (sc) => {
+      sc.roads[0]!.lanes = 0;
+    });
+    expectBadInput(expect, await cli('compare', file, '--controllers', 'fixed'), file, 'roads[0].lanes');
+  });
+});
+
+describe.concurrent('built-in names and usage', () => {
+  it('an unknown built-in name: greenwave run grid-foo', async ({ expect }) => {
+    const line = expectBadInput(expect, await cli('run', 'grid-foo'), 'grid-foo');
+    expect(line).toContain('not a built-in name');
+  });
+
+  it('--seed abc', async ({ expect }) => {
+    const line = expectBadInput(expect, await cli('run', 'single', '--seed', 'abc'), 'greenwave run');
+    expect(line).toContain('--seed');
+    expect(line).toContain('"abc"');
+  });
+
+  it('--duration -5 (a negative number as the value, not an option)', async ({ expect }) => {
+    const line = expectBadInput(expect, await cli('run', 'single', '--duration', '-5'), 'greenwave run');
+    expect(line).toContain('--duration must be a number > 0, got "-5"');
+  });
+
+  it('an unknown option', async ({ expect }) => {
+    const line = expectBadInput(expect, await cli('run', 'single', '--frobnicate'), 'greenwave run');
+    expect(line).toContain('--frobnicate');
+  });
+
+  it('an unknown controller', async ({ expect }) => {
+    const line = expectBadInput(expect, await cli('run', 'single', '--controller', 'telepathic'), '--controller');
+    expect(line).toContain('"telepathic"');
+  });
+
+  it('a missing SCENARIO', async ({ expect }) => {
+    const line = expectBadInput(expect, await cli('run'), 'greenwave run');
+    expect(line).toContain('SCENARIO');
+  });
+
+  it('an unknown command', async ({ expect }) => {
+    const line = expectBadInput(expect, await cli('frobnicate'), 'greenwave');
+    expect(line).toContain('unknown command "frobnicate"');
+  });
+});
