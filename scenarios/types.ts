@@ -32,7 +32,6 @@ export interface VehicleTypeJson {
   emergencyDecelMps2?: number;
   tauS?: number;
   sigma?: number;
-  emergency?: boolean;
 }
 
 export interface PhaseJson {

@@ -12,9 +12,12 @@
  * leader brakes at its emergency limit. Positions advance by v'·Δt (Euler),
  * which with τ ≥ Δt keeps the model collision-free.
  *
+ * With σ > 0 the driver dawdles: the speed then drops by σ·a·Δt·U, U uniform
+ * in [0, 1), drawn from the simulation's seeded PRNG (SUMO's Krauss uses 0.5).
+ *
  * Parameters (per vehicle type, defaults for a car): a = 2.6 m/s², b = 4.5 m/s²,
  * emergency deceleration 9 m/s², τ = 1.2 s, standstill gap 2.5 m, length 5 m,
- * σ = 0 (no random dawdling).
+ * σ = 0 (deterministic drivers: randomness comes from the arrivals).
  */
 
 /** Krauss safe speed (m/s) for a gap (m, already net of the standstill gap) to a leader at vLeader (m/s). */

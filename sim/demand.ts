@@ -227,7 +227,7 @@ export function buildTrips(
   const nBins = Math.max(1, Math.ceil((durationS * 1000) / binMs));
   const counts = new Float64Array(net.movements.length * nBins);
   for (let k = 0; k < n; k++) {
-    if (emergencyIdx[k]! >= 0) continue;
+    if (emergencyIdx[k]! >= 0 || departMs[k]! >= durationS * 1000) continue;
     const b = Math.min(nBins - 1, Math.floor(departMs[k]! / binMs));
     for (let q = routeOff[k]!; q < routeOff[k]! + routeLen[k]! - 1; q++) counts[routeMoves[q]! * nBins + b]!++;
   }

@@ -106,7 +106,8 @@ export function computeMetrics(
   const n = tts.length;
   const sorted = Float64Array.from(tts).sort();
   const mean = n ? tts.reduce((a, b) => a + b, 0) / n : 0;
-  const emergency = tr.emergency.map((e) => {
+  // Emergency vehicles scheduled within the run (one due after the end is not reported).
+  const emergency = tr.emergency.filter((e) => tr.departMs[e.trip]! < sim.durationMs).map((e) => {
     const k = e.trip;
     const dep = tr.departMs[k]!;
     const state = sim.tripState[k]!;

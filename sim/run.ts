@@ -74,6 +74,7 @@ export function createSimulation(p: Prepared, controller: string | ControllerFac
     durationMs: Math.round(p.durationS * 1000),
     controller: factory,
     eventLog: opts.eventLog ? new EventLog() : undefined,
+    seed: p.seed,
   });
 }
 

@@ -25,6 +25,7 @@ import { ConflictMonitor, EventLog, GREEN, RED, SignalLayer, YELLOW } from '../e
 import { boundSpeed, safeSpeed } from './carFollowing.js';
 import type { Trips } from './demand.js';
 import { DetectorState, HALTING_SPEED_MPS, QUEUE_JOIN_GAP_M } from './detectors.js';
+import { Rng } from './rng.js';
 import type { VehicleType } from './vehicleTypes.js';
 import { DET_LANE_AREA } from '../engine/network/index.js';
 
@@ -62,6 +63,8 @@ export interface SimulationInit {
   durationMs: number;
   controller: ControllerFactory;
   eventLog?: EventLog | undefined;
+  /** Seed of the simulator's own random numbers (driver dawdling, σ > 0). */
+  seed?: number;
 }
 
 export class Simulation {
@@ -99,6 +102,9 @@ export class Simulation {
   private readonly tDecel: Float64Array;
   private readonly tEmDecel: Float64Array;
   private readonly tTau: Float64Array;
+  private readonly tSigma: Float64Array;
+  /** The simulator's one PRNG (used only by vehicle types with σ > 0). */
+  private readonly rng: Rng;
 
   // vehicles (struct of arrays; slot capacity grows by doubling)
   private cap = 0;
@@ -159,6 +165,8 @@ export class Simulation {
     this.tDecel = f((t) => t.decelMps2);
     this.tEmDecel = f((t) => t.emergencyDecelMps2);
     this.tTau = f((t) => Math.max(t.tauS, net.stepMs / 1000));
+    this.tSigma = f((t) => t.sigma);
+    this.rng = new Rng(init.seed ?? 1, 0x5eed);
 
     this.head = new Int32Array(net.nDrv).fill(-1);
     this.tail = new Int32Array(net.nDrv).fill(-1);
@@ -564,6 +572,8 @@ export class Simulation {
           const hv = speed + a * dt;
           if (distEnd < hv * (dt + tau) + (hv * hv) / (2 * b) + 2) vn = this.stopLine(v, d, distEnd, vn);
         }
+        const sigma = this.tSigma[ty]!;
+        if (sigma > 0) vn -= sigma * a * dt * this.rng.next(); // Krauss dawdling
         const floor = speed - tEmDecel[ty]! * dt;
         if (vn < floor) vn = floor;
         if (vn < 0) vn = 0;

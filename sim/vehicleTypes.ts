@@ -14,8 +14,8 @@ export interface VehicleType {
   decelMps2: number;
   emergencyDecelMps2: number;
   tauS: number;
+  /** Krauss dawdling: each step the speed drops by a random share of σ·a·Δt (0 = deterministic drivers). */
   sigma: number;
-  emergency: boolean;
 }
 
 export const DEFAULT_CAR: Readonly<VehicleType> = {
@@ -28,7 +28,6 @@ export const DEFAULT_CAR: Readonly<VehicleType> = {
   emergencyDecelMps2: 9,
   tauS: 1.2,
   sigma: 0,
-  emergency: false,
 };
 
 export const DEFAULT_EMERGENCY: Readonly<VehicleType> = {
@@ -36,7 +35,6 @@ export const DEFAULT_EMERGENCY: Readonly<VehicleType> = {
   name: 'emergency',
   lengthM: 7,
   maxSpeedMps: 20,
-  emergency: true,
 };
 
 /** The type table: built-ins, then the scenario's types (overriding fields by name). */

@@ -142,7 +142,8 @@ export function buildNetwork(sc: ScenarioJson, file: string): NetworkModel {
       const rj = sc.roads[r]!;
       neighbours.add(intersectionIndex.get(rj.from) === i ? intersectionIndex.get(rj.to)! : intersectionIndex.get(rj.from)!);
     }
-    const type: IntersectionType = j.type ?? (neighbours.size <= 1 ? 'boundary' : 'signal');
+    // A dead end is a boundary; a node joining two neighbours (a bend) needs no signal.
+    const type: IntersectionType = j.type ?? (neighbours.size <= 1 ? 'boundary' : neighbours.size === 2 ? 'uncontrolled' : 'signal');
     const maxRoadWidth = Math.max(0, ...touching[i]!.map((r) => sc.roads[r]!.lanes * (sc.roads[r]!.laneWidthM ?? DEFAULT_LANE_WIDTH_M)));
     const widthM = j.widthM ?? (type === 'boundary' ? 0 : maxRoadWidth + BOX_SETBACK_M);
     const timing = resolveTiming(sc.signalDefaults, j.signal);
@@ -171,7 +172,8 @@ export function buildNetwork(sc: ScenarioJson, file: string): NetworkModel {
     const to = intersections[intersectionIndex.get(r.to)!]!;
     const raw: Vec[] = r.points ? r.points.map(([x, y]) => vec(x, y)) : [from.point, to.point];
     const rawLen = polylineLength(raw);
-    if (rawLen <= 0) throw err(['roads', i, 'points'], 'road has zero length (its ends coincide)');
+    if (rawLen <= 0)
+      throw err(r.points ? ['roads', i, 'points'] : ['roads', i], `has zero length: its ends coincide (intersections "${r.from}" and "${r.to}" are at the same point)`);
     const pts = trimPolyline(raw, from.widthM, to.widthM);
     const geomLen = polylineLength(pts);
     const lengthM = r.lengthM ?? geomLen;
@@ -382,7 +384,10 @@ export function buildNetwork(sc: ScenarioJson, file: string): NetworkModel {
             );
       continue;
     }
-    if (m === 0) continue;
+    if (m === 0) {
+      if (jsonNode.phases) throw err(['intersections', node.idx, 'phases'], 'the intersection has no movements for its phases to serve');
+      continue;
+    }
     let plan: Array<{ name: string; movements: number[]; json?: (typeof jsonNode.phases & object)[number]; at: Array<string | number> }>;
     if (jsonNode.phases) {
       plan = jsonNode.phases.map((p, pi) => {
@@ -478,8 +483,9 @@ export function buildNetwork(sc: ScenarioJson, file: string): NetworkModel {
     if (d.lane >= roads[r]!.lanes) throw err([...at, 'lane'], `road "${d.road}" has only ${roads[r]!.lanes} lanes`);
     const lane = roads[r]!.firstLane + d.lane;
     const L = lanes[lane]!.lengthM;
-    const distanceM = d.distanceM ?? 0;
-    const lengthM = d.lengthM ?? (d.kind === 'laneArea' ? L - distanceM : d.kind === 'advance' ? 2 : 6);
+    const distanceM = d.distanceM ?? (d.kind === 'advance' ? DETECTOR_DEFAULTS.advance.distanceM : 0);
+    const lengthM =
+      d.lengthM ?? (d.kind === 'laneArea' ? L - distanceM : d.kind === 'advance' ? DETECTOR_DEFAULTS.advance.lengthM : DETECTOR_DEFAULTS.stopLine.lengthM);
     if (distanceM + lengthM > L + 1e-6)
       throw err([...at, 'distanceM'], `detector reaches ${(distanceM + lengthM).toFixed(1)} m upstream but the lane is ${L.toFixed(1)} m long`);
     addDet(d.id, d.kind, lane, distanceM, lengthM);

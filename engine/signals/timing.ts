@@ -5,8 +5,9 @@
  * a = 3.05 m/s² comfortable deceleration, g = 9.81 m/s², G grade (decimal).
  * Test values: 50 km/h level → 3.28 s; 40 mph level → 3.93 s. Clamped to 3–6 s.
  *
- * All-red: R = (W + L)/v, W = stop line to the far side of the conflict area,
- * L = vehicle length (6 m). Clamped to 1–6 s.
+ * All-red: R = (W + L)/v, W = stop line to the far side of the conflict area
+ * (greenwave uses the movement's path length through the intersection, stop
+ * line to exit lane), L = vehicle length (6 m). Clamped to 1–6 s.
  */
 
 export const ITE_REACTION_S = 1.0;
