@@ -159,12 +159,12 @@ describe.concurrent('schema errors name the JSON path', () => {
     expect(line).toContain('must be integer');
   });
 
-  it('a negative road length: roads[2].lengthM: must be > 0', async ({ expect }) => {
+  it('a negative road length: roads[2].lengthM: must be ≥ 1', async ({ expect }) => {
     const file = scenarioWith('negative-length.json', (sc) => {
       sc.roads[2]!.lengthM = -5;
     });
     const line = expectBadInput(expect, await cli('run', file), file, 'roads[2].lengthM');
-    expect(line).toContain('roads[2].lengthM: must be > 0');
+    expect(line).toContain('roads[2].lengthM: must be ≥ 1');
   });
 
   it('zero lanes: roads[5].lanes: must be ≥ 1', async ({ expect }) => {

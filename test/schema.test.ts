@@ -126,7 +126,7 @@ describe('validateScenario', () => {
   });
 
   it('numeric bounds: negative length, zero duration, bad seed', () => {
-    expect(schemaError((sc) => (sc.roads[2].lengthM = -5)).message).toBe(`${FILE}: roads[2].lengthM: must be > 0`);
+    expect(schemaError((sc) => (sc.roads[2].lengthM = -5)).message).toBe(`${FILE}: roads[2].lengthM: must be ≥ 1`);
     expect(schemaError((sc) => (sc.durationS = 0)).message).toBe(`${FILE}: durationS: must be > 0`);
     expect(schemaError((sc) => (sc.seed = -1)).message).toBe(`${FILE}: seed: must be ≥ 0`);
     expect(schemaError((sc) => (sc.seed = 1.5)).message).toBe(`${FILE}: seed: must be integer`);
