@@ -8,9 +8,9 @@
  *     v'·τ + v'²/(2b) ≤ g + vₗ²/(2b)   ⇒   v' = −bτ + √(b²τ² + vₗ² + 2·b·g)
  * where g is the gap minus the standstill gap. The new speed is then
  *     v' = max(v − d_emergency·Δt, 0, min(v_desired, v + a·Δt, v_safe, v_bound))
- * with v_bound keeping the new position behind the leader's rear even if the
- * leader brakes at its emergency limit. Positions advance by v'·Δt (Euler),
- * which with τ ≥ Δt keeps the model collision-free.
+ * with v_bound the emergency bound: from v' the follower can still stop behind
+ * the leader even if the leader brakes at its emergency limit (boundSpeed).
+ * Positions advance by v'·Δt (Euler).
  *
  * With σ > 0 the driver dawdles: the speed then drops by σ·a·Δt·U, U uniform
  * in [0, 1), drawn from the simulation's seeded PRNG (SUMO's Krauss uses 0.5).
@@ -28,13 +28,32 @@ export function safeSpeed(gapM: number, vLeaderMps: number, decelMps2: number, t
 }
 
 /**
- * Highest speed (m/s) for the next step that keeps the follower's front behind
- * the leader's rear after the step, even if the leader brakes at its emergency
- * limit: physGap is the bumper-to-bumper gap now (m).
+ * Distance (m) a vehicle at v (m/s) still travels while braking at d (m/s²)
+ * with Euler steps of dt (each step moves the new speed × dt), until it stops.
  */
-export function boundSpeed(physGapM: number, vLeaderMps: number, leaderEmergencyDecelMps2: number, dtS: number): number {
-  const leaderMin = Math.max(0, vLeaderMps - leaderEmergencyDecelMps2 * dtS);
-  return Math.max(0, (physGapM - 0.01) / dtS + leaderMin);
+export function eulerBrakeDistance(vMps: number, decelMps2: number, dtS: number): number {
+  const dv = decelMps2 * dtS;
+  const n = Math.floor(vMps / dv);
+  return dtS * (n * vMps - (dv * n * (n + 1)) / 2);
+}
+
+/**
+ * The emergency bound: the highest speed (m/s) for the next step from which
+ * the follower can still stop, braking at its emergency limit, behind a
+ * leader that brakes at *its* emergency limit from now on, with both moving
+ * in Euler steps of dt. physGap is the bumper-to-bumper gap now (m). This is
+ * what makes the model collision-free whatever the leader does within its
+ * physical limits (the Krauss safe speed alone assumes the leader brakes no
+ * harder than the follower's comfortable deceleration).
+ */
+export function boundSpeed(physGapM: number, vLeaderMps: number, leaderEmergencyDecelMps2: number, emergencyDecelMps2: number, dtS: number): number {
+  const budget = physGapM - 0.01 + eulerBrakeDistance(vLeaderMps, leaderEmergencyDecelMps2, dtS);
+  if (budget <= 0) return 0;
+  // Travel of this step plus the stop afterwards: T(v) = dt·((n+1)·v − D·dt·n(n+1)/2) for v in [nDdt, (n+1)Ddt).
+  const dv = emergencyDecelMps2 * dtS;
+  const n = Math.floor((-1 + Math.sqrt(1 + (8 * budget) / (dv * dtS))) / 2);
+  const v = (budget / dtS + (dv * n * (n + 1)) / 2) / (n + 1);
+  return Math.min(v, (n + 1) * dv);
 }
 
 export interface FollowerParams {
@@ -61,6 +80,6 @@ export function nextSpeed(
 ): number {
   let v = Math.min(vDesiredMps, vMps + p.accelMps2 * dtS);
   v = Math.min(v, safeSpeed(physGapM - p.minGapM, vLeaderMps, p.decelMps2, p.tauS));
-  v = Math.min(v, boundSpeed(physGapM, vLeaderMps, leaderEmergencyDecelMps2, dtS));
+  v = Math.min(v, boundSpeed(physGapM, vLeaderMps, leaderEmergencyDecelMps2, p.emergencyDecelMps2, dtS));
   return Math.max(v, vMps - p.emergencyDecelMps2 * dtS, 0);
 }

@@ -332,7 +332,7 @@ export class Simulation {
       speed = Math.min(
         speed,
         safeSpeed(bestSpace - minGap, this.vSpeed[tl]!, this.tDecel[ty]!, this.tTau[ty]!),
-        boundSpeed(bestSpace, this.vSpeed[tl]!, this.tEmDecel[this.vType[tl]!]!, dt),
+        boundSpeed(bestSpace, this.vSpeed[tl]!, this.tEmDecel[this.vType[tl]!]!, this.tEmDecel[ty]!, dt),
       );
     }
     this.vTrip[v] = k;
@@ -419,13 +419,14 @@ export class Simulation {
     const b = this.tDecel[ty]!;
     const tau = this.tTau[ty]!;
     const minGap = this.vMinGap[v]!;
+    const eD = this.tEmDecel[ty]!;
     const dt = this.stepMs / 1000;
     const net = this.net;
     vn = Math.min(vn, safeSpeed(D, Math.min(net.drvSpeedMps[T]!, this.tMaxSpeed[ty]!), b, tau));
     const tl = this.tail[T]!;
     if (tl >= 0) {
       const gap = D + this.vPos[tl]! - this.vLen[tl]!;
-      vn = Math.min(vn, safeSpeed(gap - minGap, this.vSpeed[tl]!, b, tau), boundSpeed(gap, this.vSpeed[tl]!, this.tEmDecel[this.vType[tl]!]!, dt));
+      vn = Math.min(vn, safeSpeed(gap - minGap, this.vSpeed[tl]!, b, tau), boundSpeed(gap, this.vSpeed[tl]!, this.tEmDecel[this.vType[tl]!]!, eD, dt));
     }
     const i1 = net.laneInStart[T + 1]!;
     for (let q = net.laneInStart[T]!; q < i1; q++) {
@@ -437,7 +438,7 @@ export class Simulation {
         const dw = L - this.vPos[w]!;
         if (dw < D || (dw === D && other < via)) {
           const gap = D - dw - this.vLen[w]!;
-          vn = Math.min(vn, safeSpeed(gap - minGap, this.vSpeed[w]!, b, tau), boundSpeed(gap, this.vSpeed[w]!, this.tEmDecel[this.vType[w]!]!, dt));
+          vn = Math.min(vn, safeSpeed(gap - minGap, this.vSpeed[w]!, b, tau), boundSpeed(gap, this.vSpeed[w]!, this.tEmDecel[this.vType[w]!]!, eD, dt));
           break;
         }
       }
@@ -466,7 +467,7 @@ export class Simulation {
       return Math.min(
         vn,
         safeSpeed(gap - this.vMinGap[v]!, this.vSpeed[tl]!, b, tau),
-        boundSpeed(gap, this.vSpeed[tl]!, this.tEmDecel[this.vType[tl]!]!, this.stepMs / 1000),
+        boundSpeed(gap, this.vSpeed[tl]!, this.tEmDecel[this.vType[tl]!]!, this.tEmDecel[ty]!, this.stepMs / 1000),
       );
     }
     return this.intoLane(v, net.linkToLane[link - nLanes]!, link, dist + net.drvLengthM[link]!, vn);
@@ -515,7 +516,7 @@ export class Simulation {
     }
     const dt = this.stepMs / 1000;
     const gap = distEnd - STOP_LINE_OFFSET_M;
-    return Math.min(vn, safeSpeed(gap, 0, b, this.tTau[ty]!), boundSpeed(Math.max(gap, 0) + 0.01, 0, 0, dt));
+    return Math.min(vn, safeSpeed(gap, 0, b, this.tTau[ty]!), boundSpeed(Math.max(gap, 0) + 0.01, 0, 1, this.tEmDecel[ty]!, dt));
   }
 
   private follow(): void {
@@ -560,9 +561,8 @@ export class Simulation {
           const arg = bt * bt + vl * vl + 2 * b * (gap - this.vMinGap[v]!);
           const vs = arg > 0 ? -bt + Math.sqrt(arg) : 0;
           if (vs < vn) vn = vs;
-          // hard bound (inlined boundSpeed)
-          const lmin = vl - tEmDecel[vType[leader]!]! * dt;
-          const vb = (gap - 0.01) / dt + (lmin > 0 ? lmin : 0);
+          // emergency bound: it can still stop if the leader brakes at its limit
+          const vb = boundSpeed(gap, vl, tEmDecel[vType[leader]!]!, tEmDecel[ty]!, dt);
           if (vb < vn) vn = vb;
         } else {
           vn = this.lookahead(v, d, vn);
