@@ -56,6 +56,17 @@ export function boundSpeed(physGapM: number, vLeaderMps: number, leaderEmergency
   return Math.min(v, (n + 1) * dv);
 }
 
+/**
+ * Highest speed (m/s) for the next step from which a vehicle can still slow to
+ * vLimit (m/s) by the point dist (m) ahead, braking at b: the speed limit of
+ * the next lane or turn, anticipated. At or below vLimit nothing constrains.
+ */
+export function approachSpeed(distM: number, vLimitMps: number, decelMps2: number, dtS: number): number {
+  const bt = decelMps2 * dtS;
+  const v = -bt + Math.sqrt(bt * bt + vLimitMps * vLimitMps + 2 * decelMps2 * Math.max(0, distM));
+  return v > vLimitMps ? v : vLimitMps;
+}
+
 export interface FollowerParams {
   accelMps2: number;
   decelMps2: number;

@@ -16,6 +16,9 @@ export const HALTING_SPEED_MPS = 1.39;
 /** Largest gap (m) between halting vehicles that still joins them into one queue. */
 export const QUEUE_JOIN_GAP_M = 10;
 
+/** Most separate covering intervals kept per loop per step before merging. */
+const MAX_SPANS = 4;
+
 export class DetectorState implements DetectorView {
   timeMs = 0;
   readonly count: Float64Array;
@@ -24,9 +27,13 @@ export class DetectorState implements DetectorView {
   readonly vehicles: Int32Array;
   readonly halting: Int32Array;
   readonly queueM: Float64Array;
-  /** Detectors that went present during the current step (to clear next step). */
+  /** Detectors that went present during the current step (to finish and clear). */
   private readonly touched: Int32Array;
   private nTouched = 0;
+  /** Per loop, this step's covered time spans (fractions of the step), to take their union. */
+  private readonly spans: Float64Array;
+  private readonly nSpans: Uint8Array;
+  private stepMs = 0;
 
   private readonly net: CompiledNetwork;
 
@@ -40,19 +47,60 @@ export class DetectorState implements DetectorView {
     this.halting = new Int32Array(n);
     this.queueM = new Float64Array(n);
     this.touched = new Int32Array(n);
+    this.spans = new Float64Array(n * MAX_SPANS * 2);
+    this.nSpans = new Uint8Array(n);
   }
 
   /** Starts a step: presence is "during the last step", so clear what the previous step set. */
-  beginStep(): void {
+  beginStep(stepMs: number): void {
     for (let k = 0; k < this.nTouched; k++) this.presence[this.touched[k]!] = 0;
     this.nTouched = 0;
+    this.stepMs = stepMs;
+  }
+
+  /** Ends a step: a loop's occupancy grows by the time *some* vehicle covered it (the union of the spans). */
+  endStep(): void {
+    const sp = this.spans;
+    for (let k = 0; k < this.nTouched; k++) {
+      const d = this.touched[k]!;
+      const n = this.nSpans[d]!;
+      const o = d * MAX_SPANS * 2;
+      // insertion sort by start (n ≤ 4)
+      for (let i = 1; i < n; i++) {
+        const a = sp[o + 2 * i]!;
+        const b = sp[o + 2 * i + 1]!;
+        let j = i - 1;
+        while (j >= 0 && sp[o + 2 * j]! > a) {
+          sp[o + 2 * j + 2] = sp[o + 2 * j]!;
+          sp[o + 2 * j + 3] = sp[o + 2 * j + 1]!;
+          j--;
+        }
+        sp[o + 2 * j + 2] = a;
+        sp[o + 2 * j + 3] = b;
+      }
+      let covered = 0;
+      let lo = sp[o]!;
+      let hi = sp[o + 1]!;
+      for (let i = 1; i < n; i++) {
+        const a = sp[o + 2 * i]!;
+        const b = sp[o + 2 * i + 1]!;
+        if (a > hi) {
+          covered += hi - lo;
+          lo = a;
+          hi = b;
+        } else if (b > hi) hi = b;
+      }
+      covered += hi - lo;
+      this.occupancyMs[d]! += covered * this.stepMs;
+      this.nSpans[d] = 0;
+    }
   }
 
   /**
    * A vehicle of length lenM whose front moved from a to b (lane coordinates,
-   * metres from the lane start) during a step of stepMs on `lane`.
+   * metres from the lane start) during the current step on `lane`.
    */
-  loop(lane: number, a: number, b: number, lenM: number, stepMs: number): void {
+  loop(lane: number, a: number, b: number, lenM: number): void {
     const net = this.net;
     const d0 = net.laneDetStart[lane]!;
     const d1 = net.laneDetStart[lane + 1]!;
@@ -62,15 +110,28 @@ export class DetectorState implements DetectorView {
       const s = net.detStartM[d]!;
       const e = net.detEndM[d]! + lenM;
       if (b < s || a > e) continue;
-      let frac: number;
-      if (b > a) frac = (Math.min(b, e) - Math.max(a, s)) / (b - a);
-      else frac = 1;
-      if (frac < 0) continue;
-      this.occupancyMs[d]! += frac * stepMs;
+      // The vehicle covers the zone while its front is in [s, e]: that part of the step.
+      let t0 = 0;
+      let t1 = 1;
+      if (b > a) {
+        t0 = Math.max(0, (s - a) / (b - a));
+        t1 = Math.min(1, (e - a) / (b - a));
+      }
       if (a < s && b >= s) this.count[d]!++;
       if (this.presence[d] === 0) {
         this.presence[d] = 1;
         this.touched[this.nTouched++] = d;
+      }
+      const n = this.nSpans[d]!;
+      const o = d * MAX_SPANS * 2;
+      if (n < MAX_SPANS) {
+        this.spans[o + 2 * n] = t0;
+        this.spans[o + 2 * n + 1] = t1;
+        this.nSpans[d] = n + 1;
+      } else {
+        // more vehicles than spans in one step: widen the last span (never counts time twice)
+        this.spans[o + 2 * n - 2] = Math.min(this.spans[o + 2 * n - 2]!, t0);
+        this.spans[o + 2 * n - 1] = Math.max(this.spans[o + 2 * n - 1]!, t1);
       }
     }
   }

@@ -22,7 +22,7 @@ import FastPriorityQueue from 'fastpriorityqueue';
 import type { CompiledNetwork } from '../engine/network/index.js';
 import type { Controller, ControllerFactory } from '../engine/controllers/index.js';
 import { ConflictMonitor, EventLog, GREEN, RED, SignalLayer, YELLOW } from '../engine/signals/index.js';
-import { boundSpeed, safeSpeed } from './carFollowing.js';
+import { approachSpeed, boundSpeed, safeSpeed } from './carFollowing.js';
 import type { Trips } from './demand.js';
 import { DetectorState, HALTING_SPEED_MPS, QUEUE_JOIN_GAP_M } from './detectors.js';
 import { Rng } from './rng.js';
@@ -134,6 +134,8 @@ export class Simulation {
   private readonly laneResM: Float64Array;
   private readonly laneResN: Int32Array;
   private readonly laneInsertStamp: Int32Array;
+  private readonly laneLoopFromM: Float64Array;
+  private readonly laneLoopToM: Float64Array;
 
   // trips
   private nextTrip = 0;
@@ -174,6 +176,15 @@ export class Simulation {
     this.laneResM = new Float64Array(net.nLanes);
     this.laneResN = new Int32Array(net.nLanes);
     this.laneInsertStamp = new Int32Array(net.nLanes).fill(-1);
+    // Where each lane's loop detectors are, so the advance only tests vehicles near them.
+    this.laneLoopFromM = new Float64Array(net.nLanes).fill(Infinity);
+    this.laneLoopToM = new Float64Array(net.nLanes).fill(-Infinity);
+    for (let dIdx = 0; dIdx < net.nDet; dIdx++) {
+      if (net.detKind[dIdx] === DET_LANE_AREA) continue;
+      const lane = net.detLane[dIdx]!;
+      this.laneLoopFromM[lane] = Math.min(this.laneLoopFromM[lane]!, net.detStartM[dIdx]!);
+      this.laneLoopToM[lane] = Math.max(this.laneLoopToM[lane]!, net.detEndM[dIdx]!);
+    }
 
     const n = init.trips.n;
     this.tripState = new Uint8Array(n);
@@ -221,9 +232,10 @@ export class Simulation {
     this.spawn();
     this.switchSignals(t);
     this.follow();
-    this.detectors.beginStep();
+    this.detectors.beginStep(this.stepMs);
     this.advance();
     this.transfer();
+    this.detectors.endStep();
     this.sampleDetectors();
     this.nowMs = t + this.stepMs;
     this.steps++;
@@ -422,7 +434,7 @@ export class Simulation {
     const eD = this.tEmDecel[ty]!;
     const dt = this.stepMs / 1000;
     const net = this.net;
-    vn = Math.min(vn, safeSpeed(D, Math.min(net.drvSpeedMps[T]!, this.tMaxSpeed[ty]!), b, tau));
+    vn = Math.min(vn, approachSpeed(D, Math.min(net.drvSpeedMps[T]!, this.tMaxSpeed[ty]!), b, dt));
     const tl = this.tail[T]!;
     if (tl >= 0) {
       const gap = D + this.vPos[tl]! - this.vLen[tl]!;
@@ -460,7 +472,7 @@ export class Simulation {
     const b = this.tDecel[ty]!;
     const tau = this.tTau[ty]!;
     // slow down for the turn
-    vn = Math.min(vn, safeSpeed(dist, net.drvSpeedMps[link]!, b, tau));
+    vn = Math.min(vn, approachSpeed(dist, net.drvSpeedMps[link]!, b, this.stepMs / 1000));
     const tl = this.tail[link]!;
     if (tl >= 0) {
       const gap = dist + this.vPos[tl]! - this.vLen[tl]!;
@@ -564,13 +576,15 @@ export class Simulation {
           // emergency bound: it can still stop if the leader brakes at its limit
           const vb = boundSpeed(gap, vl, tEmDecel[vType[leader]!]!, tEmDecel[ty]!, dt);
           if (vb < vn) vn = vb;
-        } else {
-          vn = this.lookahead(v, d, vn);
         }
-        if (isLane) {
-          const distEnd = L - pos;
-          const hv = speed + a * dt;
-          if (distEnd < hv * (dt + tau) + (hv * hv) / (2 * b) + 2) vn = this.stopLine(v, d, distEnd, vn);
+        // Nothing beyond the end of d can constrain a vehicle further away than its stopping horizon.
+        const hv = speed + a * dt;
+        const horizon = hv * (dt + tau) + (hv * hv) / (2 * b) + this.vMinGap[v]! + 2;
+        const distEnd = L - pos;
+        if (distEnd < horizon) {
+          if (leader < 0) vn = this.lookahead(v, d, vn);
+          // The stop line matters only to the front vehicle, or to one whose leader may cross it in this step.
+          if (isLane && (leader < 0 || vPos[leader]! + vNew[leader]! * dt >= L)) vn = this.stopLine(v, d, distEnd, vn);
         }
         const sigma = this.tSigma[ty]!;
         if (sigma > 0) vn -= sigma * a * dt * this.rng.next(); // Krauss dawdling
@@ -591,7 +605,6 @@ export class Simulation {
     const nDrv = net.nDrv;
     const nLanes = net.nLanes;
     const dt = this.stepMs / 1000;
-    const stepMs = this.stepMs;
     const det = this.detectors;
     const head = this.head;
     const vPos = this.vPos;
@@ -607,6 +620,8 @@ export class Simulation {
       if (v < 0) continue;
       const isLane = d < nLanes;
       const hasDet = isLane && laneDetStart[d + 1]! > laneDetStart[d]!;
+      const loopFrom = isLane ? this.laneLoopFromM[d]! : 0;
+      const loopTo = isLane ? this.laneLoopToM[d]! : 0;
       const from = isLane ? -1 : net.linkFromLane[d - nLanes]!;
       const fromLen = isLane ? 0 : net.drvLengthM[from]!;
       let leaderRear = Infinity;
@@ -625,8 +640,8 @@ export class Simulation {
             this.tripStops[this.vTrip[v]!]!++;
           }
         } else if (vn > MOVING_SPEED_MPS) vMoving[v] = 1;
-        if (hasDet) det.loop(d, old, pos, len, stepMs);
-        else if (!isLane && old < len) det.loop(from, fromLen + old, fromLen + pos, len, stepMs);
+        if (hasDet && pos >= loopFrom && old <= loopTo + len) det.loop(d, old, pos, len);
+        else if (!isLane && old < len) det.loop(from, fromLen + old, fromLen + pos, len);
         steps++;
         v = vBehind[v]!;
       }
@@ -721,7 +736,7 @@ export class Simulation {
     this.vPos[h] = excess;
     this.append(T, h);
     if (net.laneDetStart[T + 1]! > net.laneDetStart[T]!)
-      this.detectors.loop(T, excess - this.vSpeed[h]! * (this.stepMs / 1000), excess, this.vLen[h]!, this.stepMs);
+      this.detectors.loop(T, excess - this.vSpeed[h]! * (this.stepMs / 1000), excess, this.vLen[h]!);
     if (excess >= net.drvLengthM[T]!) this.leave(h, T);
   }
 

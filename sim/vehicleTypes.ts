@@ -26,7 +26,7 @@ export const DEFAULT_CAR: Readonly<VehicleType> = {
   accelMps2: 2.6,
   decelMps2: 4.5,
   emergencyDecelMps2: 9,
-  tauS: 1.2,
+  tauS: 1.35,
   sigma: 0,
 };
 

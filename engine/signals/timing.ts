@@ -36,6 +36,6 @@ export function iteAllRed(crossingM: number, approachSpeedMps: number): number {
  * a clearance interval is never shortened by the step size.
  */
 export function toStepMs(seconds: number, stepMs: number): number {
-  const ms = Math.round(seconds * 1000);
-  return Math.ceil(ms / stepMs - 1e-9) * stepMs;
+  const steps = Math.ceil(Math.round(seconds * 1000) / stepMs - 1e-9);
+  return steps > 0 ? steps * stepMs : 0;
 }
