@@ -53,6 +53,9 @@ export const START_REACTION_S = 1.5;
 export const YELLOW_STOP_DECEL_MPS2 = 3.05;
 export const YELLOW_GO_TTSL_S = 2;
 
+/** Steps between two compactions of the vehicle slots (see compact()). */
+const COMPACT_EVERY = 32;
+
 /** Bits of the controller queue key below the due time: key = dueMs·2²⁰ + intersection. */
 const KEY_SHIFT = 1048576;
 
@@ -125,6 +128,11 @@ export class Simulation {
   private vMoving = new Uint8Array(0);
   private freeHead = -1;
   private nSlots = 0;
+  /** Compaction scratch: old slot of each new slot, and one buffer per element type. */
+  private oldOf = new Int32Array(0);
+  private scratchF = new Float64Array(0);
+  private scratchI = new Int32Array(0);
+  private scratchU = new Uint8Array(0);
 
   // drivables
   readonly head: Int32Array;
@@ -136,6 +144,8 @@ export class Simulation {
   private readonly laneInsertStamp: Int32Array;
   private readonly laneLoopFromM: Float64Array;
   private readonly laneLoopToM: Float64Array;
+  /** The lane-area detectors. */
+  private readonly cameras: Int32Array;
 
   // trips
   private nextTrip = 0;
@@ -179,12 +189,17 @@ export class Simulation {
     // Where each lane's loop detectors are, so the advance only tests vehicles near them.
     this.laneLoopFromM = new Float64Array(net.nLanes).fill(Infinity);
     this.laneLoopToM = new Float64Array(net.nLanes).fill(-Infinity);
+    const cameras: number[] = [];
     for (let dIdx = 0; dIdx < net.nDet; dIdx++) {
-      if (net.detKind[dIdx] === DET_LANE_AREA) continue;
+      if (net.detKind[dIdx] === DET_LANE_AREA) {
+        cameras.push(dIdx);
+        continue;
+      }
       const lane = net.detLane[dIdx]!;
       this.laneLoopFromM[lane] = Math.min(this.laneLoopFromM[lane]!, net.detStartM[dIdx]!);
       this.laneLoopToM[lane] = Math.max(this.laneLoopToM[lane]!, net.detEndM[dIdx]!);
     }
+    this.cameras = Int32Array.from(cameras);
 
     const n = init.trips.n;
     this.tripState = new Uint8Array(n);
@@ -239,6 +254,7 @@ export class Simulation {
     this.sampleDetectors();
     this.nowMs = t + this.stepMs;
     this.steps++;
+    if (this.steps % COMPACT_EVERY === 0) this.compact();
     this.wallSeconds += (performance.now() - t0) / 1000;
   }
 
@@ -266,7 +282,67 @@ export class Simulation {
     this.vCommitted = cp(this.vCommitted, Uint8Array);
     this.vMoving = cp(this.vMoving, Uint8Array);
     for (let v = old; v < to; v++) this.vDrv[v] = -1;
+    this.oldOf = new Int32Array(to);
+    this.scratchF = new Float64Array(to);
+    this.scratchI = new Int32Array(to);
+    this.scratchU = new Uint8Array(to);
     this.cap = to;
+  }
+
+  /**
+   * Renumbers the vehicles so that each drivable's vehicles occupy consecutive
+   * slots, front first, in drivable order: the step then walks memory in
+   * order. Vehicles move between lanes and new ones take free slots, so the
+   * order decays; this restores it every COMPACT_EVERY steps. Results do not
+   * depend on slot numbers.
+   */
+  private compact(): void {
+    const nDrv = this.net.nDrv;
+    const oldOf = this.oldOf;
+    let n = 0;
+    for (let d = 0; d < nDrv; d++) for (let v = this.head[d]!; v >= 0; v = this.vBehind[v]!) oldOf[n++] = v;
+    const f = this.scratchF;
+    const iv = this.scratchI;
+    const u = this.scratchU;
+    const permF = (a: Float64Array): void => {
+      for (let k = 0; k < n; k++) f[k] = a[oldOf[k]!]!;
+      a.set(f.subarray(0, n));
+    };
+    const permI = (a: Int32Array): void => {
+      for (let k = 0; k < n; k++) iv[k] = a[oldOf[k]!]!;
+      a.set(iv.subarray(0, n));
+    };
+    const permU = (a: Uint8Array): void => {
+      for (let k = 0; k < n; k++) u[k] = a[oldOf[k]!]!;
+      a.set(u.subarray(0, n));
+    };
+    permI(this.vTrip);
+    permI(this.vDrv);
+    permF(this.vPos);
+    permF(this.vSpeed);
+    permI(this.vRouteIdx);
+    permI(this.vNextLink);
+    permI(this.vType);
+    permF(this.vLen);
+    permF(this.vMinGap);
+    permU(this.vCommitted);
+    permU(this.vMoving);
+    let i = 0;
+    for (let d = 0; d < nDrv; d++) {
+      const c = this.count[d]!;
+      if (c === 0) continue;
+      this.head[d] = i;
+      this.tail[d] = i + c - 1;
+      for (let j = 0; j < c; j++) {
+        this.vAhead[i + j] = j === 0 ? -1 : i + j - 1;
+        this.vBehind[i + j] = j === c - 1 ? -1 : i + j + 1;
+      }
+      i += c;
+    }
+    for (let k = 0; k < n; k++) this.tripVeh[this.vTrip[k]!] = k;
+    for (let v = n; v < this.nSlots; v++) this.vDrv[v] = -1;
+    this.freeHead = -1;
+    this.nSlots = n;
   }
 
   private alloc(): number {
@@ -754,39 +830,41 @@ export class Simulation {
 
   // -------------------------------------------------------- sampleDetectors
 
+  /** Lane-area (camera) detectors: vehicles in the zone, halting ones, and the queue from the zone's downstream end. */
   private sampleDetectors(): void {
     const net = this.net;
     const det = this.detectors;
     det.timeMs = this.nowMs + this.stepMs;
-    const nLanes = net.nLanes;
-    for (let lane = 0; lane < nLanes; lane++) {
-      const d0 = net.laneDetStart[lane]!;
-      const d1 = net.laneDetStart[lane + 1]!;
-      for (let q = d0; q < d1; q++) {
-        const c = net.laneDets[q]!;
-        if (net.detKind[c] !== DET_LANE_AREA) continue;
-        const s = net.detStartM[c]!;
-        const e = net.detEndM[c]!;
-        let n = 0;
-        let halt = 0;
-        let queueEnd = e;
-        let inQueue = true;
-        for (let v = this.head[lane]!; v >= 0; v = this.vBehind[v]!) {
-          const p = this.vPos[v]!;
-          if (p > e) continue;
-          if (p < s) break;
-          n++;
-          const halting = this.vSpeed[v]! < HALTING_SPEED_MPS;
-          if (halting) halt++;
-          if (inQueue) {
-            if (halting && queueEnd - p <= QUEUE_JOIN_GAP_M) queueEnd = Math.max(s, p - this.vLen[v]!);
-            else inQueue = false;
-          }
+    const cams = this.cameras;
+    const vPos = this.vPos;
+    const vSpeed = this.vSpeed;
+    const vBehind = this.vBehind;
+    for (let k = 0; k < cams.length; k++) {
+      const c = cams[k]!;
+      const lane = net.detLane[c]!;
+      let v = this.head[lane]!;
+      if (v < 0 && det.vehicles[c] === 0) continue;
+      const s = net.detStartM[c]!;
+      const e = net.detEndM[c]!;
+      let n = 0;
+      let halt = 0;
+      let queueEnd = e;
+      let inQueue = true;
+      for (; v >= 0; v = vBehind[v]!) {
+        const p = vPos[v]!;
+        if (p > e) continue;
+        if (p < s) break;
+        n++;
+        const halting = vSpeed[v]! < HALTING_SPEED_MPS;
+        if (halting) halt++;
+        if (inQueue) {
+          if (halting && queueEnd - p <= QUEUE_JOIN_GAP_M) queueEnd = Math.max(s, p - this.vLen[v]!);
+          else inQueue = false;
         }
-        det.vehicles[c] = n;
-        det.halting[c] = halt;
-        det.queueM[c] = e - queueEnd;
       }
+      det.vehicles[c] = n;
+      det.halting[c] = halt;
+      det.queueM[c] = e - queueEnd;
     }
   }
 

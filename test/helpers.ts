@@ -38,19 +38,20 @@ export function stopLineCrossings(sim: Simulation, lanes: number[], untilMs: num
   const net = sim.net;
   const dt = net.stepMs / 1000;
   const times: number[] = [];
+  // Keyed by trip: vehicle slots are renumbered between steps (Simulation.compact).
   const onLane = new Map<number, { lane: number; pos: number }>();
   while (sim.nowMs < untilMs && !sim.done) {
     onLane.clear();
-    for (const lane of lanes) for (const v of sim.vehiclesOn(lane)) onLane.set(v, { lane, pos: sim.vPos[v]! });
+    for (const lane of lanes) for (const v of sim.vehiclesOn(lane)) onLane.set(sim.vTrip[v]!, { lane, pos: sim.vPos[v]! });
     const t = sim.nowMs / 1000;
     sim.step();
     onStep?.();
-    for (const [v, { lane, pos }] of onLane) {
-      const d = sim.vDrv[v]!;
-      if (d === lane) continue;
+    for (const [trip, { lane, pos }] of onLane) {
+      const v = sim.tripVeh[trip]!;
+      if (v >= 0 && sim.vDrv[v] === lane) continue;
       const L = net.drvLengthM[lane]!;
-      // Now on a link from this lane (or further): distance travelled this step is speed·dt.
-      const travelled = sim.vSpeed[v]! * dt;
+      // Crossed during this step (or even arrived): interpolate with the speed of this step.
+      const travelled = v >= 0 ? sim.vSpeed[v]! * dt : L - pos;
       const frac = travelled > 0 ? (L - pos) / travelled : 1;
       times.push(t + Math.min(1, Math.max(0, frac)) * dt);
     }
