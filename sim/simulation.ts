@@ -624,6 +624,8 @@ export class Simulation {
     const tDecel = this.tDecel;
     const tEmDecel = this.tEmDecel;
     const tTau = this.tTau;
+    const tSigma = this.tSigma;
+    const vMinGap = this.vMinGap;
     for (let d = 0; d < nDrv; d++) {
       let v = head[d]!;
       if (v < 0) continue;
@@ -641,30 +643,36 @@ export class Simulation {
         let vn = tMaxSpeed[ty]! < limit ? tMaxSpeed[ty]! : limit;
         const up = speed + a * dt;
         if (up < vn) vn = up;
+        const minGap = vMinGap[v]!;
+        const eD = tEmDecel[ty]!;
         if (leader >= 0) {
           const gap = vPos[leader]! - vLen[leader]! - pos;
           const vl = vSpeed[leader]!;
           // Krauss safe speed (inlined safeSpeed)
           const bt = b * tau;
-          const arg = bt * bt + vl * vl + 2 * b * (gap - this.vMinGap[v]!);
+          const arg = bt * bt + vl * vl + 2 * b * (gap - minGap);
           const vs = arg > 0 ? -bt + Math.sqrt(arg) : 0;
           if (vs < vn) vn = vs;
-          // emergency bound: it can still stop if the leader brakes at its limit
-          const vb = boundSpeed(gap, vl, tEmDecel[vType[leader]!]!, tEmDecel[ty]!, dt);
-          if (vb < vn) vn = vb;
+          // Emergency bound: it can still stop if the leader brakes at its limit. Skipped when it
+          // could stop within the gap even behind a leader that stopped dead (an upper bound of its
+          // Euler stopping distance is 1.5·v·dt + v²/2d).
+          if (1.5 * vn * dt + (vn * vn) / (2 * eD) > gap - 0.01) {
+            const vb = boundSpeed(gap, vl, tEmDecel[vType[leader]!]!, eD, dt);
+            if (vb < vn) vn = vb;
+          }
         }
         // Nothing beyond the end of d can constrain a vehicle further away than its stopping horizon.
         const hv = speed + a * dt;
-        const horizon = hv * (dt + tau) + (hv * hv) / (2 * b) + this.vMinGap[v]! + 2;
+        const horizon = hv * (dt + tau) + (hv * hv) / (2 * b) + minGap + 2;
         const distEnd = L - pos;
         if (distEnd < horizon) {
           if (leader < 0) vn = this.lookahead(v, d, vn);
           // The stop line matters only to the front vehicle, or to one whose leader may cross it in this step.
           if (isLane && (leader < 0 || vPos[leader]! + vNew[leader]! * dt >= L)) vn = this.stopLine(v, d, distEnd, vn);
         }
-        const sigma = this.tSigma[ty]!;
+        const sigma = tSigma[ty]!;
         if (sigma > 0) vn -= sigma * a * dt * this.rng.next(); // Krauss dawdling
-        const floor = speed - tEmDecel[ty]! * dt;
+        const floor = speed - eD * dt;
         if (vn < floor) vn = floor;
         if (vn < 0) vn = 0;
         vNew[v] = vn;
