@@ -7,42 +7,15 @@
  *
  * Needs dist/ (`npm test` builds it first).
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
-import { singleScenario, type ScenarioJson } from '../scenarios/index.js';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+import { cli, requireBuiltCli, type CliResult } from './cli-helpers.js';
 
 let dir = '';
+import { singleScenario, type ScenarioJson } from '../scenarios/index.js';
 
-interface CliResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs `node dist/cli/main.js ...args` from the repo root. Asynchronous, so
- * that the cases (each a fresh Node process, ~0.4 s) run concurrently.
- */
-function cli(...args: string[]): Promise<CliResult> {
-  const env = { ...process.env };
-  delete env.GREENWAVE_DEBUG; // the one switch that adds stack traces
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env, timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolvePromise({ status, stdout, stderr }));
-  });
-}
 
 /** A small valid scenario: one signalised four-leg intersection, 60 s. */
 function base(): ScenarioJson {
@@ -85,8 +58,7 @@ function expectBadInput(expect: ExpectStatic, r: CliResult, where: string, path?
 }
 
 beforeAll(() => {
-  if (!existsSync(CLI))
-    throw new Error(`${CLI} does not exist: build first with "npx tsc -p tsconfig.build.json" (npm test does it), then rerun`);
+  requireBuiltCli();
   dir = mkdtempSync(join(tmpdir(), 'greenwave-bad-input-'));
 });
 

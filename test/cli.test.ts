@@ -7,38 +7,14 @@
  *
  * Needs dist/ (`npm test` builds it first).
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+import { cli, requireBuiltCli, type CliResult } from './cli-helpers.js';
 
 let dir = '';
 
-interface CliResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `node dist/cli/main.js ...args` from the repo root, asynchronously so that cases run concurrently. */
-function cli(...args: string[]): Promise<CliResult> {
-  const env = { ...process.env };
-  delete env.GREENWAVE_DEBUG;
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env, timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolvePromise({ status, stdout, stderr }));
-  });
-}
 
 type Json = Record<string, unknown>;
 
@@ -107,8 +83,7 @@ function csv(text: string): { header: string[]; rows: string[][] } {
 }
 
 beforeAll(() => {
-  if (!existsSync(CLI))
-    throw new Error(`${CLI} does not exist: build first with "npx tsc -p tsconfig.build.json" (npm test does it), then rerun`);
+  requireBuiltCli();
   dir = mkdtempSync(join(tmpdir(), 'greenwave-cli-'));
 });
 
