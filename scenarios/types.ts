@@ -36,7 +36,14 @@ export interface VehicleTypeJson {
 
 export interface PhaseJson {
   name?: string;
+  /** Protected movements: green with right of way. Pairwise conflict-free. */
   movements: string[];
+  /** Permitted movements: green but yielding to conflicting traffic (e.g. right turns in CityFlow plans). */
+  permitted?: string[];
+  /** Length of this phase in the scenario's own fixed plan (s), e.g. a CityFlow lightphase's time. */
+  durationS?: number;
+  /** A short phase that only bridges two greens (CityFlow's 5 s right-turns-only phase): the yellow and all-red play its part. */
+  clearance?: boolean;
   minGreenS?: number;
   maxGreenS?: number;
   yellowS?: number;

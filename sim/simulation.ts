@@ -21,7 +21,7 @@
 import FastPriorityQueue from 'fastpriorityqueue';
 import type { CompiledNetwork } from '../engine/network/index.js';
 import type { Controller, ControllerFactory } from '../engine/controllers/index.js';
-import { ConflictMonitor, EventLog, GREEN, RED, SignalLayer, YELLOW } from '../engine/signals/index.js';
+import { ConflictMonitor, EventLog, GREEN, PERMITTED, RED, SignalLayer, YELLOW } from '../engine/signals/index.js';
 import { approachSpeed, boundSpeed, safeSpeed } from './carFollowing.js';
 import type { Trips } from './demand.js';
 import { DetectorState, HALTING_SPEED_MPS, QUEUE_JOIN_GAP_M } from './detectors.js';
@@ -52,6 +52,15 @@ export const START_REACTION_S = 1.5;
  */
 export const YELLOW_STOP_DECEL_MPS2 = 3.05;
 export const YELLOW_GO_TTSL_S = 2;
+
+/**
+ * Permitted movements: a vehicle waits for a gap when a vehicle with right of
+ * way would reach its stop line within CRITICAL_GAP_S (or stands within
+ * YIELD_NEAR_M of it on green), or one is inside the intersection on a
+ * conflicting path. 4.5 s is in the range of HCM critical gaps for turns.
+ */
+export const CRITICAL_GAP_S = 4.5;
+export const YIELD_NEAR_M = 10;
 
 /** Steps between two compactions of the vehicle slots (see compact()). */
 const COMPACT_EVERY = 32;
@@ -574,9 +583,12 @@ export class Simulation {
     const b = this.tDecel[ty]!;
     const speed = this.vSpeed[v]!;
     const canStop = speed * speed <= 2 * b * Math.max(distEnd, 0) + 1e-9;
-    if (st === GREEN && speed < 0.1 && this.nowMs - this.signals.movGreenSinceMs[mv]! < START_REACTION_S * 1000) {
+    const green = st === GREEN || st === PERMITTED;
+    if (green && speed < 0.1 && this.nowMs - this.signals.movGreenSinceMs[mv]! < START_REACTION_S * 1000) {
       // still reacting to the green
-    } else if (st === GREEN) {
+    } else if (st === PERMITTED && canStop && this.mustYield(mv)) {
+      // a permitted movement waits at the line for a gap in the conflicting traffic
+    } else if (green) {
       let link = this.vNextLink[v]!;
       if (link < 0) this.vNextLink[v] = link = this.chooseLink(v, d);
       const T = net.linkToLane[link - net.nLanes]!;
@@ -605,6 +617,41 @@ export class Simulation {
     const dt = this.stepMs / 1000;
     const gap = distEnd - STOP_LINE_OFFSET_M;
     return Math.min(vn, safeSpeed(gap, 0, b, this.tTau[ty]!), boundSpeed(Math.max(gap, 0) + 0.01, 0, 1, this.tEmDecel[ty]!, dt));
+  }
+
+  /**
+   * Whether a vehicle on permitted movement mv must wait: a vehicle of a
+   * conflicting movement is inside the intersection, or one with right of way
+   * (protected green, or yellow and moving) will reach its stop line within the
+   * critical gap (or stands at it, about to go on green).
+   */
+  private mustYield(mv: number): boolean {
+    const net = this.net;
+    const tr = this.trips;
+    const state = this.signals.movState;
+    const nLanes = net.nLanes;
+    for (let q = net.movConfStart[mv]!; q < net.movConfStart[mv + 1]!; q++) {
+      const c = net.movConf[q]!;
+      for (let k = net.movLinkStart[c]!; k < net.movLinkStart[c + 1]!; k++) if (this.head[nLanes + k]! >= 0) return true;
+      const sc = state[c];
+      if (sc !== GREEN && sc !== YELLOW) continue;
+      for (let q2 = net.movLaneStart[c]!; q2 < net.movLaneStart[c + 1]!; q2++) {
+        const lane = net.movLanes[q2]!;
+        const L = net.drvLengthM[lane]!;
+        // the first vehicle on that lane that takes movement c (look at the first few only)
+        let n = 0;
+        for (let w = this.head[lane]!; w >= 0 && n < 3; w = this.vBehind[w]!, n++) {
+          const wt = this.vTrip[w]!;
+          const ri = this.vRouteIdx[w]!;
+          if (ri >= tr.routeLen[wt]! - 1 || tr.routeMoves[tr.routeOff[wt]! + ri] !== c) continue;
+          const dist = L - this.vPos[w]!;
+          const speed = this.vSpeed[w]!;
+          if (sc === GREEN ? dist <= Math.max(YIELD_NEAR_M, speed * CRITICAL_GAP_S) : speed >= 1 && dist <= speed * CRITICAL_GAP_S) return true;
+          break;
+        }
+      }
+    }
+    return false;
   }
 
   private follow(): void {

@@ -275,7 +275,7 @@ describe('buildNetwork', () => {
   it('a phase with conflicting movements names both and the phase', () => {
     const e = networkError((sc) => (sc.intersections[0]!.phases = [{ movements: ['N-C>C-S', 'E-C>C-W'] }]));
     expect(e.path).toBe('intersections[0].phases[0].movements');
-    expect(e.reason).toBe('movements "N-C>C-S" and "E-C>C-W" conflict (their paths cross) and cannot be green together');
+    expect(e.reason).toBe('movements "N-C>C-S" and "E-C>C-W" conflict (their paths cross) and cannot be green together; make one of them permitted');
   });
 
   it('a movement left out of every explicit phase', () => {

@@ -388,32 +388,54 @@ export function buildNetwork(sc: ScenarioJson, file: string): NetworkModel {
       if (jsonNode.phases) throw err(['intersections', node.idx, 'phases'], 'the intersection has no movements for its phases to serve');
       continue;
     }
-    let plan: Array<{ name: string; movements: number[]; json?: (typeof jsonNode.phases & object)[number]; at: Array<string | number> }>;
+    interface PlanEntry {
+      name: string;
+      /** Local movement indices: protected, and permitted (yielding). */
+      movements: number[];
+      permitted: number[];
+      json?: (typeof jsonNode.phases & object)[number];
+      at: Array<string | number>;
+    }
+    let plan: PlanEntry[];
+    const mvId = (k: number): string => movements[node.movements[k]!]!.id;
+    const conflictWords = (a: number, b: number): string =>
+      conflictKinds[node.idx]![a * m + b] === 'merge' ? 'merge into the same lane' : 'cross';
     if (jsonNode.phases) {
       plan = jsonNode.phases.map((p, pi) => {
         const at: Array<string | number> = ['intersections', node.idx, 'phases', pi];
-        const mvs = p.movements.map((id, k) => {
-          const g = movementIndex.get(id);
-          if (g === undefined) throw err([...at, 'movements', k], `unknown movement "${id}"`);
-          const l = local.get(g);
-          if (l === undefined) throw err([...at, 'movements', k], `movement "${id}" belongs to intersection "${intersections[movements[g]!.inter]!.id}"`);
-          return l;
+        const resolve = (ids: readonly string[], field: string): number[] =>
+          ids.map((id, k) => {
+            const g = movementIndex.get(id);
+            if (g === undefined) throw err([...at, field, k], `unknown movement "${id}"`);
+            const l = local.get(g);
+            if (l === undefined) throw err([...at, field, k], `movement "${id}" belongs to intersection "${intersections[movements[g]!.inter]!.id}"`);
+            return l;
+          });
+        const mvs = resolve(p.movements, 'movements');
+        const permitted = resolve(p.permitted ?? [], 'permitted');
+        if (mvs.length + permitted.length === 0) throw err([...at, 'movements'], 'a phase needs at least one movement');
+        permitted.forEach((k, q) => {
+          if (mvs.includes(k)) throw err([...at, 'permitted', q], `movement "${mvId(k)}" is already protected in this phase`);
         });
         for (let a = 0; a < mvs.length; a++)
           for (let b = a + 1; b < mvs.length; b++)
-            if (conf(mvs[a]!, mvs[b]!)) {
-              const kind = conflictKinds[node.idx]![mvs[a]! * m + mvs[b]!] === 'merge' ? 'merge into the same lane' : 'cross';
+            if (conf(mvs[a]!, mvs[b]!))
               throw err(
                 [...at, 'movements'],
-                `movements "${movements[node.movements[mvs[a]!]!]!.id}" and "${movements[node.movements[mvs[b]!]!]!.id}" conflict (their paths ${kind}) and cannot be green together`,
+                `movements "${mvId(mvs[a]!)}" and "${mvId(mvs[b]!)}" conflict (their paths ${conflictWords(mvs[a]!, mvs[b]!)}) and cannot be green together; make one of them permitted`,
               );
-            }
-        return { name: p.name ?? `phase ${pi + 1}`, movements: mvs, json: p, at };
+        for (let a = 0; a < permitted.length; a++)
+          for (let b = a + 1; b < permitted.length; b++)
+            if (conf(permitted[a]!, permitted[b]!))
+              throw err(
+                [...at, 'permitted'],
+                `permitted movements "${mvId(permitted[a]!)}" and "${mvId(permitted[b]!)}" conflict (their paths ${conflictWords(permitted[a]!, permitted[b]!)}): each would wait for the other`,
+              );
+        return { name: p.name ?? `phase ${pi + 1}`, movements: mvs, permitted, json: p, at };
       });
-      const served = new Set(plan.flatMap((p) => p.movements));
+      const served = new Set(plan.flatMap((p) => [...p.movements, ...p.permitted]));
       for (let k = 0; k < m; k++)
-        if (!served.has(k))
-          throw err(['intersections', node.idx, 'phases'], `movement "${movements[node.movements[k]!]!.id}" is in no phase, so it would never get green`);
+        if (!served.has(k)) throw err(['intersections', node.idx, 'phases'], `movement "${mvId(k)}" is in no phase, so it would never get green`);
     } else {
       const legs: LegInfo[] = node.inRoads.map((r) => ({
         road: r,
@@ -421,24 +443,31 @@ export function buildNetwork(sc: ScenarioJson, file: string): NetworkModel {
         lanes: roads[r]!.lanes,
         movements: node.movements.map((g, k) => (movements[g]!.fromRoad === r ? k : -1)).filter((k) => k >= 0),
       }));
-      plan = defaultPhases(legs, (k) => movements[node.movements[k]!]!.type, conf).map((p) => ({ ...p, at: ['intersections', node.idx] }));
+      plan = defaultPhases(legs, (k) => movements[node.movements[k]!]!.type, conf).map((p) => ({
+        ...p,
+        permitted: [],
+        at: ['intersections', node.idx],
+      }));
     }
     plan.forEach((p, pi) => {
-      const mvs = p.movements.map((k) => movements[node.movements[k]!]!);
+      const all = [...p.movements, ...p.permitted].map((k) => movements[node.movements[k]!]!);
       const t = resolveTiming(sc.signalDefaults, jsonNode.signal, p.json);
       checkTiming(t, p.at);
-      const yellowS = p.json?.yellowS ?? t.yellowS ?? Math.max(...mvs.map((mv) => iteYellow(mv.approachSpeedMps)));
-      const allRedS = p.json?.allRedS ?? t.allRedS ?? Math.max(...mvs.map((mv) => iteAllRed(mv.lengthM, mv.approachSpeedMps)));
+      const yellowS = p.json?.yellowS ?? t.yellowS ?? Math.max(...all.map((mv) => iteYellow(mv.approachSpeedMps)));
+      const allRedS = p.json?.allRedS ?? t.allRedS ?? Math.max(...all.map((mv) => iteAllRed(mv.lengthM, mv.approachSpeedMps)));
       phases.push({
         idx: phases.length,
         inter: node.idx,
         local: pi,
         name: p.name,
-        movements: mvs.map((mv) => mv.idx),
+        movements: p.movements.map((k) => node.movements[k]!),
+        permitted: p.permitted.map((k) => node.movements[k]!),
         minGreenS: t.minGreenS,
         maxGreenS: t.maxGreenS,
         yellowS,
         allRedS,
+        durationS: p.json?.durationS,
+        clearance: p.json?.clearance ?? false,
       });
       node.phases.push(phases.length - 1);
     });

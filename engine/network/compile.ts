@@ -94,13 +94,22 @@ export interface CompiledNetwork {
 
   // phases (contiguous per intersection)
   readonly phaseInter: Int32Array;
+  /** Movements of each phase (CSR): its protected ones first, then its permitted ones. */
   readonly phaseMovStart: Int32Array;
   readonly phaseMovs: Int32Array;
+  /** Aligned with phaseMovs: 1 where the movement is permitted (yields) in that phase. */
+  readonly phaseMovPermitted: Uint8Array;
+  /** Number of protected movements of each phase. */
+  readonly phaseProtected: Int32Array;
+  /** Length of each phase in the scenario's own fixed plan (ms), or 0. */
+  readonly phaseDurationMs: Int32Array;
+  /** 1 for phases that only bridge two greens (see PhaseJson.clearance). */
+  readonly phaseClearance: Uint8Array;
   readonly phaseMinGreenMs: Int32Array;
   readonly phaseMaxGreenMs: Int32Array;
   readonly phaseYellowMs: Int32Array;
   readonly phaseAllRedMs: Int32Array;
-  /** Stop-line and advance detectors on the approach lanes of each phase (CSR). */
+  /** Stop-line and advance detectors on the approach lanes of each phase's protected movements (of its permitted ones if it has none) (CSR). */
   readonly phaseDetStart: Int32Array;
   readonly phaseDets: Int32Array;
 
@@ -181,7 +190,7 @@ export function compileNetwork(net: NetworkModel, stepMs: number, designVph?: Fl
     phaseMaxGreenMs[p.idx] = Math.max(phaseMinGreenMs[p.idx]!, toStepMs(p.maxGreenS, stepMs));
     phaseYellowMs[p.idx] = toStepMs(p.yellowS, stepMs);
     phaseAllRedMs[p.idx] = toStepMs(p.allRedS, stepMs);
-    for (const m of p.movements) {
+    for (const m of [...p.movements, ...p.permitted]) {
       movMinGreenMs[m] = Math.min(movMinGreenMs[m]!, phaseMinGreenMs[p.idx]!);
       movYellowMs[m] = Math.min(movYellowMs[m]!, phaseYellowMs[p.idx]!);
       movAllRedMs[m] = Math.min(movAllRedMs[m]!, phaseAllRedMs[p.idx]!);
@@ -204,11 +213,14 @@ export function compileNetwork(net: NetworkModel, stepMs: number, designVph?: Fl
   const laneDets = csr(laneDetLists);
 
   const phaseDetLists = net.phases.map((p) => {
-    const lanes = [...new Set(p.movements.flatMap((m) => net.movements[m]!.links.map((l) => net.links[l]!.fromLane)))].sort((a, b) => a - b);
+    const served = p.movements.length > 0 ? p.movements : p.permitted;
+    const lanes = [...new Set(served.flatMap((m) => net.movements[m]!.links.map((l) => net.links[l]!.fromLane)))].sort((a, b) => a - b);
     return lanes.flatMap((l) => laneDetLists[l]!.filter((d) => net.detectors[d]!.kind !== 'laneArea'));
   });
   const phaseDets = csr(phaseDetLists);
-  const phaseMovs = csr(net.phases.map((p) => p.movements));
+  const phaseMovs = csr(net.phases.map((p) => [...p.movements, ...p.permitted]));
+  const phaseMovPermitted = new Uint8Array(phaseMovs.items.length);
+  for (const p of net.phases) phaseMovPermitted.fill(1, phaseMovs.start[p.idx]! + p.movements.length, phaseMovs.start[p.idx + 1]!);
 
   const nDrv = nLanes + nLinks;
   const drvLengthM = new Float64Array(nDrv);
@@ -291,6 +303,10 @@ export function compileNetwork(net: NetworkModel, stepMs: number, designVph?: Fl
     phaseInter: I32((p) => net.phases[p]!.inter, nPhases),
     phaseMovStart: phaseMovs.start,
     phaseMovs: phaseMovs.items,
+    phaseMovPermitted,
+    phaseProtected: I32((p) => net.phases[p]!.movements.length, nPhases),
+    phaseDurationMs: I32((p) => Math.round((net.phases[p]!.durationS ?? 0) * 1000), nPhases),
+    phaseClearance: Uint8Array.from(net.phases.map((p) => (p.clearance ? 1 : 0))),
     phaseMinGreenMs,
     phaseMaxGreenMs,
     phaseYellowMs,

@@ -106,11 +106,18 @@ export interface PhaseModel {
   /** Index within the intersection's phases. */
   local: number;
   name: string;
+  /** Protected movements (global indices): green with right of way. */
   movements: number[];
+  /** Permitted movements (global indices): green, but yielding to conflicting traffic. */
+  permitted: number[];
   minGreenS: number;
   maxGreenS: number;
   yellowS: number;
   allRedS: number;
+  /** Length in the scenario's own fixed plan (s), if it has one. */
+  durationS: number | undefined;
+  /** Only bridges two greens; its part is played by the yellow and all-red. */
+  clearance: boolean;
 }
 
 export interface DetectorModel {

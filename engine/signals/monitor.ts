@@ -4,15 +4,19 @@
  * conflict matrix and each movement's safety timings, watches every movement
  * every step, and counts:
  *  - conflictingGreens: per step, each pair of conflicting movements that are
- *    both not red (green or yellow);
+ *    both not red (green, permitted green or yellow), unless one of them is a
+ *    permitted green and the other a protected green or yellow (the permitted
+ *    one yields, as at a green ball);
  *  - minGreenViolations: a green ended (to yellow) before its minimum green;
  *  - clearanceViolations: a yellow shorter than required, a green that went
  *    straight to red, an illegal sequence (red→yellow, yellow→green), or a
- *    green that started before every conflicting movement had been red for
- *    its full red clearance.
+ *    green that started while a conflicting movement was still green or
+ *    yellow, or red for less than its red clearance (a conflicting permitted
+ *    green may continue under a new protected green, and a permitted green may
+ *    start under a conflicting protected green).
  */
 import type { CompiledNetwork } from '../network/compile.js';
-import { GREEN, RED, YELLOW } from './signals.js';
+import { GREEN, PERMITTED, RED, YELLOW } from './signals.js';
 
 export interface SafetyCounts {
   conflictingGreens: number;
@@ -56,16 +60,26 @@ export class ConflictMonitor {
       const s = state[m]!;
       const p = this.prev[m]!;
       if (s !== p) {
-        if (p === RED && s === GREEN) {
+        const greenNow = s === GREEN || s === PERMITTED;
+        const greenBefore = p === GREEN || p === PERMITTED;
+        if (greenNow && (p === RED || (p === PERMITTED && s === GREEN))) {
+          // A green starts (or a permitted green becomes protected): conflicting traffic must have cleared.
           for (let k = confStart[m]!; k < confStart[m + 1]!; k++) {
             const c = conf[k]!;
-            if (state[c] !== RED || nowMs - this.redStart[c]! < net.movAllRedMs[c]!) {
+            const sc = state[c]!;
+            const ok =
+              (sc === RED && nowMs - this.redStart[c]! >= net.movAllRedMs[c]!) ||
+              (sc === PERMITTED && s === GREEN) ||
+              (sc === GREEN && s === PERMITTED);
+            if (!ok) {
               this.clearanceViolations++;
               break;
             }
           }
-          this.greenStart[m] = nowMs;
-        } else if (p === GREEN && s === YELLOW) {
+          if (p === RED) this.greenStart[m] = nowMs;
+        } else if (greenBefore && greenNow) {
+          // protected → permitted: it yields from now on, nothing to check
+        } else if (greenBefore && s === YELLOW) {
           const green = nowMs - this.greenStart[m]!;
           if (green < net.movMinGreenMs[m]! && !(this.minGreenOverride?.(m, green) ?? false)) this.minGreenViolations++;
           this.yellowStart[m] = nowMs;
@@ -76,7 +90,7 @@ export class ConflictMonitor {
           // green→red skips the yellow; red→yellow and yellow→green are not legal sequences
           this.clearanceViolations++;
           if (s === RED) this.redStart[m] = nowMs;
-          if (s === GREEN) this.greenStart[m] = nowMs;
+          if (greenNow) this.greenStart[m] = nowMs;
           if (s === YELLOW) this.yellowStart[m] = nowMs;
         }
         this.prev[m] = s;
@@ -84,7 +98,12 @@ export class ConflictMonitor {
       if (s !== RED) {
         for (let k = confStart[m]!; k < confStart[m + 1]!; k++) {
           const c = conf[k]!;
-          if (c > m && state[c] !== RED) this.conflictingGreens++;
+          if (c <= m) continue;
+          const sc = state[c]!;
+          if (sc === RED) continue;
+          // a permitted green yields to a protected green or yellow
+          if ((s === PERMITTED) !== (sc === PERMITTED)) continue;
+          this.conflictingGreens++;
         }
       }
     }

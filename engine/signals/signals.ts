@@ -4,7 +4,10 @@
  * in a cabinet. It alone decides what is displayed, and it always serves:
  *   green (at least the phase's minimum green) → yellow (in full) → all-red
  *   (in full) → next green.
- * Movements in both the old and the new phase stay green through the change.
+ * Movements in both the old and the new phase stay green through the change
+ * (a protected movement that is only permitted in the new phase yields from
+ * the start of the change; one that becomes protected waits for the clearance
+ * of the movements it conflicts with).
  * Max green is a controller timing (NEMA): the fixed and actuated controllers
  * honour it; this layer enforces only what safety needs.
  */
@@ -22,7 +25,10 @@ import {
 /** Displayed state of a movement. */
 export const RED = 0;
 export const YELLOW = 1;
+/** Protected green: right of way. */
 export const GREEN = 2;
+/** Permitted green: go, but yield to conflicting traffic (SUMO's 'g', a green ball for a left or right turn). */
+export const PERMITTED = 3;
 
 /** Stage of an intersection's state machine. */
 export const STAGE_GREEN = 0;
@@ -161,10 +167,11 @@ export class SignalLayer implements SignalControl {
     }
   }
 
-  private markPhase(i: number, local: number, v: number): void {
+  /** Marks the movements of a phase: 1 protected, 2 permitted (clear = false) or 0 (clear = true). */
+  private markPhase(i: number, local: number, clear: boolean): void {
     const net = this.net;
     const p = net.interPhaseStart[i]! + local;
-    for (let k = net.phaseMovStart[p]!; k < net.phaseMovStart[p + 1]!; k++) this.mark[net.phaseMovs[k]!] = v;
+    for (let k = net.phaseMovStart[p]!; k < net.phaseMovStart[p + 1]!; k++) this.mark[net.phaseMovs[k]!] = clear ? 0 : 1 + net.phaseMovPermitted[k]!;
   }
 
   private beginChange(i: number, next: number, nowMs: number): void {
@@ -173,16 +180,20 @@ export class SignalLayer implements SignalControl {
     const p = net.interPhaseStart[i]! + cur;
     this.pending[i] = -1;
     this.changes[i]!++;
-    this.markPhase(i, next, 1);
+    this.markPhase(i, next, false);
     let terminating = 0;
     for (let k = net.phaseMovStart[p]!; k < net.phaseMovStart[p + 1]!; k++) {
       const m = net.phaseMovs[k]!;
-      if (this.mark[m] === 0) {
+      const mark = this.mark[m];
+      if (mark === 0) {
         this.movState[m] = YELLOW;
         terminating++;
+      } else if (mark === 2 && this.movState[m] === GREEN) {
+        // protected now, permitted next: it yields from now on (an upgrade waits for the new green)
+        this.movState[m] = PERMITTED;
       }
     }
-    this.markPhase(i, next, 0);
+    this.markPhase(i, next, true);
     if (this.log) {
       const reason = this.pendingReason[i]!;
       if (reason) this.log.push(nowMs, i, reason, cur + 1);
@@ -219,10 +230,9 @@ export class SignalLayer implements SignalControl {
     const p = net.interPhaseStart[i]! + next;
     for (let k = net.phaseMovStart[p]!; k < net.phaseMovStart[p + 1]!; k++) {
       const m = net.phaseMovs[k]!;
-      if (this.movState[m] !== GREEN) {
-        this.movState[m] = GREEN;
-        this.movGreenSinceMs[m] = nowMs;
-      }
+      const want = net.phaseMovPermitted[k] === 1 ? PERMITTED : GREEN;
+      if (this.movState[m] === RED || this.movState[m] === YELLOW) this.movGreenSinceMs[m] = nowMs;
+      this.movState[m] = want;
     }
     if (this.log && afterClearance) this.log.push(nowMs, i, EV_PHASE_END_RED_CLEARANCE, this.phase[i]! + 1);
     this.phase[i] = next;
