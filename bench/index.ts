@@ -12,7 +12,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
-import { CONTROLLER_NAMES } from '../engine/controllers/index.js';
+import { GENERAL_CONTROLLERS } from '../engine/controllers/index.js';
 import { loadScenario } from '../scenarios/index.js';
 import { createSimulation, prepare, runPrepared, type Prepared, type Simulation } from '../sim/index.js';
 
@@ -161,7 +161,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   }
   const scenarios = quick ? ['single', 'default'] : ['single', 'arterial-5', 'grid-4x4', 'default'];
   log(`controllers × scenarios: ${scenarios.join(', ')}`);
-  const controllers = controllerRuns(scenarios, [...CONTROLLER_NAMES], quick ? 1800 : undefined);
+  const controllers = controllerRuns(scenarios, [...GENERAL_CONTROLLERS], quick ? 1800 : undefined);
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const report: BenchReport = {
     date: new Date().toISOString(),

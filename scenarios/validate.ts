@@ -7,13 +7,15 @@ import schemaJson from './scenario.schema.json' with { type: 'json' };
 /** The scenario JSON Schema shipped with greenwave (scenarios/scenario.schema.json). */
 export const scenarioSchema: object = schemaJson;
 
-let compiled: ValidateFunction | undefined;
-function validator(): ValidateFunction {
-  if (compiled === undefined) {
+const compiled = new WeakMap<object, ValidateFunction>();
+function validator(schema: object): ValidateFunction {
+  let v = compiled.get(schema);
+  if (v === undefined) {
     const ajv = new Ajv({ allErrors: true, strict: true });
-    compiled = ajv.compile(scenarioSchema);
+    v = ajv.compile(schema);
+    compiled.set(schema, v);
   }
-  return compiled;
+  return v;
 }
 
 /** JSON pointer `/roads/12/lanes` → ['roads', 12, 'lanes']. */
@@ -90,19 +92,25 @@ function rank(err: ErrorObject): number {
 }
 
 /**
- * Validates a parsed scenario against the JSON Schema. Throws an InputError
- * naming the file, the JSON path (`roads[12].lanes`) and the reason.
+ * Validates parsed JSON against a JSON Schema. Throws an InputError naming the
+ * file, the JSON path of the most specific error (`roads[12].lanes`) and the
+ * reason.
  */
-export function validateScenario(data: unknown, file: string): ScenarioJson {
-  const v = validator();
+export function validateWithSchema<T>(schema: object, data: unknown, file: string): T {
+  const v = validator(schema);
   if (!v(data)) {
     const errors = [...(v.errors ?? [])].sort((a, b) => rank(b) - rank(a));
     const first = errors[0];
-    if (!first) throw new InputError(file, '', 'does not match the scenario schema');
+    if (!first) throw new InputError(file, '', 'does not match its JSON Schema');
     const { path, reason } = describe(first);
     throw new InputError(file, path, reason);
   }
-  return data as ScenarioJson;
+  return data as T;
+}
+
+/** Validates a parsed scenario against the scenario JSON Schema (see validateWithSchema). */
+export function validateScenario(data: unknown, file: string): ScenarioJson {
+  return validateWithSchema<ScenarioJson>(scenarioSchema, data, file);
 }
 
 /**

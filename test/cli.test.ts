@@ -176,8 +176,13 @@ describe.concurrent('greenwave run', () => {
 });
 
 describe.concurrent('greenwave compare', () => {
+  it('by default compares every controller that can run the scenario (cityflow-fixed only with a plan of its own)', async ({ expect }) => {
+    const c = oneJsonObject(expect, await cli('compare', 'single', '--duration', '120', '--json'));
+    expect((c.results as Json[]).map((r) => r.controller)).toEqual(['fixed', 'actuated', 'max-pressure']);
+  });
+
   it('compare single --duration 300 prints a Markdown table with a row per controller and the % change against fixed', async ({ expect }) => {
-    const r = await cli('compare', 'single', '--duration', '300');
+    const r = await cli('compare', 'single', '--duration', '300', '--controllers', 'fixed,actuated');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^greenwave compare single: seed 1, 300 s simulated, \d+ trips$/m);
@@ -205,7 +210,10 @@ describe.concurrent('greenwave compare', () => {
   });
 
   it('compare single --duration 300 --json gives both controllers’ results and their change vs fixed', async ({ expect }) => {
-    const [cmp, run] = await Promise.all([cli('compare', 'single', '--duration', '300', '--json'), cli('run', 'single', '--duration', '300', '--json')]);
+    const [cmp, run] = await Promise.all([
+      cli('compare', 'single', '--duration', '300', '--json', '--controllers', 'fixed,actuated'),
+      cli('run', 'single', '--duration', '300', '--json'),
+    ]);
     const c = oneJsonObject(expect, cmp);
     expect(sorted(Object.keys(c))).toEqual(sorted(['scenario', 'seed', 'duration', 'results', 'changeVsFixed']));
     expect(c.scenario).toBe('single');

@@ -22,7 +22,7 @@ describe('the detector layout of the single intersection', () => {
   const p = prepared(singleScenario({ durationS: 60 }));
   const ids = p.net.detectorIds;
 
-  it('each approach lane has a stop-line loop, a 2 m advance loop 40 m upstream and a camera over the whole lane', () => {
+  it('each approach lane has a stop-line loop, a 2 m advance loop 40 m upstream and a camera over the last 200 m', () => {
     for (const road of ['N-C', 'S-C', 'E-C', 'W-C'])
       for (let k = 0; k < 3; k++) {
         const lane = p.net.laneIds.indexOf(`${road}_${k}`);
@@ -35,7 +35,7 @@ describe('the detector layout of the single intersection', () => {
         expect(p.net.detEndM[stop]! - p.net.detStartM[stop]!).toBeCloseTo(6, 9);
         expect(p.net.detEndM[adv]).toBeCloseTo(L - 40, 9);
         expect(p.net.detEndM[adv]! - p.net.detStartM[adv]!).toBeCloseTo(2, 9);
-        expect(p.net.detStartM[cam]).toBe(0);
+        expect(p.net.detStartM[cam]).toBeCloseTo(L - 200, 9);
         expect(p.net.detEndM[cam]).toBeCloseTo(L, 9);
         expect(p.net.laneCamera[lane]).toBe(cam);
       }
@@ -176,6 +176,7 @@ describe('a queue standing at a red stop line', () => {
     rows.push({
       t: sim.nowMs,
       onLane: vs.length,
+      inView: vs.filter((v) => sim.vPos[v]! >= net.detStartM[cam]! && sim.vPos[v]! <= net.detEndM[cam]!).length,
       allStanding: vs.length === n && vs.every((v) => sim.vSpeed[v]! < HALTING_SPEED_MPS),
       green: sim.signals.movState[mv] === 2,
       presence: sim.detectors.presence[stop]!,
@@ -203,8 +204,8 @@ describe('a queue standing at a red stop line', () => {
     for (const r of standing) expect(r.advCount).toBe(n);
   });
 
-  it('the camera reports every vehicle on the lane, all of them halting', () => {
-    for (const r of rows) expect(r.vehicles, `t=${r.t}`).toBe(r.onLane);
+  it('the camera reports every vehicle within its 200 m, all of them halting', () => {
+    for (const r of rows) expect(r.vehicles, `t=${r.t}`).toBe(r.inView);
     for (const r of standing) {
       expect(r.vehicles).toBe(n);
       expect(r.halting).toBe(n);

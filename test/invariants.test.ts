@@ -4,12 +4,12 @@
  * controller with zero safety violations, collisions and red-light running.
  */
 import { describe, expect, it } from 'vitest';
-import { CONTROLLER_NAMES } from '../engine/controllers/index.js';
+import { GENERAL_CONTROLLERS } from '../engine/controllers/index.js';
 import { loadScenario } from '../scenarios/index.js';
 import { createSimulation, prepare, runPrepared } from '../sim/index.js';
 
 describe('conservation', () => {
-  for (const controller of CONTROLLER_NAMES) {
+  for (const controller of GENERAL_CONTROLLERS) {
     it(`under ${controller}, at every step scheduled = completed + inNetwork + waitingToEnter, and nothing teleports`, () => {
       const p = prepare(loadScenario('default'), { durationS: 2400 });
       const sim = createSimulation(p, controller);
@@ -57,7 +57,7 @@ describe('conservation', () => {
 describe('safety on every built-in scenario', () => {
   for (const name of ['single', 'arterial-5', 'grid-4x4', 'default']) {
     const p = prepare(loadScenario(name));
-    for (const controller of CONTROLLER_NAMES) {
+    for (const controller of GENERAL_CONTROLLERS) {
       it(`${name} under ${controller}: zero conflicting greens, min-green and clearance violations; no collision, no red running`, () => {
         const { metrics, sim } = runPrepared(p, controller);
         expect(metrics.safety).toEqual({ conflictingGreens: 0, minGreenViolations: 0, clearanceViolations: 0 });

@@ -18,7 +18,7 @@ const GREEN_MS = 23_000;
 /** Two phases (N–S, E–W) with equal 23 s greens. */
 function plan(p: Prepared): FixedPlan {
   const clear = p.net.phaseYellowMs[0]! + p.net.phaseAllRedMs[0]!;
-  return { cycleMs: 2 * (GREEN_MS + clear), greenMs: [GREEN_MS, GREEN_MS], startMs: [0, GREEN_MS + clear], y: [0, 0], websterCycleS: NaN };
+  return { cycleMs: 2 * (GREEN_MS + clear), phases: [0, 1], greenMs: [GREEN_MS, GREEN_MS], startMs: [0, GREEN_MS + clear], y: [0, 0], websterCycleS: NaN };
 }
 
 function fixedPlan(p: Prepared): ControllerFactory {

@@ -1,4 +1,4 @@
-import { CONTROLLER_NAMES, controllerFactory } from '../../engine/controllers/index.js';
+import { controllerFactory, controllersFor, GENERAL_CONTROLLERS } from '../../engine/controllers/index.js';
 import { loadScenario } from '../../scenarios/index.js';
 import { prepare, runPrepared, scenarioName, type RunMetrics } from '../../sim/index.js';
 import { intOption, parse, positiveOption, UsageError } from '../args.js';
@@ -12,7 +12,8 @@ mean travel time, delay, stops and throughput, with the % change against the
 fixed-time baseline.
 
 Options:
-  --controllers a,b,c  controllers to run (default: ${CONTROLLER_NAMES.join(',')})
+  --controllers a,b,c  controllers to run (default: ${GENERAL_CONTROLLERS.join(',')},
+                       and cityflow-fixed when the scenario has its own plan)
   --seed N             random seed for the demand (default: the scenario's)
   --duration S         simulated seconds (default: the scenario's)
   --json               print one JSON object: {scenario, seed, duration, results, changeVsFixed}
@@ -32,12 +33,13 @@ export function compareCommand(argv: string[]): number {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('compare', `expects one SCENARIO, got ${positionals.length}; see greenwave compare --help`);
-  const names = ((values.controllers as string | undefined) ?? CONTROLLER_NAMES.join(','))
+  const asked = values.controllers as string | undefined;
+  const askedNames = (asked ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  if (names.length === 0) throw new UsageError('compare', '--controllers needs at least one controller name');
-  for (const n of names) controllerFactory(n);
+  if (asked !== undefined && askedNames.length === 0) throw new UsageError('compare', '--controllers needs at least one controller name');
+  for (const n of askedNames) controllerFactory(n);
   const seed = intOption('compare', 'seed', values.seed);
   const durationS = positiveOption('compare', 'duration', values.duration);
   const json = values.json === true;
@@ -46,6 +48,7 @@ export function compareCommand(argv: string[]): number {
   const source = loadScenario(positionals[0]!);
   const parseSeconds = (performance.now() - t0) / 1000;
   const p = prepare(source, { seed, durationS, parseSeconds });
+  const names = asked !== undefined ? askedNames : controllersFor(p.net);
   const results: RunMetrics[] = [];
   for (const name of names) {
     const progress = new Progress(name, !json);

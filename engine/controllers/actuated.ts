@@ -13,13 +13,15 @@
  *   of the phase times its own gap, and an approach that has gapped out after
  *   minimum green stays gapped out; the phase gaps out when every approach has.
  * - Max-out: the phase ends at maximum green if another phase has a call.
- * - Phases with no call are skipped; with no call anywhere the green rests.
+ * - The cycle is the phases that serve every movement (servicePhases); phases
+ *   with no call are skipped; with no call anywhere the green rests.
  *
  * Called every step while it has a decision to make.
  */
 import { EV_PHASE_GAP_OUT, EV_PHASE_MAX_OUT } from '../signals/eventlog.js';
 import { DET_STOP_LINE } from '../network/compile.js';
 import { STAGE_GREEN } from '../signals/signals.js';
+import { servicePhases } from './servicePhases.js';
 import type { Controller, ControllerContext } from './types.js';
 
 export class ActuatedController implements Controller {
@@ -37,6 +39,8 @@ export class ActuatedController implements Controller {
   /** Scratch: stop-line loops of the group occupied in this read. */
   private readonly groupStopOn: Uint8Array;
   private readonly call: Uint8Array;
+  /** Per intersection: the phases served in a cycle, in order (servicePhases). */
+  private readonly sequence: number[][];
 
   constructor(ctx: ControllerContext) {
     this.ctx = ctx;
@@ -61,6 +65,7 @@ export class ActuatedController implements Controller {
     this.groupQueue = new Uint8Array(groups);
     this.groupStopOn = new Uint8Array(groups);
     this.call = new Uint8Array(net.nPhases);
+    this.sequence = Array.from({ length: net.nInter }, (_, i) => (net.interType[i] === 1 ? servicePhases(net, i) : []));
   }
 
   /**
@@ -98,11 +103,11 @@ export class ActuatedController implements Controller {
     const { net, signals } = this.ctx;
     const step = net.stepMs;
     const p0 = net.interPhaseStart[ix]!;
-    const n = net.interPhaseStart[ix + 1]! - p0;
+    const seq = this.sequence[ix]!;
+    const n = seq.length;
     if (n === 0) return Infinity;
     const cur = signals.phaseOf(ix);
     const green = signals.stageOf(ix) === STAGE_GREEN;
-
     const p = p0 + cur;
     const g0 = this.phaseGroupStart[p]!;
     const g1 = this.phaseGroupStart[p + 1]!;
@@ -114,23 +119,28 @@ export class ActuatedController implements Controller {
         this.groupQueue[g] = 1;
       }
     }
-    for (let k = 0; k < n; k++) {
+    for (const k of seq) {
       const serving = green && k === cur;
       if (this.read(p0 + k, nowMs, serving) && !serving) this.call[p0 + k] = 1;
     }
     if (!green) return nowMs + step;
     this.call[p] = 0;
-    if (elapsed < net.phaseMinGreenMs[p]!) return nowMs + step;
-
-    // The next phase in order with a call.
+    const pos = seq.indexOf(cur);
+    // The next phase of the cycle with a call.
     let next = -1;
-    for (let j = 1; j < n; j++) {
-      const k = (cur + j) % n;
-      if (this.call[p0 + k]) {
+    for (let j = 1; j <= n; j++) {
+      const k = seq[(Math.max(pos, 0) + j) % n]!;
+      if (k !== cur && this.call[p0 + k]) {
         next = k;
         break;
       }
     }
+    if (pos < 0) {
+      // Not a phase of the cycle (the initial clearance phase, say): move on at once.
+      signals.request(ix, next >= 0 ? next : seq[0]!);
+      return nowMs + step;
+    }
+    if (elapsed < net.phaseMinGreenMs[p]!) return nowMs + step;
     if (next < 0) return nowMs + step; // rest in green
 
     const passage = net.interPassageMs[ix]!;

@@ -1,7 +1,8 @@
 /**
  * `fixed`: pretimed control, Webster-timed from the scenario's design
- * volumes. Every phase is served in order, every cycle, with its Webster green;
- * all signals share cycle start 0 (no offsets). The controller is called only
+ * volumes. The phases a cycle needs (servicePhases) are served in order, every
+ * cycle, with their Webster greens; all signals share cycle start 0 (no
+ * offsets). The controller is called only
  * at the end of each green, when it requests the next phase.
  */
 import type { Controller, ControllerContext } from './types.js';
@@ -25,17 +26,18 @@ export class FixedTimeController implements Controller {
     if (!plan) return Infinity;
     const n = plan.greenMs.length;
     const tc = nowMs % plan.cycleMs;
-    // The phase whose slot (green + clearance) contains the cycle time.
+    // The slot (green + clearance) that contains the cycle time.
     let k = n - 1;
     while (k > 0 && plan.startMs[k]! > tc) k--;
     const greenEnd = plan.startMs[k]! + plan.greenMs[k]!;
+    const signals = this.ctx.signals;
     if (tc < greenEnd) {
-      if (this.ctx.signals.phaseOf(ix) !== k || this.ctx.signals.stageOf(ix) !== 0) this.ctx.signals.request(ix, k);
+      if (signals.phaseOf(ix) !== plan.phases[k] || signals.stageOf(ix) !== 0) signals.request(ix, plan.phases[k]!);
       return nowMs + (greenEnd - tc);
     }
     // Green of k is over: ask for the next phase; call again at the end of its green.
     const next = (k + 1) % n;
-    if (n > 1) this.ctx.signals.request(ix, next);
+    if (n > 1 || signals.phaseOf(ix) !== plan.phases[next]) signals.request(ix, plan.phases[next]!);
     const nextStart = next === 0 ? plan.cycleMs : plan.startMs[next]!;
     return nowMs + (nextStart - tc) + plan.greenMs[next]!;
   }

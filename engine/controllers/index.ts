@@ -1,19 +1,39 @@
 /** Signal controllers: one interface, selected by name. */
 import { InputError } from '../../scenarios/errors.js';
 import { createActuated } from './actuated.js';
+import { createCityFlowFixed } from './cityflowFixed.js';
 import { createFixed } from './fixed.js';
+import { createMaxPressure } from './maxPressure.js';
+import type { CompiledNetwork } from '../network/compile.js';
 import type { ControllerFactory } from './types.js';
 
 export type { Controller, ControllerContext, ControllerFactory, DetectorView } from './types.js';
 export { FixedTimeController } from './fixed.js';
 export { ActuatedController } from './actuated.js';
+export { CityFlowFixedController } from './cityflowFixed.js';
+export { MaxPressureController, MAX_PRESSURE_MIN_GREEN_S, MAX_PRESSURE_DECISION_S } from './maxPressure.js';
+export { servicePhases } from './servicePhases.js';
 export * from './webster.js';
 
 /** Controllers by name, with a one-line description each. */
 export const CONTROLLERS: Readonly<Record<string, { create: ControllerFactory; description: string }>> = {
   fixed: { create: createFixed, description: 'pretimed plan, Webster-timed from the design volumes' },
   actuated: { create: createActuated, description: 'gap-out / max-out from stop-line and advance loops, phase skipping' },
+  'max-pressure': { create: createMaxPressure, description: 'Varaiya max-pressure from lane-area camera counts, 10 s minimum green' },
+  'cityflow-fixed': { create: createCityFlowFixed, description: "the scenario's own plan (an imported CityFlow network's lightphases), run as CityFlow runs it" },
 };
+
+/** Controllers that need something only some scenarios have (cityflow-fixed: a plan with durations). */
+export const OPTIONAL_CONTROLLERS: readonly string[] = ['cityflow-fixed'];
+/** Controllers that run on any scenario. */
+export const GENERAL_CONTROLLERS: readonly string[] = Object.keys(CONTROLLERS).filter((n) => !OPTIONAL_CONTROLLERS.includes(n));
+
+/** The controllers that can run a network: the general ones, and cityflow-fixed when every signal phase has its own duration. */
+export function controllersFor(net: CompiledNetwork): string[] {
+  let ownPlan = net.nPhases > 0;
+  for (let p = 0; p < net.nPhases && ownPlan; p++) if (net.phaseDurationMs[p]! <= 0) ownPlan = false;
+  return ownPlan ? [...GENERAL_CONTROLLERS, 'cityflow-fixed'] : [...GENERAL_CONTROLLERS];
+}
 
 export const CONTROLLER_NAMES = Object.keys(CONTROLLERS);
 

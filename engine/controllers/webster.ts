@@ -8,6 +8,7 @@
  *   d  = C(1−λ)²/[2(1−λx)] + x²/[2q(1−x)] − 0.65·(C/q²)^(1/3)·x^(2+5λ)
  */
 import type { CompiledNetwork } from '../network/compile.js';
+import { servicePhases } from './servicePhases.js';
 
 /** Webster's optimal cycle (s) for total lost time L (s) and Σ critical flow ratios Y, clamped to [minS, maxS]. */
 export function websterCycleS(lostS: number, Y: number, minS = 30, maxS = 150): number {
@@ -47,11 +48,13 @@ export function hcmUniformDelayS(C: number, g: number, x: number): number {
 export interface FixedPlan {
   /** Cycle length actually run (ms): Σ (green + yellow + all-red). */
   cycleMs: number;
-  /** Displayed green per phase (ms), in phase order. */
+  /** Local indices of the phases served, in order. */
+  phases: number[];
+  /** Displayed green per served phase (ms). */
   greenMs: number[];
-  /** Start of each phase's green within the cycle (ms). */
+  /** Start of each served phase's green within the cycle (ms). */
   startMs: number[];
-  /** Critical flow ratio per phase. */
+  /** Critical flow ratio per served phase. */
   y: number[];
   /** Webster's optimal cycle before clamping the greens (s). */
   websterCycleS: number;
@@ -69,7 +72,8 @@ export function criticalFlowRatios(net: CompiledNetwork, ix: number): number[] {
   const out: number[] = [];
   for (let p = p0; p < p1; p++) {
     const laneVol = new Map<number, number>();
-    for (let k = net.phaseMovStart[p]!; k < net.phaseMovStart[p + 1]!; k++) {
+    // protected movements only: a permitted one takes the gaps the protected ones leave
+    for (let k = net.phaseMovStart[p]!; k < net.phaseMovStart[p]! + net.phaseProtected[p]!; k++) {
       const m = net.phaseMovs[k]!;
       const a = net.movLaneStart[m]!;
       const b = net.movLaneStart[m + 1]!;
@@ -83,11 +87,17 @@ export function criticalFlowRatios(net: CompiledNetwork, ix: number): number[] {
   return out;
 }
 
-/** Webster's fixed-time plan for intersection `ix`, greens rounded to whole steps and clamped to min/max green. */
+/**
+ * Webster's fixed-time plan for intersection `ix` over the phases a cycle
+ * serves (servicePhases), greens rounded to whole steps and clamped to min/max
+ * green.
+ */
 export function websterPlan(net: CompiledNetwork, ix: number): FixedPlan {
   const p0 = net.interPhaseStart[ix]!;
-  const n = net.interPhaseStart[ix + 1]! - p0;
-  const y = criticalFlowRatios(net, ix);
+  const phases = servicePhases(net, ix);
+  const n = phases.length;
+  const yAll = criticalFlowRatios(net, ix);
+  const y = phases.map((k) => yAll[k]!);
   const lostPerPhaseS = net.interLostTimeMs[ix]! / 1000;
   const L = n * lostPerPhaseS;
   const Y = y.reduce((a, b) => a + b, 0);
@@ -98,7 +108,7 @@ export function websterPlan(net: CompiledNetwork, ix: number): FixedPlan {
   const startMs: number[] = [];
   let t = 0;
   for (let k = 0; k < n; k++) {
-    const p = p0 + k;
+    const p = p0 + phases[k]!;
     const clearMs = net.phaseYellowMs[p]! + net.phaseAllRedMs[p]!;
     const displayedMs = (g[k]! + lostPerPhaseS) * 1000 - clearMs;
     const G = Math.min(net.phaseMaxGreenMs[p]!, Math.max(net.phaseMinGreenMs[p]!, Math.round(displayedMs / step) * step));
@@ -106,5 +116,5 @@ export function websterPlan(net: CompiledNetwork, ix: number): FixedPlan {
     startMs.push(t);
     t += G + clearMs;
   }
-  return { cycleMs: t, greenMs, startMs, y, websterCycleS: C };
+  return { cycleMs: t, phases, greenMs, startMs, y, websterCycleS: C };
 }

@@ -68,6 +68,8 @@ const BOX_SETBACK_M = 2;
 export const DETECTOR_DEFAULTS = {
   stopLine: { distanceM: 0, lengthM: 6 },
   advance: { distanceM: 40, lengthM: 2 },
+  /** A video or radar detector at the stop line sees about 200 m upstream (the whole lane if shorter). */
+  laneArea: { distanceM: 0, lengthM: 200 },
 } as const;
 
 /** Default lane use by number of lanes, left lane first. */
@@ -499,8 +501,8 @@ export function buildNetwork(sc: ScenarioJson, file: string): NetworkModel {
         if (d.distanceM + d.lengthM <= L) addDet(`${lanes[lane]!.id}_adv`, 'advance', lane, d.distanceM, d.lengthM);
       }
       if (dcfg.laneArea?.enabled !== false) {
-        const d = { distanceM: 0, lengthM: L, ...dcfg.laneArea };
-        addDet(`${lanes[lane]!.id}_cam`, 'laneArea', lane, d.distanceM, Math.min(d.lengthM, L));
+        const d = { ...DETECTOR_DEFAULTS.laneArea, ...dcfg.laneArea };
+        addDet(`${lanes[lane]!.id}_cam`, 'laneArea', lane, d.distanceM, Math.min(d.lengthM, L - d.distanceM));
       }
     }
   }
@@ -514,7 +516,12 @@ export function buildNetwork(sc: ScenarioJson, file: string): NetworkModel {
     const L = lanes[lane]!.lengthM;
     const distanceM = d.distanceM ?? (d.kind === 'advance' ? DETECTOR_DEFAULTS.advance.distanceM : 0);
     const lengthM =
-      d.lengthM ?? (d.kind === 'laneArea' ? L - distanceM : d.kind === 'advance' ? DETECTOR_DEFAULTS.advance.lengthM : DETECTOR_DEFAULTS.stopLine.lengthM);
+      d.lengthM ??
+      (d.kind === 'laneArea'
+        ? Math.min(DETECTOR_DEFAULTS.laneArea.lengthM, L - distanceM)
+        : d.kind === 'advance'
+          ? DETECTOR_DEFAULTS.advance.lengthM
+          : DETECTOR_DEFAULTS.stopLine.lengthM);
     if (distanceM + lengthM > L + 1e-6)
       throw err([...at, 'distanceM'], `detector reaches ${(distanceM + lengthM).toFixed(1)} m upstream but the lane is ${L.toFixed(1)} m long`);
     addDet(d.id, d.kind, lane, distanceM, lengthM);

@@ -1,0 +1,102 @@
+/**
+ * `max-pressure` (Varaiya 2013), in the form the research community runs on
+ * CityFlow data (LibSignal and others), from lane-area (camera) vehicle counts
+ * only:
+ *   pressure(phase) = Σ over the lane links of its protected movements of
+ *                     (vehicles on the incoming lane − vehicles on the outgoing lane)
+ * At each decision the phase with the highest pressure gets the green (the
+ * current one on a tie). A green lasts at least MIN_GREEN_S before the next
+ * decision, and decisions come every DECISION_S after that; the safety layer
+ * inserts yellow and all-red before every change. Candidate phases are those
+ * with a protected movement (clearance phases are never chosen).
+ */
+import { STAGE_GREEN } from '../signals/signals.js';
+import type { Controller, ControllerContext } from './types.js';
+
+/** Minimum green before the first decision (s). */
+export const MAX_PRESSURE_MIN_GREEN_S = 10;
+/** Time between decisions once the minimum green is over (s). */
+export const MAX_PRESSURE_DECISION_S = 10;
+
+export class MaxPressureController implements Controller {
+  readonly name = 'max-pressure';
+  private readonly ctx: ControllerContext;
+  /** Per phase (global): camera detectors of its links' incoming and outgoing lanes, as a flat CSR of pairs. */
+  private readonly pairStart: Int32Array;
+  private readonly pairIn: Int32Array;
+  private readonly pairOut: Int32Array;
+  /** Per intersection: candidate phases (local indices). */
+  private readonly candidates: number[][];
+  readonly minGreenMs: number;
+  readonly decisionMs: number;
+
+  constructor(ctx: ControllerContext, minGreenS = MAX_PRESSURE_MIN_GREEN_S, decisionS = MAX_PRESSURE_DECISION_S) {
+    this.ctx = ctx;
+    const net = ctx.net;
+    this.minGreenMs = Math.round(minGreenS * 1000);
+    this.decisionMs = Math.round(decisionS * 1000);
+    const ins: number[] = [];
+    const outs: number[] = [];
+    this.pairStart = new Int32Array(net.nPhases + 1);
+    for (let p = 0; p < net.nPhases; p++) {
+      this.pairStart[p] = ins.length;
+      for (let k = net.phaseMovStart[p]!; k < net.phaseMovStart[p]! + net.phaseProtected[p]!; k++) {
+        const m = net.phaseMovs[k]!;
+        for (let l = net.movLinkStart[m]!; l < net.movLinkStart[m + 1]!; l++) {
+          ins.push(net.laneCamera[net.linkFromLane[l]!]!);
+          outs.push(net.laneCamera[net.linkToLane[l]!]!);
+        }
+      }
+    }
+    this.pairStart[net.nPhases] = ins.length;
+    this.pairIn = Int32Array.from(ins);
+    this.pairOut = Int32Array.from(outs);
+    this.candidates = Array.from({ length: net.nInter }, (_, i) => {
+      const out: number[] = [];
+      if (net.interType[i] !== 1) return out;
+      for (let p = net.interPhaseStart[i]!; p < net.interPhaseStart[i + 1]!; p++)
+        if (net.phaseProtected[p]! > 0 && !net.phaseClearance[p]) out.push(p - net.interPhaseStart[i]!);
+      return out;
+    });
+  }
+
+  /** The phase's pressure from the cameras' vehicle counts (a lane without a camera counts 0). */
+  pressure(p: number): number {
+    const veh = this.ctx.detectors.vehicles;
+    let s = 0;
+    for (let k = this.pairStart[p]!; k < this.pairStart[p + 1]!; k++) {
+      const a = this.pairIn[k]!;
+      const b = this.pairOut[k]!;
+      s += (a >= 0 ? veh[a]! : 0) - (b >= 0 ? veh[b]! : 0);
+    }
+    return s;
+  }
+
+  decide(ix: number, nowMs: number): number {
+    const { net, signals } = this.ctx;
+    const cands = this.candidates[ix]!;
+    if (cands.length === 0) return Infinity;
+    if (signals.stageOf(ix) !== STAGE_GREEN) return nowMs + net.stepMs;
+    const cur = signals.phaseOf(ix);
+    const isCandidate = cands.includes(cur);
+    const elapsed = signals.greenElapsedMs(ix, nowMs);
+    if (isCandidate && elapsed < this.minGreenMs) return nowMs + (this.minGreenMs - elapsed);
+    const p0 = net.interPhaseStart[ix]!;
+    let best = isCandidate ? cur : cands[0]!;
+    let bestP = this.pressure(p0 + best);
+    for (const k of cands) {
+      const pk = this.pressure(p0 + k);
+      if (pk > bestP) {
+        best = k;
+        bestP = pk;
+      }
+    }
+    if (best !== cur) {
+      signals.request(ix, best);
+      return nowMs + net.stepMs;
+    }
+    return nowMs + this.decisionMs;
+  }
+}
+
+export const createMaxPressure = (ctx: ControllerContext): Controller => new MaxPressureController(ctx);
