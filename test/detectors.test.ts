@@ -161,6 +161,7 @@ describe('a queue standing at a red stop line', () => {
   const rows: Array<{
     t: number;
     onLane: number;
+    inView: number;
     allStanding: boolean;
     green: boolean;
     presence: number;
