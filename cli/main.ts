@@ -8,6 +8,7 @@ import { InputError } from '../scenarios/errors.js';
 import { UsageError } from './args.js';
 import { benchCommand } from './commands/bench.js';
 import { compareCommand } from './commands/compare.js';
+import { importCommand } from './commands/import.js';
 import { runCommand } from './commands/run.js';
 
 const HELP = `greenwave — adaptive traffic signal control engine and microsimulation
@@ -17,11 +18,13 @@ Usage: greenwave <command> [options]
 Commands:
   run SCENARIO        simulate a scenario under one controller
   compare SCENARIO    several controllers on the same demand and seed
+  import cityflow ROADNET FLOW -o OUT
+                      convert CityFlow files into a greenwave scenario
   bench               the benchmark suite
 
 Run "greenwave <command> --help" for the options of a command.
 SCENARIO is a scenario JSON file or a built-in name: default, single,
-arterial-N, grid-RxC.
+arterial-N, grid-RxC; or, with --cityflow, a CityFlow ROADNET and FLOW file.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -33,6 +36,8 @@ async function main(argv: string[]): Promise<number> {
       return compareCommand(rest);
     case 'bench':
       return benchCommand(rest);
+    case 'import':
+      return importCommand(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -40,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(HELP);
       return cmd === undefined ? 2 : 0;
     default:
-      throw new UsageError('', `unknown command "${cmd}"; the commands are run, compare and bench; see greenwave --help`);
+      throw new UsageError('', `unknown command "${cmd}"; the commands are run, compare, import and bench; see greenwave --help`);
   }
 }
 

@@ -695,11 +695,14 @@ export class Simulation {
         if (leader >= 0) {
           const gap = vPos[leader]! - vLen[leader]! - pos;
           const vl = vSpeed[leader]!;
-          // Krauss safe speed (inlined safeSpeed)
-          const bt = b * tau;
-          const arg = bt * bt + vl * vl + 2 * b * (gap - minGap);
-          const vs = arg > 0 ? -bt + Math.sqrt(arg) : 0;
-          if (vs < vn) vn = vs;
+          // Krauss safe speed (inlined safeSpeed); it cannot bind when the follower could stop
+          // within the gap from vn even behind a standing leader: vn·τ + vn²/2b ≤ gap − minGap.
+          if (vn * tau + (vn * vn) / (2 * b) > gap - minGap) {
+            const bt = b * tau;
+            const arg = bt * bt + vl * vl + 2 * b * (gap - minGap);
+            const vs = arg > 0 ? -bt + Math.sqrt(arg) : 0;
+            if (vs < vn) vn = vs;
+          }
           // Emergency bound: it can still stop if the leader brakes at its limit. Skipped when it
           // could stop within the gap even behind a leader that stopped dead (an upper bound of its
           // Euler stopping distance is 1.5·v·dt + v²/2d).

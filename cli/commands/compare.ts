@@ -1,11 +1,12 @@
 import { controllerFactory, controllersFor, GENERAL_CONTROLLERS } from '../../engine/controllers/index.js';
-import { loadScenario } from '../../scenarios/index.js';
 import { prepare, runPrepared, scenarioName, type RunMetrics } from '../../sim/index.js';
 import { intOption, parse, positiveOption, UsageError } from '../args.js';
+import { scenarioFromArgs } from '../scenarioArgs.js';
 import { compareTable, pctChange } from '../format.js';
 import { Progress } from '../progress.js';
 
 export const COMPARE_HELP = `Usage: greenwave compare SCENARIO [options]
+       greenwave compare --cityflow ROADNET.json FLOW.json [options]
 
 Runs several controllers on the same demand and seed and prints a table of
 mean travel time, delay, stops and throughput, with the % change against the
@@ -17,6 +18,7 @@ Options:
   --seed N             random seed for the demand (default: the scenario's)
   --duration S         simulated seconds (default: the scenario's)
   --json               print one JSON object: {scenario, seed, duration, results, changeVsFixed}
+  --cityflow           SCENARIO is a CityFlow ROADNET.json and FLOW.json pair
   -h, --help           this help
 `;
 
@@ -26,13 +28,13 @@ export function compareCommand(argv: string[]): number {
     seed: { type: 'string' },
     duration: { type: 'string' },
     json: { type: 'boolean' },
+    cityflow: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
     process.stdout.write(COMPARE_HELP);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError('compare', `expects one SCENARIO, got ${positionals.length}; see greenwave compare --help`);
   const asked = values.controllers as string | undefined;
   const askedNames = (asked ?? '')
     .split(',')
@@ -45,7 +47,7 @@ export function compareCommand(argv: string[]): number {
   const json = values.json === true;
 
   const t0 = performance.now();
-  const source = loadScenario(positionals[0]!);
+  const source = scenarioFromArgs('compare', positionals, values.cityflow === true, durationS);
   const parseSeconds = (performance.now() - t0) / 1000;
   const p = prepare(source, { seed, durationS, parseSeconds });
   const names = asked !== undefined ? askedNames : controllersFor(p.net);

@@ -1,25 +1,28 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTROLLER_NAMES, controllerFactory } from '../../engine/controllers/index.js';
-import { loadScenario } from '../../scenarios/index.js';
 import { prepare, runPrepared, type RunResult } from '../../sim/index.js';
-import { intOption, parse, positiveOption, UsageError } from '../args.js';
+import { intOption, parse, positiveOption } from '../args.js';
+import { scenarioFromArgs } from '../scenarioArgs.js';
 import { runSummary } from '../format.js';
 import { Progress } from '../progress.js';
 
 export const RUN_HELP = `Usage: greenwave run SCENARIO [options]
+       greenwave run --cityflow ROADNET.json FLOW.json [options]
 
 Simulates SCENARIO under one signal controller and prints a summary, or with
 --json exactly one JSON object with the metrics.
 
 SCENARIO is a scenario JSON file or a built-in name: default, single,
-arterial-N (e.g. arterial-5), grid-RxC (e.g. grid-4x4).
+arterial-N (e.g. arterial-5), grid-RxC (e.g. grid-4x4). With --cityflow, a
+CityFlow roadnet and flow file are imported on the fly (see greenwave import).
 
 Options:
   --controller NAME   ${CONTROLLER_NAMES.join(', ')} (default: fixed)
   --seed N            random seed for the demand (default: the scenario's)
   --duration S        simulated seconds (default: the scenario's)
   --json              print the metrics as one JSON object on stdout
+  --cityflow          SCENARIO is a CityFlow ROADNET.json and FLOW.json pair
   --out DIR           also write metrics.json, events.csv (signal event log,
                       Indiana/ATSPM codes) and trips.csv (one row per vehicle)
   -h, --help          this help
@@ -33,6 +36,7 @@ export function runCommand(argv: string[]): number {
     seed: { type: 'string' },
     duration: { type: 'string' },
     json: { type: 'boolean' },
+    cityflow: { type: 'boolean' },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -40,7 +44,6 @@ export function runCommand(argv: string[]): number {
     process.stdout.write(RUN_HELP);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError('run', `expects one SCENARIO, got ${positionals.length}; see greenwave run --help`);
   const controller = (values.controller as string | undefined) ?? 'fixed';
   controllerFactory(controller);
   const seed = intOption('run', 'seed', values.seed);
@@ -49,7 +52,7 @@ export function runCommand(argv: string[]): number {
   const out = values.out as string | undefined;
 
   const t0 = performance.now();
-  const source = loadScenario(positionals[0]!);
+  const source = scenarioFromArgs('run', positionals, values.cityflow === true, durationS);
   const parseSeconds = (performance.now() - t0) / 1000;
   const p = prepare(source, { seed, durationS, parseSeconds });
   const progress = new Progress(`${controller}`, !json);

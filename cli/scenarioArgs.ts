@@ -1,0 +1,17 @@
+/** SCENARIO arguments shared by run and compare: a file or built-in name, or `--cityflow ROADNET FLOW`. */
+import { importCityFlow } from '../scenarios/importers/cityflow.js';
+import { loadScenario, type ScenarioSource } from '../scenarios/index.js';
+import { UsageError } from './args.js';
+
+export function scenarioFromArgs(command: string, positionals: string[], cityflow: boolean, durationS: number | undefined): ScenarioSource {
+  if (cityflow) {
+    if (positionals.length !== 2)
+      throw new UsageError(command, `--cityflow expects ROADNET.json FLOW.json, got ${positionals.length} file(s); see greenwave ${command} --help`);
+    const [roadnet, flow] = positionals as [string, string];
+    const imp = importCityFlow(roadnet, flow, durationS !== undefined ? { durationS } : {});
+    for (const w of imp.warnings) process.stderr.write(`warning: ${w}\n`);
+    return { scenario: imp.scenario, file: roadnet };
+  }
+  if (positionals.length !== 1) throw new UsageError(command, `expects one SCENARIO, got ${positionals.length}; see greenwave ${command} --help`);
+  return loadScenario(positionals[0]!);
+}
