@@ -13,11 +13,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import { GENERAL_CONTROLLERS } from '../engine/controllers/index.js';
-import { loadScenario } from '../scenarios/index.js';
+import { importCityFlow } from '../scenarios/importers/cityflow.js';
+import { loadScenario, type ScenarioSource } from '../scenarios/index.js';
 import { createSimulation, prepare, runPrepared, type Prepared, type Simulation } from '../sim/index.js';
 
 export interface SimSpeedResult {
   scenario: string;
+  controller: string;
   durationS: number;
   intersections: number;
   trips: number;
@@ -60,22 +62,46 @@ export interface BenchOptions {
 
 /** The repository's bench/results folder, from src (bench/) or dist (dist/bench/). */
 export function defaultResultsDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const root = here.includes(`${join('dist', 'bench')}`) ? join(here, '..', '..') : join(here, '..');
-  return join(root, 'bench', 'results');
+  return join(repoRoot(), 'bench', 'results');
 }
 
-async function simSpeed(name: string, durationS: number, iterations: number): Promise<SimSpeedResult> {
-  const p: Prepared = prepare(loadScenario(name), { durationS });
+/** The CityFlow datasets shipped with greenwave (scenarios/data/cityflow), with CityFlow's own figures (SOURCES.md). */
+export const CITYFLOW_DATASETS = [
+  { name: 'hangzhou_4x4', roadnet: 'roadnet_4_4.json', flow: 'anon_4_4_hangzhou_real.json', cityflowTravelTimeS: 525.3, cityflowVehicleStepsPerS: 3.6e6 },
+  { name: 'jinan_3x4', roadnet: 'roadnet_3_4.json', flow: 'anon_3_4_jinan_real.json', cityflowTravelTimeS: 444.8, cityflowVehicleStepsPerS: 3.4e6 },
+  { name: 'synthetic_10x10', roadnet: 'roadnet_10x10.json', flow: 'flow_10x10_turn_iv10.json', cityflowTravelTimeS: 781.2, cityflowVehicleStepsPerS: 2.7e6 },
+] as const;
+
+/** The repository root, from src or dist. */
+function repoRoot(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return here.includes(`${join('dist', 'bench')}`) ? join(here, '..', '..') : join(here, '..');
+}
+
+/** A shipped CityFlow dataset, imported. */
+export function cityflowSource(name: string): ScenarioSource {
+  const ds = CITYFLOW_DATASETS.find((d) => d.name === name);
+  if (!ds) throw new Error(`no CityFlow dataset "${name}"`);
+  const dir = join(repoRoot(), 'scenarios', 'data', 'cityflow', ds.name);
+  return { scenario: importCityFlow(join(dir, ds.roadnet), join(dir, ds.flow)).scenario, file: join(dir, ds.roadnet) };
+}
+
+/** A built-in name, or `cityflow:<dataset>`. */
+function source(name: string): ScenarioSource {
+  return name.startsWith('cityflow:') ? cityflowSource(name.slice('cityflow:'.length)) : loadScenario(name);
+}
+
+async function simSpeed(name: string, durationS: number, iterations: number, controller = 'fixed'): Promise<SimSpeedResult> {
+  const p: Prepared = prepare(source(name), { durationS });
   let sim: Simulation | undefined;
   let vehicleSteps = 0;
-  const bench = new Bench({ iterations, time: 0, warmup: iterations > 1, warmupIterations: 1, warmupTime: 0, throws: true });
+  const bench = new Bench({ iterations, time: 0, warmup: true, warmupIterations: 1, warmupTime: 0, throws: true });
   bench.add(name, () => {
     sim!.run();
     vehicleSteps = sim!.vehicleSteps;
   }, {
     beforeEach: () => {
-      sim = createSimulation(p, 'fixed');
+      sim = createSimulation(p, controller);
     },
   });
   await bench.run();
@@ -85,6 +111,7 @@ async function simSpeed(name: string, durationS: number, iterations: number): Pr
   if (!lat) throw new Error(`benchmark ${name} produced no result`);
   return {
     scenario: name,
+    controller,
     durationS,
     intersections: p.net.nInter - p.model.intersections.filter((n) => n.type === 'boundary').length,
     trips: p.trips.n,
@@ -100,8 +127,8 @@ async function simSpeed(name: string, durationS: number, iterations: number): Pr
 function controllerRuns(scenarios: string[], controllers: string[], durationS?: number): ControllerResult[] {
   const out: ControllerResult[] = [];
   for (const s of scenarios) {
-    const p = prepare(loadScenario(s), { durationS });
-    for (const c of controllers) {
+    const p = prepare(source(s), { durationS });
+    for (const c of s.startsWith('cityflow:') ? [...controllers, 'cityflow-fixed'] : controllers) {
       const m = runPrepared(p, c).metrics;
       out.push({
         scenario: s,
@@ -124,13 +151,16 @@ const M = (x: number): string => `${(x / 1e6).toFixed(2)} M`;
 export function markdown(r: BenchReport): string {
   const lines: string[] = [];
   lines.push(`greenwave bench${r.quick ? ' --quick' : ''} — ${r.date}, Node ${r.node}, ${r.cpu} (${r.cores} cores)`, '');
-  lines.push('### Simulator speed (one core, fixed-time control)', '');
-  lines.push('| scenario | intersections | trips | simulated s | vehicle-steps | wall s (mean of n) | vehicle-steps/s (mean) | best |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
-  for (const s of r.simSpeed)
+  lines.push('### Simulator speed (one core)', '');
+  lines.push('| scenario | controller | intersections | trips | simulated s | vehicle-steps | wall s (mean of n) | vehicle-steps/s (mean) | best | CityFlow, same data |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const s of r.simSpeed) {
+    const cf = CITYFLOW_DATASETS.find((d) => `cityflow:${d.name}` === s.scenario);
+    const ref = cf ? `${M(cf.cityflowVehicleStepsPerS)} (greenwave ${(s.vehicleStepsPerSecond / cf.cityflowVehicleStepsPerS).toFixed(2)}×)` : '–';
     lines.push(
-      `| ${s.scenario} | ${s.intersections} | ${s.trips} | ${s.durationS} | ${M(s.vehicleSteps)} | ${s.meanWallS.toFixed(2)} (n=${s.iterations}) | ${M(s.vehicleStepsPerSecond)} | ${M(s.bestVehicleStepsPerSecond)} |`,
+      `| ${s.scenario} | ${s.controller} | ${s.intersections} | ${s.trips} | ${s.durationS} | ${M(s.vehicleSteps)} | ${s.meanWallS.toFixed(2)} (n=${s.iterations}) | ${M(s.vehicleStepsPerSecond)} | ${M(s.bestVehicleStepsPerSecond)} | ${ref} |`,
     );
+  }
   lines.push('', '### Controllers × scenarios (same demand and seed)', '');
   lines.push('| scenario | controller | mean travel time (s) | mean delay (s) | stops/veh | throughput (veh/h) | unfinished | emergency delay (s) | safety violations |');
   lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
@@ -144,22 +174,27 @@ export function markdown(r: BenchReport): string {
 export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   const quick = opts.quick === true;
   const log = opts.log ?? (() => {});
-  const speedCases: Array<[string, number]> = quick
+  // CityFlow's datasets run CityFlow's own fixed-time plan, as CityFlow's reference figures do.
+  const speedCases: Array<[string, number, string]> = quick
     ? [
-        ['grid-4x4', 900],
-        ['grid-10x10', 900],
+        ['grid-4x4', 900, 'fixed'],
+        ['grid-10x10', 900, 'fixed'],
+        ['cityflow:hangzhou_4x4', 900, 'cityflow-fixed'],
       ]
     : [
-        ['grid-4x4', 3600],
-        ['grid-10x10', 3600],
-        ['grid-16x16', 3600],
+        ['grid-4x4', 3600, 'fixed'],
+        ['grid-10x10', 3600, 'fixed'],
+        ['grid-16x16', 3600, 'fixed'],
+        ...CITYFLOW_DATASETS.map((d) => [`cityflow:${d.name}`, 3600, 'cityflow-fixed'] as [string, number, string]),
       ];
   const simSpeedResults: SimSpeedResult[] = [];
-  for (const [name, dur] of speedCases) {
-    log(`simulator speed: ${name}, ${dur} s`);
-    simSpeedResults.push(await simSpeed(name, dur, quick ? 1 : 3));
+  for (const [name, dur, controller] of speedCases) {
+    log(`simulator speed: ${name}, ${dur} s, ${controller}`);
+    simSpeedResults.push(await simSpeed(name, dur, quick ? 1 : 5, controller));
   }
-  const scenarios = quick ? ['single', 'default'] : ['single', 'arterial-5', 'grid-4x4', 'default'];
+  const scenarios = quick
+    ? ['single', 'default']
+    : ['single', 'arterial-5', 'grid-4x4', 'default', ...CITYFLOW_DATASETS.map((d) => `cityflow:${d.name}`)];
   log(`controllers × scenarios: ${scenarios.join(', ')}`);
   const controllers = controllerRuns(scenarios, [...GENERAL_CONTROLLERS], quick ? 1800 : undefined);
   const cpu = cpus()[0]?.model ?? 'unknown CPU';

@@ -747,17 +747,16 @@ export class Simulation {
     const vLen = this.vLen;
     const vBehind = this.vBehind;
     const vMoving = this.vMoving;
-    const laneDetStart = net.laneDetStart;
+    const loopFromM = this.laneLoopFromM;
+    const loopToM = this.laneLoopToM;
     let steps = 0;
-    for (let d = 0; d < nDrv; d++) {
+    let collisions = 0;
+    // lanes: loop detectors along them
+    for (let d = 0; d < nLanes; d++) {
       let v = head[d]!;
       if (v < 0) continue;
-      const isLane = d < nLanes;
-      const hasDet = isLane && laneDetStart[d + 1]! > laneDetStart[d]!;
-      const loopFrom = isLane ? this.laneLoopFromM[d]! : 0;
-      const loopTo = isLane ? this.laneLoopToM[d]! : 0;
-      const from = isLane ? -1 : net.linkFromLane[d - nLanes]!;
-      const fromLen = isLane ? 0 : net.drvLengthM[from]!;
+      const loopFrom = loopFromM[d]!;
+      const loopTo = loopToM[d]!;
       let leaderRear = Infinity;
       while (v >= 0) {
         const old = vPos[v]!;
@@ -765,7 +764,7 @@ export class Simulation {
         const pos = old + vn * dt;
         vPos[v] = pos;
         vSpeed[v] = vn;
-        if (pos > leaderRear + 1e-6) this.collisions++;
+        if (pos > leaderRear + 1e-6) collisions++;
         const len = vLen[v]!;
         leaderRear = pos - len;
         if (vn < STOP_SPEED_MPS) {
@@ -773,14 +772,41 @@ export class Simulation {
             vMoving[v] = 0;
             this.tripStops[this.vTrip[v]!]!++;
           }
-        } else if (vn > MOVING_SPEED_MPS) vMoving[v] = 1;
-        if (hasDet && pos >= loopFrom && old <= loopTo + len) det.loop(d, old, pos, len);
-        else if (!isLane && old < len) det.loop(from, fromLen + old, fromLen + pos, len);
+        } else if (vn > MOVING_SPEED_MPS && vMoving[v] === 0) vMoving[v] = 1;
+        if (pos >= loopFrom && old <= loopTo + len) det.loop(d, old, pos, len);
+        steps++;
+        v = vBehind[v]!;
+      }
+    }
+    // links: a vehicle still covers the end of the lane it came from while its rear is there
+    for (let d = nLanes; d < nDrv; d++) {
+      let v = head[d]!;
+      if (v < 0) continue;
+      const from = net.linkFromLane[d - nLanes]!;
+      const fromLen = net.drvLengthM[from]!;
+      let leaderRear = Infinity;
+      while (v >= 0) {
+        const old = vPos[v]!;
+        const vn = vNew[v]!;
+        const pos = old + vn * dt;
+        vPos[v] = pos;
+        vSpeed[v] = vn;
+        if (pos > leaderRear + 1e-6) collisions++;
+        const len = vLen[v]!;
+        leaderRear = pos - len;
+        if (vn < STOP_SPEED_MPS) {
+          if (vMoving[v] === 1) {
+            vMoving[v] = 0;
+            this.tripStops[this.vTrip[v]!]!++;
+          }
+        } else if (vn > MOVING_SPEED_MPS && vMoving[v] === 0) vMoving[v] = 1;
+        if (old < len) det.loop(from, fromLen + old, fromLen + pos, len);
         steps++;
         v = vBehind[v]!;
       }
     }
     this.vehicleSteps += steps;
+    this.collisions += collisions;
   }
 
   // --------------------------------------------------------------- transfer
