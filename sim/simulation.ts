@@ -147,6 +147,8 @@ export class Simulation {
   readonly head: Int32Array;
   readonly tail: Int32Array;
   readonly count: Int32Array;
+  /** One bit per drivable, set while it has vehicles: the passes visit only those, in drivable order. */
+  private readonly occupied: Uint32Array;
   /** Space reserved on a lane by vehicles on links heading into it (m), and their number. */
   private readonly laneResM: Float64Array;
   private readonly laneResN: Int32Array;
@@ -192,6 +194,7 @@ export class Simulation {
     this.head = new Int32Array(net.nDrv).fill(-1);
     this.tail = new Int32Array(net.nDrv).fill(-1);
     this.count = new Int32Array(net.nDrv);
+    this.occupied = new Uint32Array((net.nDrv + 31) >>> 5);
     this.laneResM = new Float64Array(net.nLanes);
     this.laneResN = new Int32Array(net.nLanes);
     this.laneInsertStamp = new Int32Array(net.nLanes).fill(-1);
@@ -656,7 +659,6 @@ export class Simulation {
 
   private follow(): void {
     const net = this.net;
-    const nDrv = net.nDrv;
     const nLanes = net.nLanes;
     const dt = this.stepMs / 1000;
     const head = this.head;
@@ -673,9 +675,11 @@ export class Simulation {
     const tTau = this.tTau;
     const tSigma = this.tSigma;
     const vMinGap = this.vMinGap;
-    for (let d = 0; d < nDrv; d++) {
+    const occupied = this.occupied;
+    for (let w = 0; w < occupied.length; w++) {
+      for (let bits = occupied[w]!; bits !== 0; bits &= bits - 1) {
+      const d = (w << 5) + (31 - Math.clz32(bits & -bits));
       let v = head[d]!;
-      if (v < 0) continue;
       const L = net.drvLengthM[d]!;
       const limit = net.drvSpeedMps[d]!;
       const isLane = d < nLanes;
@@ -729,6 +733,7 @@ export class Simulation {
         leader = v;
         v = vBehind[v]!;
       }
+      }
     }
   }
 
@@ -736,7 +741,6 @@ export class Simulation {
 
   private advance(): void {
     const net = this.net;
-    const nDrv = net.nDrv;
     const nLanes = net.nLanes;
     const dt = this.stepMs / 1000;
     const det = this.detectors;
@@ -749,60 +753,61 @@ export class Simulation {
     const vMoving = this.vMoving;
     const loopFromM = this.laneLoopFromM;
     const loopToM = this.laneLoopToM;
+    const occupied = this.occupied;
     let steps = 0;
     let collisions = 0;
-    // lanes: loop detectors along them
-    for (let d = 0; d < nLanes; d++) {
-      let v = head[d]!;
-      if (v < 0) continue;
-      const loopFrom = loopFromM[d]!;
-      const loopTo = loopToM[d]!;
-      let leaderRear = Infinity;
-      while (v >= 0) {
-        const old = vPos[v]!;
-        const vn = vNew[v]!;
-        const pos = old + vn * dt;
-        vPos[v] = pos;
-        vSpeed[v] = vn;
-        if (pos > leaderRear + 1e-6) collisions++;
-        const len = vLen[v]!;
-        leaderRear = pos - len;
-        if (vn < STOP_SPEED_MPS) {
-          if (vMoving[v] === 1) {
-            vMoving[v] = 0;
-            this.tripStops[this.vTrip[v]!]!++;
+    for (let w = 0; w < occupied.length; w++) {
+      for (let bits = occupied[w]!; bits !== 0; bits &= bits - 1) {
+        const d = (w << 5) + (31 - Math.clz32(bits & -bits));
+        let v = head[d]!;
+        let leaderRear = Infinity;
+        if (d < nLanes) {
+          // a lane: loop detectors along it
+          const loopFrom = loopFromM[d]!;
+          const loopTo = loopToM[d]!;
+          while (v >= 0) {
+            const old = vPos[v]!;
+            const vn = vNew[v]!;
+            const pos = old + vn * dt;
+            vPos[v] = pos;
+            vSpeed[v] = vn;
+            if (pos > leaderRear + 1e-6) collisions++;
+            const len = vLen[v]!;
+            leaderRear = pos - len;
+            if (vn < STOP_SPEED_MPS) {
+              if (vMoving[v] === 1) {
+                vMoving[v] = 0;
+                this.tripStops[this.vTrip[v]!]!++;
+              }
+            } else if (vn > MOVING_SPEED_MPS && vMoving[v] === 0) vMoving[v] = 1;
+            if (pos >= loopFrom && old <= loopTo + len) det.loop(d, old, pos, len);
+            steps++;
+            v = vBehind[v]!;
           }
-        } else if (vn > MOVING_SPEED_MPS && vMoving[v] === 0) vMoving[v] = 1;
-        if (pos >= loopFrom && old <= loopTo + len) det.loop(d, old, pos, len);
-        steps++;
-        v = vBehind[v]!;
-      }
-    }
-    // links: a vehicle still covers the end of the lane it came from while its rear is there
-    for (let d = nLanes; d < nDrv; d++) {
-      let v = head[d]!;
-      if (v < 0) continue;
-      const from = net.linkFromLane[d - nLanes]!;
-      const fromLen = net.drvLengthM[from]!;
-      let leaderRear = Infinity;
-      while (v >= 0) {
-        const old = vPos[v]!;
-        const vn = vNew[v]!;
-        const pos = old + vn * dt;
-        vPos[v] = pos;
-        vSpeed[v] = vn;
-        if (pos > leaderRear + 1e-6) collisions++;
-        const len = vLen[v]!;
-        leaderRear = pos - len;
-        if (vn < STOP_SPEED_MPS) {
-          if (vMoving[v] === 1) {
-            vMoving[v] = 0;
-            this.tripStops[this.vTrip[v]!]!++;
+        } else {
+          // a link: a vehicle still covers the end of the lane it came from while its rear is there
+          const from = net.linkFromLane[d - nLanes]!;
+          const fromLen = net.drvLengthM[from]!;
+          while (v >= 0) {
+            const old = vPos[v]!;
+            const vn = vNew[v]!;
+            const pos = old + vn * dt;
+            vPos[v] = pos;
+            vSpeed[v] = vn;
+            if (pos > leaderRear + 1e-6) collisions++;
+            const len = vLen[v]!;
+            leaderRear = pos - len;
+            if (vn < STOP_SPEED_MPS) {
+              if (vMoving[v] === 1) {
+                vMoving[v] = 0;
+                this.tripStops[this.vTrip[v]!]!++;
+              }
+            } else if (vn > MOVING_SPEED_MPS && vMoving[v] === 0) vMoving[v] = 1;
+            if (old < len) det.loop(from, fromLen + old, fromLen + pos, len);
+            steps++;
+            v = vBehind[v]!;
           }
-        } else if (vn > MOVING_SPEED_MPS && vMoving[v] === 0) vMoving[v] = 1;
-        if (old < len) det.loop(from, fromLen + old, fromLen + pos, len);
-        steps++;
-        v = vBehind[v]!;
+        }
       }
     }
     this.vehicleSteps += steps;
@@ -814,7 +819,7 @@ export class Simulation {
   private append(d: number, v: number): void {
     const tl = this.tail[d]!;
     this.vDrv[v] = d;
-    this.count[d]!++;
+    if (this.count[d]!++ === 0) this.occupied[d >>> 5]! |= 1 << (d & 31);
     if (tl < 0) {
       this.head[d] = v;
       this.tail[d] = v;
@@ -847,18 +852,22 @@ export class Simulation {
     this.head[d] = nb;
     if (nb >= 0) this.vAhead[nb] = -1;
     else this.tail[d] = -1;
-    this.count[d]!--;
+    if (--this.count[d]! === 0) this.occupied[d >>> 5]! &= ~(1 << (d & 31));
     return h;
   }
 
   private transfer(): void {
     const net = this.net;
-    const nDrv = net.nDrv;
-    for (let d = 0; d < nDrv; d++) {
-      let h = this.head[d]!;
-      while (h >= 0 && this.vPos[h]! >= net.drvLengthM[d]!) {
-        this.leave(h, d);
-        h = this.head[d]!;
+    const occupied = this.occupied;
+    for (let w = 0; w < occupied.length; w++) {
+      // Bits set while this word is scanned belong to drivables just entered, whose vehicles stay put.
+      for (let bits = occupied[w]!; bits !== 0; bits &= bits - 1) {
+        const d = (w << 5) + (31 - Math.clz32(bits & -bits));
+        let h = this.head[d]!;
+        while (h >= 0 && this.vPos[h]! >= net.drvLengthM[d]!) {
+          this.leave(h, d);
+          h = this.head[d]!;
+        }
       }
     }
   }

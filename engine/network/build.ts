@@ -415,7 +415,7 @@ export function buildNetwork(sc: ScenarioJson, file: string): NetworkModel {
           });
         const mvs = resolve(p.movements, 'movements');
         const permitted = resolve(p.permitted ?? [], 'permitted');
-        if (mvs.length + permitted.length === 0) throw err([...at, 'movements'], 'a phase needs at least one movement');
+        if (mvs.length + permitted.length === 0 && !p.clearance) throw err([...at, 'movements'], 'a phase needs at least one movement (only a clearance phase may have none)');
         permitted.forEach((k, q) => {
           if (mvs.includes(k)) throw err([...at, 'permitted', q], `movement "${mvId(k)}" is already protected in this phase`);
         });
@@ -452,7 +452,9 @@ export function buildNetwork(sc: ScenarioJson, file: string): NetworkModel {
       }));
     }
     plan.forEach((p, pi) => {
-      const all = [...p.movements, ...p.permitted].map((k) => movements[node.movements[k]!]!);
+      // clearance intervals from the phase's movements (an empty clearance phase: from all of the intersection's)
+      const own = [...p.movements, ...p.permitted];
+      const all = (own.length ? own : node.movements.map((_, k) => k)).map((k) => movements[node.movements[k]!]!);
       const t = resolveTiming(sc.signalDefaults, jsonNode.signal, p.json);
       checkTiming(t, p.at);
       const yellowS = p.json?.yellowS ?? t.yellowS ?? Math.max(...all.map((mv) => iteYellow(mv.approachSpeedMps)));

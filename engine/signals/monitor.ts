@@ -34,6 +34,8 @@ export class ConflictMonitor {
   private readonly greenStart: Float64Array;
   private readonly yellowStart: Float64Array;
   private readonly redStart: Float64Array;
+  /** Conflicting pairs in the states last seen. */
+  private pairsShown = 0;
 
   constructor(net: CompiledNetwork) {
     this.net = net;
@@ -56,6 +58,7 @@ export class ConflictMonitor {
     const confStart = net.movConfStart;
     const conf = net.movConf;
     const n = net.nMov;
+    let changed = false;
     for (let m = 0; m < n; m++) {
       const s = state[m]!;
       const p = this.prev[m]!;
@@ -94,8 +97,16 @@ export class ConflictMonitor {
           if (s === YELLOW) this.yellowStart[m] = nowMs;
         }
         this.prev[m] = s;
+        changed = true;
       }
-      if (s !== RED) {
+    }
+    // Conflicting pairs shown now. They can only change when some state does, so the pairs are
+    // recounted then; every step adds the pairs shown during it.
+    if (changed) {
+      let pairs = 0;
+      for (let m = 0; m < n; m++) {
+        const s = state[m]!;
+        if (s === RED) continue;
         for (let k = confStart[m]!; k < confStart[m + 1]!; k++) {
           const c = conf[k]!;
           if (c <= m) continue;
@@ -103,10 +114,12 @@ export class ConflictMonitor {
           if (sc === RED) continue;
           // a permitted green yields to a protected green or yellow
           if ((s === PERMITTED) !== (sc === PERMITTED)) continue;
-          this.conflictingGreens++;
+          pairs++;
         }
       }
+      this.pairsShown = pairs;
     }
+    this.conflictingGreens += this.pairsShown;
   }
 
   counts(): SafetyCounts {

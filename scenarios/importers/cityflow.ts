@@ -231,7 +231,8 @@ function convertPhases(rn: CfRoadnet, model: NetworkModel, sc: { intersections: 
       const onlyRights = lp.availableRoadLinks.every((k) => links[k]!.type === 'turn_right');
       const phase: PhaseJson = { name: `lightphase ${j}`, movements: prot.map(id), durationS: lp.time > 0 ? lp.time : 0.001 };
       if (perm.length) phase.permitted = perm.map(id);
-      if (onlyRights && lp.time <= CLEARANCE_MAX_S) phase.clearance = true;
+      // an all-red lightphase, or a short right-turns-only one, only bridges two greens
+      if (lp.availableRoadLinks.length === 0 || (onlyRights && lp.time <= CLEARANCE_MAX_S)) phase.clearance = true;
       return phase;
     });
     json.phases = phases;
