@@ -97,10 +97,17 @@ export class DetectorState implements DetectorView {
   }
 
   /**
-   * A vehicle of length lenM whose front moved from a to b (lane coordinates,
-   * metres from the lane start) during the current step on `lane`.
+   * Where loop() reads its vehicle: front at the start and end of the step (lane
+   * coordinates, m) and length (m). Passed through this array rather than as
+   * arguments, because doubles passed to a call that is not inlined are boxed.
    */
-  loop(lane: number, a: number, b: number, lenM: number): void {
+  readonly arg = new Float64Array(3);
+
+  /** A vehicle (see `arg`) whose front moved from arg[0] to arg[1] during the current step on `lane`. */
+  loop(lane: number): void {
+    const a = this.arg[0]!;
+    const b = this.arg[1]!;
+    const lenM = this.arg[2]!;
     const net = this.net;
     const d0 = net.laneDetStart[lane]!;
     const d1 = net.laneDetStart[lane + 1]!;

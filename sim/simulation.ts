@@ -170,6 +170,8 @@ export class Simulation {
   private readonly waitNext: Int32Array;
 
   private readonly pq = new FastPriorityQueue<number>((a, b) => a < b);
+  /** The distance argument of intoLane (a double passed as an argument to a call that is not inlined is boxed). */
+  private readonly distScratch = new Float64Array(1);
 
   constructor(init: SimulationInit) {
     const net = init.net;
@@ -509,12 +511,16 @@ export class Simulation {
     return best;
   }
 
+  // The three helpers below lower vNew[v], the speed being decided for v, in place: returning a
+  // double from a function that is not inlined would allocate a heap number per call.
+
   /**
    * Constrains a head vehicle entering lane T at distance D (m, from its front
    * to T's start), coming through link `via`: T's last vehicle, T's speed
    * limit, and vehicles on other links into T that are nearer the merge point.
    */
-  private intoLane(v: number, T: number, via: number, D: number, vn: number): number {
+  private intoLane(v: number, T: number, via: number): void {
+    const D = this.distScratch[0]!;
     const ty = this.vType[v]!;
     const b = this.tDecel[ty]!;
     const tau = this.tTau[ty]!;
@@ -522,6 +528,7 @@ export class Simulation {
     const eD = this.tEmDecel[ty]!;
     const dt = this.stepMs / 1000;
     const net = this.net;
+    let vn = this.vNew[v]!;
     vn = Math.min(vn, approachSpeed(D, Math.min(net.drvSpeedMps[T]!, this.tMaxSpeed[ty]!), b, dt));
     const tl = this.tail[T]!;
     if (tl >= 0) {
@@ -543,42 +550,52 @@ export class Simulation {
         }
       }
     }
-    return vn;
+    this.vNew[v] = vn;
   }
 
   /** Constraints ahead of the front vehicle of drivable d (nothing ahead of it on d). */
-  private lookahead(v: number, d: number, vn: number): number {
+  private lookahead(v: number, d: number): void {
     const net = this.net;
     const nLanes = net.nLanes;
     const dist = net.drvLengthM[d]! - this.vPos[v]!;
-    if (d >= nLanes) return this.intoLane(v, net.linkToLane[d - nLanes]!, d, dist, vn);
+    if (d >= nLanes) {
+      this.distScratch[0] = dist;
+      this.intoLane(v, net.linkToLane[d - nLanes]!, d);
+      return;
+    }
     const trip = this.vTrip[v]!;
-    if (this.vRouteIdx[v]! >= this.trips.routeLen[trip]! - 1) return vn; // leaves the network at the lane end
+    if (this.vRouteIdx[v]! >= this.trips.routeLen[trip]! - 1) return; // leaves the network at the lane end
     let link = this.vNextLink[v]!;
     if (link < 0) this.vNextLink[v] = link = this.chooseLink(v, d);
     const ty = this.vType[v]!;
     const b = this.tDecel[ty]!;
     const tau = this.tTau[ty]!;
+    const dt = this.stepMs / 1000;
     // slow down for the turn
-    vn = Math.min(vn, approachSpeed(dist, net.drvSpeedMps[link]!, b, this.stepMs / 1000));
+    let vn = Math.min(this.vNew[v]!, approachSpeed(dist, net.drvSpeedMps[link]!, b, dt));
     const tl = this.tail[link]!;
     if (tl >= 0) {
       const gap = dist + this.vPos[tl]! - this.vLen[tl]!;
-      return Math.min(
+      vn = Math.min(
         vn,
         safeSpeed(gap - this.vMinGap[v]!, this.vSpeed[tl]!, b, tau),
-        boundSpeed(gap, this.vSpeed[tl]!, this.tEmDecel[this.vType[tl]!]!, this.tEmDecel[ty]!, this.stepMs / 1000),
+        boundSpeed(gap, this.vSpeed[tl]!, this.tEmDecel[this.vType[tl]!]!, this.tEmDecel[ty]!, dt),
       );
+      this.vNew[v] = vn;
+      return;
     }
-    return this.intoLane(v, net.linkToLane[link - nLanes]!, link, dist + net.drvLengthM[link]!, vn);
+    this.vNew[v] = vn;
+    this.distScratch[0] = dist + net.drvLengthM[link]!;
+    this.intoLane(v, net.linkToLane[link - nLanes]!, link);
   }
 
   /** The stop line of lane d, at distEnd ahead of vehicle v: signal, yellow dilemma, and no blocking the box. */
-  private stopLine(v: number, d: number, distEnd: number, vn: number): number {
+  private stopLine(v: number, d: number): void {
+    const distEnd = this.net.drvLengthM[d]! - this.vPos[v]!;
     const tr = this.trips;
     const trip = this.vTrip[v]!;
     const k = this.vRouteIdx[v]!;
-    if (k >= tr.routeLen[trip]! - 1) return vn;
+    if (k >= tr.routeLen[trip]! - 1) return;
     const net = this.net;
     const mv = tr.routeMoves[tr.routeOff[trip]! + k]!;
     const st = this.signals.movState[mv];
@@ -598,28 +615,28 @@ export class Simulation {
       const tl = this.tail[T]!;
       // Don't block the box: enter only if the exit lane has room, or its last vehicle is moving away.
       const room = (tl >= 0 ? this.vPos[tl]! - this.vLen[tl]! : net.drvLengthM[T]!) - this.laneResM[T]!;
-      if (room >= this.vLen[v]! + this.vMinGap[v]! || !canStop || (tl >= 0 && this.vSpeed[tl]! >= HALTING_SPEED_MPS)) return vn;
+      if (room >= this.vLen[v]! + this.vMinGap[v]! || !canStop || (tl >= 0 && this.vSpeed[tl]! >= HALTING_SPEED_MPS)) return;
     } else if (st === YELLOW) {
-      if (this.vCommitted[v] !== 0) return vn;
+      if (this.vCommitted[v] !== 0) return;
       const stopDecel = b < YELLOW_STOP_DECEL_MPS2 ? b : YELLOW_STOP_DECEL_MPS2;
       const close = speed >= 1 && distEnd <= YELLOW_GO_TTSL_S * speed;
       if (close || speed * speed > 2 * stopDecel * Math.max(distEnd, 0)) {
         this.vCommitted[v] = 1;
-        return vn;
+        return;
       }
     } else if (this.vCommitted[v] !== 0 && !canStop) {
-      return vn;
+      return;
     } else if (speed * speed > 2 * this.tEmDecel[ty]! * Math.max(distEnd, 0) + 1e-9) {
       // Cannot stop even with emergency braking (cannot happen with ITE yellows): it runs the red.
       if (this.vCommitted[v] !== 2) {
         this.vCommitted[v] = 2;
         this.redRunning++;
       }
-      return vn;
+      return;
     }
     const dt = this.stepMs / 1000;
     const gap = distEnd - STOP_LINE_OFFSET_M;
-    return Math.min(vn, safeSpeed(gap, 0, b, this.tTau[ty]!), boundSpeed(Math.max(gap, 0) + 0.01, 0, 1, this.tEmDecel[ty]!, dt));
+    this.vNew[v] = Math.min(this.vNew[v]!, safeSpeed(gap, 0, b, this.tTau[ty]!), boundSpeed(Math.max(gap, 0) + 0.01, 0, 1, this.tEmDecel[ty]!, dt));
   }
 
   /**
@@ -711,7 +728,17 @@ export class Simulation {
           // could stop within the gap even behind a leader that stopped dead (an upper bound of its
           // Euler stopping distance is 1.5·v·dt + v²/2d).
           if (1.5 * vn * dt + (vn * vn) / (2 * eD) > gap - 0.01) {
-            const vb = boundSpeed(gap, vl, tEmDecel[vType[leader]!]!, eD, dt);
+            // boundSpeed, inlined: the leader's Euler stopping distance, then the follower's
+            const dvl = tEmDecel[vType[leader]!]! * dt;
+            const nl = Math.floor(vl / dvl);
+            const budget = gap - 0.01 + dt * (nl * vl - (dvl * nl * (nl + 1)) / 2);
+            let vb = 0;
+            if (budget > 0) {
+              const dvf = eD * dt;
+              const nf = Math.floor((-1 + Math.sqrt(1 + (8 * budget) / (dvf * dt))) / 2);
+              vb = (budget / dt + (dvf * nf * (nf + 1)) / 2) / (nf + 1);
+              if (vb > (nf + 1) * dvf) vb = (nf + 1) * dvf;
+            }
             if (vb < vn) vn = vb;
           }
         }
@@ -720,9 +747,11 @@ export class Simulation {
         const horizon = hv * (dt + tau) + (hv * hv) / (2 * b) + minGap + 2;
         const distEnd = L - pos;
         if (distEnd < horizon) {
-          if (leader < 0) vn = this.lookahead(v, d, vn);
+          vNew[v] = vn;
+          if (leader < 0) this.lookahead(v, d);
           // The stop line matters only to the front vehicle, or to one whose leader may cross it in this step.
-          if (isLane && (leader < 0 || vPos[leader]! + vNew[leader]! * dt >= L)) vn = this.stopLine(v, d, distEnd, vn);
+          if (isLane && (leader < 0 || vPos[leader]! + vNew[leader]! * dt >= L)) this.stopLine(v, d);
+          vn = vNew[v]!;
         }
         const sigma = tSigma[ty]!;
         if (sigma > 0) vn -= sigma * a * dt * this.rng.next(); // Krauss dawdling
@@ -754,6 +783,7 @@ export class Simulation {
     const loopFromM = this.laneLoopFromM;
     const loopToM = this.laneLoopToM;
     const occupied = this.occupied;
+    const detArg = det.arg;
     let steps = 0;
     let collisions = 0;
     for (let w = 0; w < occupied.length; w++) {
@@ -780,7 +810,12 @@ export class Simulation {
                 this.tripStops[this.vTrip[v]!]!++;
               }
             } else if (vn > MOVING_SPEED_MPS && vMoving[v] === 0) vMoving[v] = 1;
-            if (pos >= loopFrom && old <= loopTo + len) det.loop(d, old, pos, len);
+            if (pos >= loopFrom && old <= loopTo + len) {
+              detArg[0] = old;
+              detArg[1] = pos;
+              detArg[2] = len;
+              det.loop(d);
+            }
             steps++;
             v = vBehind[v]!;
           }
@@ -803,7 +838,12 @@ export class Simulation {
                 this.tripStops[this.vTrip[v]!]!++;
               }
             } else if (vn > MOVING_SPEED_MPS && vMoving[v] === 0) vMoving[v] = 1;
-            if (old < len) det.loop(from, fromLen + old, fromLen + pos, len);
+            if (old < len) {
+              detArg[0] = fromLen + old;
+              detArg[1] = fromLen + pos;
+              detArg[2] = len;
+              det.loop(from);
+            }
             steps++;
             v = vBehind[v]!;
           }
@@ -904,8 +944,13 @@ export class Simulation {
     this.vNextLink[h] = -1;
     this.vPos[h] = excess;
     this.append(T, h);
-    if (net.laneDetStart[T + 1]! > net.laneDetStart[T]!)
-      this.detectors.loop(T, excess - this.vSpeed[h]! * (this.stepMs / 1000), excess, this.vLen[h]!);
+    if (net.laneDetStart[T + 1]! > net.laneDetStart[T]!) {
+      const arg = this.detectors.arg;
+      arg[0] = excess - this.vSpeed[h]! * (this.stepMs / 1000);
+      arg[1] = excess;
+      arg[2] = this.vLen[h]!;
+      this.detectors.loop(T);
+    }
     if (excess >= net.drvLengthM[T]!) this.leave(h, T);
   }
 
