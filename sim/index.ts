@@ -6,4 +6,5 @@ export { DetectorState, HALTING_SPEED_MPS, QUEUE_JOIN_GAP_M } from './detectors.
 export { computeMetrics, percentile, type RunMetrics, type EmergencyMetrics } from './metrics.js';
 export { Rng } from './rng.js';
 export { resolveVehicleTypes, DEFAULT_CAR, DEFAULT_EMERGENCY, type VehicleType } from './vehicleTypes.js';
-export { prepare, runPrepared, createSimulation, scenarioName, type Prepared, type PrepareOptions, type RunOptions, type RunResult } from './run.js';
+export { prepare, runPrepared, runPreparedAsync, createSimulation, scenarioName, type Prepared, type PrepareOptions, type RunOptions, type RunResult } from './run.js';
+export { FaultInjector, randomFaults, FAULT_KINDS, type FaultKind, type FaultSpec } from './faults.js';

@@ -31,6 +31,8 @@ export interface RunMetrics {
   throughput: number;
   emergency: EmergencyMetrics[];
   safety: { conflictingGreens: number; minGreenViolations: number; clearanceViolations: number };
+  /** Detector faults the health monitor flagged (events), and detectors still flagged at the end. */
+  detectors: { faults: number; faultyAtEnd: number };
   sim: { steps: number; loadSeconds: number; wallSeconds: number; vehicleSteps: number; vehicleStepsPerSecond: number };
 }
 
@@ -137,6 +139,7 @@ export function computeMetrics(
     throughput: r3((sim.completed / durationS) * 3600),
     emergency,
     safety: sim.monitor.counts(),
+    detectors: { faults: sim.health.events, faultyAtEnd: sim.health.faultyNow() },
     sim: {
       steps: sim.steps,
       loadSeconds: r3(info.loadSeconds),

@@ -11,6 +11,7 @@ import { buildTrips, type Trips } from './demand.js';
 import { computeMetrics, type RunMetrics } from './metrics.js';
 import { Simulation } from './simulation.js';
 import { resolveVehicleTypes, type VehicleType } from './vehicleTypes.js';
+import type { FaultSpec } from './faults.js';
 
 export interface Prepared {
   source: ScenarioSource;
@@ -52,6 +53,10 @@ export function prepare(source: ScenarioSource, opts: PrepareOptions = {}): Prep
 export interface RunOptions {
   eventLog?: boolean;
   onProgress?: (fraction: number) => void;
+  /** Detector faults to inject. */
+  faults?: readonly FaultSpec[];
+  /** Worker threads for controllers that use them (adaptive). */
+  workers?: number;
 }
 
 export interface RunResult {
@@ -66,7 +71,7 @@ export function scenarioName(p: Prepared): string {
 
 /** Creates a simulation of a prepared scenario under a controller (by name or factory). */
 export function createSimulation(p: Prepared, controller: string | ControllerFactory, opts: RunOptions = {}): Simulation {
-  const factory = typeof controller === 'string' ? controllerFactory(controller) : controller;
+  const factory = typeof controller === 'string' ? controllerFactory(controller, opts.workers ? { workers: opts.workers } : {}) : controller;
   return new Simulation({
     net: p.net,
     trips: p.trips,
@@ -75,13 +80,27 @@ export function createSimulation(p: Prepared, controller: string | ControllerFac
     controller: factory,
     eventLog: opts.eventLog ? new EventLog() : undefined,
     seed: p.seed,
+    faults: opts.faults,
   });
 }
 
-/** Runs a prepared scenario to the end under a controller. */
+/** Runs a prepared scenario to the end under a controller (one that does not wait for worker threads). */
 export function runPrepared(p: Prepared, controller: string, opts: RunOptions = {}): RunResult {
   const sim = createSimulation(p, controller, opts);
   sim.run(opts.onProgress);
+  void sim.controller.close?.();
+  const metrics = computeMetrics(sim, { scenario: scenarioName(p), controller, seed: p.seed, loadSeconds: p.loadSeconds });
+  return { metrics, sim };
+}
+
+/** Runs a prepared scenario to the end under any controller, waiting for its worker threads where it asks. */
+export async function runPreparedAsync(p: Prepared, controller: string, opts: RunOptions = {}): Promise<RunResult> {
+  const sim = createSimulation(p, controller, opts);
+  try {
+    await sim.runAsync(opts.onProgress);
+  } finally {
+    await sim.controller.close?.();
+  }
   const metrics = computeMetrics(sim, { scenario: scenarioName(p), controller, seed: p.seed, loadSeconds: p.loadSeconds });
   return { metrics, sim };
 }

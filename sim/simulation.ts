@@ -25,6 +25,8 @@ import { ConflictMonitor, EventLog, GREEN, PERMITTED, RED, SignalLayer, YELLOW }
 import { approachSpeed, boundSpeed, safeSpeed } from './carFollowing.js';
 import type { Trips } from './demand.js';
 import { DetectorState, HALTING_SPEED_MPS, QUEUE_JOIN_GAP_M } from './detectors.js';
+import { FaultInjector, type FaultSpec } from './faults.js';
+import { DetectorHealth } from '../engine/controllers/health.js';
 import { Rng } from './rng.js';
 import type { VehicleType } from './vehicleTypes.js';
 import { DET_LANE_AREA } from '../engine/network/index.js';
@@ -77,6 +79,8 @@ export interface SimulationInit {
   eventLog?: EventLog | undefined;
   /** Seed of the simulator's own random numbers (driver dawdling, σ > 0). */
   seed?: number;
+  /** Detector faults to inject (tests of fault handling). */
+  faults?: readonly FaultSpec[] | undefined;
 }
 
 export class Simulation {
@@ -87,7 +91,10 @@ export class Simulation {
   readonly signals: SignalLayer;
   readonly monitor: ConflictMonitor;
   readonly detectors: DetectorState;
+  /** Detector diagnostics, shared with the controller. */
+  readonly health: DetectorHealth;
   readonly controller: Controller;
+  private readonly faults: FaultInjector | undefined;
   readonly eventLog: EventLog | undefined;
 
   nowMs = 0;
@@ -230,7 +237,9 @@ export class Simulation {
     this.signals = new SignalLayer(net, init.eventLog);
     this.monitor = new ConflictMonitor(net);
     this.detectors = new DetectorState(net);
-    this.controller = init.controller({ net, detectors: this.detectors, signals: this.signals });
+    this.health = new DetectorHealth(net, this.detectors);
+    this.faults = init.faults && init.faults.length ? new FaultInjector(net, init.faults) : undefined;
+    this.controller = init.controller({ net, detectors: this.detectors, signals: this.signals, health: this.health });
     this.signals.init(0);
     for (let i = 0; i < net.nInter; i++) if (net.interType[i] === 1 && net.interPhaseStart[i + 1]! > net.interPhaseStart[i]!) this.pq.add(i);
   }
@@ -249,12 +258,29 @@ export class Simulation {
     this.finish();
   }
 
+  /** Runs to the end, waiting for the controller where it asks to (work in worker threads). */
+  async runAsync(onProgress?: (fraction: number) => void): Promise<void> {
+    const every = Math.max(1, Math.floor(this.durationMs / this.stepMs / 200));
+    while (!this.done) {
+      const wait = this.controller.beforeStep?.(this.nowMs);
+      if (wait) await wait;
+      this.advanceStep();
+      if (onProgress && this.steps % every === 0) onProgress(this.nowMs / this.durationMs);
+    }
+    this.finish();
+  }
+
   /** Releases the trips scheduled in the last partial step, so that the final counts balance. */
   finish(): void {
     this.release(this.durationMs - 1);
   }
 
   step(): void {
+    if (this.controller.beforeStep?.(this.nowMs)) throw new Error(`controller ${this.controller.name} waits for work in other threads: run the simulation with runAsync`);
+    this.advanceStep();
+  }
+
+  private advanceStep(): void {
     const t0 = performance.now();
     const t = this.nowMs;
     this.release(t);
@@ -266,6 +292,8 @@ export class Simulation {
     this.transfer();
     this.detectors.endStep();
     this.sampleDetectors();
+    this.faults?.apply(this.detectors, t + this.stepMs, this.stepMs);
+    this.health.update(t + this.stepMs);
     this.nowMs = t + this.stepMs;
     this.steps++;
     if (this.steps % COMPACT_EVERY === 0) this.compact();

@@ -1,6 +1,7 @@
 /** Signal controllers: one interface, selected by name. */
 import { InputError } from '../../scenarios/errors.js';
 import { createActuated } from './actuated.js';
+import { createAdaptive, type AdaptiveOptions } from './adaptive.js';
 import { createCityFlowFixed } from './cityflowFixed.js';
 import { createFixed } from './fixed.js';
 import { createMaxPressure } from './maxPressure.js';
@@ -10,9 +11,11 @@ import type { ControllerFactory } from './types.js';
 export type { Controller, ControllerContext, ControllerFactory, DetectorView } from './types.js';
 export { FixedTimeController } from './fixed.js';
 export { ActuatedController } from './actuated.js';
+export { AdaptiveController, ADAPTIVE_DEFAULTS, type AdaptiveOptions } from './adaptive.js';
 export { CityFlowFixedController } from './cityflowFixed.js';
 export { MaxPressureController, MAX_PRESSURE_MIN_GREEN_S, MAX_PRESSURE_DECISION_S } from './maxPressure.js';
 export { servicePhases } from './servicePhases.js';
+export { DetectorHealth, FAULT_INVALID, FAULT_STUCK_ON, FAULT_SILENT } from './health.js';
 export * from './webster.js';
 
 /** Controllers by name, with a one-line description each. */
@@ -20,6 +23,7 @@ export const CONTROLLERS: Readonly<Record<string, { create: ControllerFactory; d
   fixed: { create: createFixed, description: 'pretimed plan, Webster-timed from the design volumes' },
   actuated: { create: createActuated, description: 'gap-out / max-out from stop-line and advance loops, phase skipping' },
   'max-pressure': { create: createMaxPressure, description: 'Varaiya max-pressure from lane-area camera counts, 10 s minimum green' },
+  adaptive: { create: (ctx) => createAdaptive(ctx), description: "greenwave's own: network plans in worker threads, pressure with head-of-line waiting locally" },
   'cityflow-fixed': { create: createCityFlowFixed, description: "the scenario's own plan (an imported CityFlow network's lightphases), run as CityFlow runs it" },
 };
 
@@ -37,9 +41,18 @@ export function controllersFor(net: CompiledNetwork): string[] {
 
 export const CONTROLLER_NAMES = Object.keys(CONTROLLERS);
 
+export interface ControllerOptions {
+  /** Worker threads for controllers that re-plan in a pool (adaptive); 0: in the simulation's thread. */
+  workers?: number;
+}
+
 /** The factory for a controller name; an InputError for an unknown one. */
-export function controllerFactory(name: string): ControllerFactory {
+export function controllerFactory(name: string, options: ControllerOptions = {}): ControllerFactory {
   const c = CONTROLLERS[name];
   if (!c) throw new InputError('--controller', '', `unknown controller "${name}"; known: ${CONTROLLER_NAMES.join(', ')}`);
+  if (name === 'adaptive' && options.workers) {
+    const opts: AdaptiveOptions = { workers: options.workers };
+    return (ctx) => createAdaptive(ctx, opts);
+  }
   return c.create;
 }

@@ -6,6 +6,7 @@
  */
 import type { CompiledNetwork } from '../network/compile.js';
 import type { SignalControl } from '../signals/signals.js';
+import type { DetectorHealth } from './health.js';
 
 /**
  * Live detector data, one entry per detector (index = detector index of the
@@ -33,6 +34,8 @@ export interface ControllerContext {
   readonly net: CompiledNetwork;
   readonly detectors: DetectorView;
   readonly signals: SignalControl;
+  /** Which detectors can be trusted now (see health.ts). */
+  readonly health: DetectorHealth;
 }
 
 export interface Controller {
@@ -43,6 +46,14 @@ export interface Controller {
    * Called first at the start of the run.
    */
   decide(ix: number, nowMs: number): number;
+  /**
+   * Optional: called at the start of every step, before any decision. A
+   * controller that waits for work done elsewhere (a re-plan in worker
+   * threads) returns a promise; the simulation then has to run with runAsync.
+   */
+  beforeStep?(nowMs: number): Promise<void> | void;
+  /** Optional: frees resources (worker threads) at the end of a run. */
+  close?(): Promise<void> | void;
 }
 
 export type ControllerFactory = (ctx: ControllerContext) => Controller;

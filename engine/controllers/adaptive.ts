@@ -1,0 +1,305 @@
+/**
+ * `adaptive`: greenwave's own controller. Two layers, both reading detector
+ * data only (see docs/ADAPTIVE.md):
+ *
+ * - Network plans (engine/optimizer): every REPLAN_S the lane flows measured
+ *   by the loops (smoothed) are turned into a timing plan for every signal —
+ *   the critical intersection's cycle, splits that equalise degrees of
+ *   saturation, offsets along the heavy paths refined against Robertson-
+ *   dispersed platoons — in worker threads when a pool is given. A plan made
+ *   from the data at T is applied at T + APPLY_DELAY_S, a defined time, so
+ *   results do not depend on thread timing.
+ * - Local decisions, every DECISION_S after a MIN_GREEN_S minimum: the phase
+ *   with the highest value gets the green, value = max-pressure (vehicles on
+ *   the incoming lanes − on the outgoing lanes, from the cameras) + a
+ *   head-of-line term (halting vehicles × seconds since the phase was first
+ *   called), which keeps pressure control from starving light movements. The
+ *   plan's scheduled phase may get a coordination bonus (0 by default: it did
+ *   not pay on the benchmark scenarios).
+ *
+ * Faults: a camera that cannot be trusted is replaced by its smoothed last
+ * trusted readings, a loop by its last trusted flow; an intersection whose
+ * cameras are all untrusted runs the network plan as a fixed coordinated plan.
+ */
+import { buildOptNet, type OptNet } from '../optimizer/optnet.js';
+import { ReplanPool } from '../optimizer/pool.js';
+import { newPlanArrays, replanInline, REPLAN_DEFAULTS, type PlanArrays } from '../optimizer/replan.js';
+import { DET_ADVANCE, DET_STOP_LINE } from '../network/compile.js';
+import { STAGE_GREEN } from '../signals/signals.js';
+import type { Controller, ControllerContext } from './types.js';
+
+export const ADAPTIVE_DEFAULTS = {
+  minGreenS: 5,
+  decisionS: 5,
+  /** Weight of the head-of-line term: per halting vehicle and second of wait. */
+  waitWeight: 0.05,
+  /** Bonus for the phase the network plan schedules now (vehicles). */
+  coordination: 0,
+  replanS: 300,
+  applyDelayS: 10,
+  /** Time constant of the smoothing of flows (s). */
+  flowTauS: 300,
+  /** Time constant of the smoothing of camera readings kept for faults (s). */
+  cameraTauS: 60,
+};
+
+export type AdaptiveOptions = Partial<typeof ADAPTIVE_DEFAULTS> & {
+  /** Re-plan in this many worker threads (a pool the controller owns and closes); 0 or absent: in this thread. */
+  workers?: number;
+  /** Or re-plan in a pool owned by the caller. */
+  pool?: ReplanPool;
+};
+
+export class AdaptiveController implements Controller {
+  readonly name = 'adaptive';
+  readonly opt: OptNet;
+  /** The plan in force, and the one being made. */
+  plan: PlanArrays;
+  private next: PlanArrays;
+  private readonly o: typeof ADAPTIVE_DEFAULTS;
+  private readonly ctx: ControllerContext;
+  private readonly pool: ReplanPool | undefined;
+  private readonly ownsPool: boolean;
+  private pendingAtMs = -1;
+  private pending: Promise<unknown> | undefined;
+  private nextReplanMs: number;
+  /** Smoothed lane flows (veh/h), the loops' last counts, and the loop used per lane (−1: none). */
+  readonly laneFlowVph: Float64Array;
+  private readonly laneLoop: Int32Array;
+  private readonly lastLoopCount: Float64Array;
+  /** Smoothed camera readings (vehicles, halting) per detector, used while the camera is untrusted. */
+  private readonly camVehicles: Float64Array;
+  private readonly camHalting: Float64Array;
+  /** Per phase: its links' (incoming camera, outgoing camera) pairs, and its incoming cameras. */
+  private readonly pairStart: Int32Array;
+  private readonly pairIn: Int32Array;
+  private readonly pairOut: Int32Array;
+  private readonly inCamStart: Int32Array;
+  private readonly inCams: Int32Array;
+  private readonly candidates: number[][];
+  private readonly callSinceMs: Float64Array;
+  /** Replans made, and replans abandoned by the pool (the last plan kept). */
+  replans = 0;
+  abandoned = 0;
+
+  constructor(ctx: ControllerContext, options: AdaptiveOptions = {}) {
+    this.ctx = ctx;
+    const { pool, workers, ...rest } = options;
+    this.o = { ...ADAPTIVE_DEFAULTS, ...rest };
+    const net = ctx.net;
+    this.opt = pool ? pool.opt : buildOptNet(net);
+    this.ownsPool = !pool && (workers ?? 0) > 0;
+    this.pool = pool ?? (this.ownsPool ? new ReplanPool(this.opt, { workers: workers! }) : undefined);
+    this.plan = newPlanArrays(this.opt);
+    this.next = newPlanArrays(this.opt);
+    // Prior flows: the design volumes (the counts a city plans with), until the loops say otherwise.
+    this.laneFlowVph = new Float64Array(net.nLanes);
+    for (let m = 0; m < net.nMov; m++) {
+      const a = net.movLaneStart[m]!;
+      const b = net.movLaneStart[m + 1]!;
+      for (let q = a; q < b; q++) this.laneFlowVph[net.movLanes[q]!]! += net.movDesignVph[m]! / (b - a);
+    }
+    replanInline(this.opt, this.laneFlowVph, undefined, this.plan);
+    this.nextReplanMs = this.o.replanS * 1000;
+    this.laneLoop = new Int32Array(net.nLanes).fill(-1);
+    for (let d = 0; d < net.nDet; d++) {
+      const lane = net.detLane[d]!;
+      const cur = this.laneLoop[lane]!;
+      if (net.detKind[d] === DET_ADVANCE || (net.detKind[d] === DET_STOP_LINE && cur < 0)) this.laneLoop[lane] = d;
+    }
+    this.lastLoopCount = new Float64Array(net.nLanes);
+    this.camVehicles = new Float64Array(net.nDet);
+    this.camHalting = new Float64Array(net.nDet);
+    const ins: number[] = [];
+    const outs: number[] = [];
+    const inCams: number[] = [];
+    this.pairStart = new Int32Array(net.nPhases + 1);
+    this.inCamStart = new Int32Array(net.nPhases + 1);
+    for (let p = 0; p < net.nPhases; p++) {
+      this.pairStart[p] = ins.length;
+      this.inCamStart[p] = inCams.length;
+      const seen = new Set<number>();
+      for (let k = net.phaseMovStart[p]!; k < net.phaseMovStart[p]! + net.phaseProtected[p]!; k++) {
+        const m = net.phaseMovs[k]!;
+        for (let l = net.movLinkStart[m]!; l < net.movLinkStart[m + 1]!; l++) {
+          const a = net.laneCamera[net.linkFromLane[l]!]!;
+          ins.push(a);
+          outs.push(net.laneCamera[net.linkToLane[l]!]!);
+          if (a >= 0 && !seen.has(a)) {
+            seen.add(a);
+            inCams.push(a);
+          }
+        }
+      }
+    }
+    this.pairStart[net.nPhases] = ins.length;
+    this.inCamStart[net.nPhases] = inCams.length;
+    this.pairIn = Int32Array.from(ins);
+    this.pairOut = Int32Array.from(outs);
+    this.inCams = Int32Array.from(inCams);
+    this.candidates = Array.from({ length: net.nInter }, (_, i) => {
+      const out: number[] = [];
+      if (net.interType[i] !== 1) return out;
+      for (let p = net.interPhaseStart[i]!; p < net.interPhaseStart[i + 1]!; p++) if (net.phaseProtected[p]! > 0 && !net.phaseClearance[p]) out.push(p - net.interPhaseStart[i]!);
+      return out;
+    });
+    this.callSinceMs = new Float64Array(net.nPhases).fill(-1);
+  }
+
+  // ------------------------------------------------------------ measurements
+
+  /** Smooths loop flows and camera readings, from trusted detectors only. */
+  private measure(): void {
+    const { net, detectors: det, health } = this.ctx;
+    const dt = net.stepMs / 1000;
+    const aFlow = 1 - Math.exp(-dt / this.o.flowTauS);
+    for (let lane = 0; lane < net.nLanes; lane++) {
+      const d = this.laneLoop[lane]!;
+      if (d < 0) continue;
+      const c = det.count[d]!;
+      if (health.trusted(d)) {
+        const inc = c - this.lastLoopCount[lane]!;
+        if (inc >= 0) this.laneFlowVph[lane]! += aFlow * ((inc * 3600) / dt - this.laneFlowVph[lane]!);
+      }
+      this.lastLoopCount[lane] = c;
+    }
+    const aCam = 1 - Math.exp(-dt / this.o.cameraTauS);
+    for (let lane = 0; lane < net.nLanes; lane++) {
+      const c = net.laneCamera[lane]!;
+      if (c < 0 || !health.trusted(c)) continue;
+      this.camVehicles[c]! += aCam * (det.vehicles[c]! - this.camVehicles[c]!);
+      this.camHalting[c]! += aCam * (det.halting[c]! - this.camHalting[c]!);
+    }
+  }
+
+  private vehicles(c: number): number {
+    if (c < 0) return 0;
+    return this.ctx.health.trusted(c) ? this.ctx.detectors.vehicles[c]! : this.camVehicles[c]!;
+  }
+
+  private halting(c: number): number {
+    if (c < 0) return 0;
+    return this.ctx.health.trusted(c) ? this.ctx.detectors.halting[c]! : this.camHalting[c]!;
+  }
+
+  /** Max-pressure of phase p (global index). */
+  pressure(p: number): number {
+    let s = 0;
+    for (let k = this.pairStart[p]!; k < this.pairStart[p + 1]!; k++) s += this.vehicles(this.pairIn[k]!) - this.vehicles(this.pairOut[k]!);
+    return s;
+  }
+
+  private haltingOf(p: number): number {
+    let s = 0;
+    for (let k = this.inCamStart[p]!; k < this.inCamStart[p + 1]!; k++) s += this.halting(this.inCams[k]!);
+    return s;
+  }
+
+  /** True when none of the intersection's approach cameras can be trusted. */
+  private blind(ix: number): boolean {
+    const net = this.ctx.net;
+    let any = false;
+    for (let p = net.interPhaseStart[ix]!; p < net.interPhaseStart[ix + 1]!; p++)
+      for (let k = this.inCamStart[p]!; k < this.inCamStart[p + 1]!; k++) {
+        any = true;
+        if (this.ctx.health.trusted(this.inCams[k]!)) return false;
+      }
+    return any;
+  }
+
+  /** The local phase the plan schedules for intersection ix at nowMs (−1 during a clearance). */
+  scheduled(ix: number, nowMs: number): number {
+    const C = this.plan.cycleMs[ix]!;
+    if (C <= 0) return -1;
+    const tc = (((nowMs - this.plan.offsetMs[ix]!) % C) + C) % C;
+    const p0 = this.ctx.net.interPhaseStart[ix]!;
+    for (let k = this.opt.svcStart[ix]!; k < this.opt.svcStart[ix + 1]!; k++) {
+      const ph = this.opt.svc[k]!;
+      if (tc >= this.plan.startMs[ph]! && tc < this.plan.startMs[ph]! + this.plan.greenMs[ph]!) return ph - p0;
+    }
+    return -1;
+  }
+
+  // ------------------------------------------------------------------ plans
+
+  private swap(): void {
+    const t = this.plan;
+    this.plan = this.next;
+    this.next = t;
+    this.pendingAtMs = -1;
+    this.pending = undefined;
+  }
+
+  beforeStep(nowMs: number): Promise<void> | void {
+    this.measure();
+    if (nowMs === this.nextReplanMs) {
+      this.nextReplanMs += this.o.replanS * 1000;
+      this.pendingAtMs = nowMs + this.o.applyDelayS * 1000;
+      this.replans++;
+      if (this.pool) {
+        this.pending = this.pool.replan(this.laneFlowVph, this.plan, this.next, REPLAN_DEFAULTS).then((s) => {
+          if (s.abandoned) this.abandoned++;
+        });
+      } else {
+        replanInline(this.opt, this.laneFlowVph, this.plan, this.next);
+      }
+    }
+    if (nowMs === this.pendingAtMs) {
+      if (this.pending) return this.pending.then(() => this.swap());
+      this.swap();
+    }
+  }
+
+  // -------------------------------------------------------------- decisions
+
+  decide(ix: number, nowMs: number): number {
+    const { net, signals } = this.ctx;
+    const cands = this.candidates[ix]!;
+    if (cands.length === 0) return Infinity;
+    const p0 = net.interPhaseStart[ix]!;
+    const cur = signals.phaseOf(ix);
+    const green = signals.stageOf(ix) === STAGE_GREEN;
+    for (const k of cands) {
+      const p = p0 + k;
+      if (green && k === cur) this.callSinceMs[p] = -1;
+      else if (this.haltingOf(p) > 0) {
+        if (this.callSinceMs[p]! < 0) this.callSinceMs[p] = nowMs;
+      } else this.callSinceMs[p] = -1;
+    }
+    if (!green) return nowMs + net.stepMs;
+    const isCand = cands.includes(cur);
+    const elapsed = signals.greenElapsedMs(ix, nowMs);
+    const minGreenMs = this.o.minGreenS * 1000;
+    if (isCand && elapsed < minGreenMs) return nowMs + net.stepMs;
+    if (this.blind(ix)) {
+      // no camera to trust: run the network plan as a fixed coordinated plan
+      const k = this.scheduled(ix, nowMs);
+      if (k >= 0 && k !== cur) signals.request(ix, k);
+      return nowMs + net.stepMs;
+    }
+    const sch = this.o.coordination !== 0 ? this.scheduled(ix, nowMs) : -1;
+    let best = isCand ? cur : cands[0]!;
+    let bestV = -Infinity;
+    for (const k of cands) {
+      const p = p0 + k;
+      const waitS = this.callSinceMs[p]! >= 0 ? (nowMs - this.callSinceMs[p]!) / 1000 : 0;
+      const v = this.pressure(p) + this.o.waitWeight * waitS * this.haltingOf(p) + (k === sch ? this.o.coordination : 0);
+      if (v > bestV) {
+        bestV = v;
+        best = k;
+      }
+    }
+    if (best !== cur) {
+      signals.request(ix, best);
+      return nowMs + net.stepMs;
+    }
+    return nowMs + this.o.decisionS * 1000;
+  }
+
+  async close(): Promise<void> {
+    if (this.pending) await this.pending;
+    if (this.ownsPool) await this.pool!.close();
+  }
+}
+
+export const createAdaptive = (ctx: ControllerContext, options: AdaptiveOptions = {}): Controller => new AdaptiveController(ctx, options);

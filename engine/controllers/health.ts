@@ -1,0 +1,153 @@
+/**
+ * Detector health: flags detectors whose data cannot be trusted, as field
+ * controllers' detector diagnostics do, from the detector data alone.
+ *
+ * - invalid: a value that cannot be (not finite, negative, a count or
+ *   occupancy that goes back or grows faster than vehicles can pass, a camera
+ *   seeing more vehicles than fit in its zone or more halting than present);
+ * - stuck on: a loop occupied without a single new vehicle for STUCK_ON_S;
+ * - silent: a loop that has counted nothing for SILENT_S while the other loops
+ *   of its road counted at least SILENT_MIN_OTHERS vehicles, or a camera whose
+ *   readings have not changed in that time while its road's loops counted.
+ *
+ * A flagged detector is trusted again once its data look right: a valid value
+ * for RECOVER_S (invalid), a new vehicle (stuck on, silent loop), a change of
+ * reading (silent camera). `events` counts every time a detector was flagged.
+ */
+import { DET_LANE_AREA, type CompiledNetwork } from '../network/compile.js';
+import type { DetectorView } from './types.js';
+
+export const FAULT_INVALID = 1;
+export const FAULT_STUCK_ON = 2;
+export const FAULT_SILENT = 4;
+
+export const STUCK_ON_S = 300;
+export const SILENT_S = 1800;
+export const SILENT_MIN_OTHERS = 50;
+export const RECOVER_S = 60;
+/** Closest spacing of vehicles over a loop (s): faster counting is impossible. */
+export const MIN_HEADWAY_S = 0.8;
+/** Shortest space a vehicle takes in a queue (m), for a camera's plausible maximum. */
+export const MIN_SPACING_M = 5;
+
+export class DetectorHealth {
+  /** Current fault flags per detector (0 = trusted). */
+  readonly flags: Uint8Array;
+  /** Times a detector went from trusted to flagged. */
+  events = 0;
+  private readonly net: CompiledNetwork;
+  private readonly view: DetectorView;
+  private readonly lastCount: Float64Array;
+  private readonly lastOcc: Float64Array;
+  /** Last time (ms) each loop counted a vehicle, or each camera's reading changed. */
+  private readonly lastChangeMs: Float64Array;
+  private readonly lastValidSinceMs: Float64Array;
+  private readonly lastCam: Float64Array;
+  /** Per road: vehicles counted by its loops, and a snapshot at each detector's last change. */
+  private readonly roadCount: Float64Array;
+  private readonly roadCountAtChange: Float64Array;
+  private lastMs = -1;
+  private readonly maxCam: Float64Array;
+  private readonly zoneM: Float64Array;
+
+  constructor(net: CompiledNetwork, view: DetectorView) {
+    this.net = net;
+    this.view = view;
+    const n = net.nDet;
+    this.flags = new Uint8Array(n);
+    this.lastCount = new Float64Array(n);
+    this.lastOcc = new Float64Array(n);
+    this.lastChangeMs = new Float64Array(n);
+    this.lastValidSinceMs = new Float64Array(n);
+    this.lastCam = new Float64Array(3 * n);
+    this.roadCount = new Float64Array(net.nRoads);
+    this.roadCountAtChange = new Float64Array(n);
+    this.zoneM = new Float64Array(n);
+    this.maxCam = new Float64Array(n);
+    for (let d = 0; d < n; d++) {
+      this.zoneM[d] = net.detEndM[d]! - net.detStartM[d]!;
+      this.maxCam[d] = Math.floor(this.zoneM[d]! / MIN_SPACING_M) + 2;
+    }
+  }
+
+  /** True if detector d's data can be used. */
+  trusted(d: number): boolean {
+    return this.flags[d] === 0;
+  }
+
+  /** Number of detectors flagged now. */
+  faultyNow(): number {
+    let n = 0;
+    for (let d = 0; d < this.flags.length; d++) if (this.flags[d] !== 0) n++;
+    return n;
+  }
+
+  private flag(d: number, f: number): void {
+    if (this.flags[d] === 0) this.events++;
+    this.flags[d]! |= f;
+  }
+
+  /** Checks the view at time nowMs (call once per sample, after the detectors were sampled). */
+  update(nowMs: number): void {
+    const net = this.net;
+    const v = this.view;
+    const dtMs = this.lastMs < 0 ? net.stepMs : nowMs - this.lastMs;
+    this.lastMs = nowMs;
+    const maxInc = dtMs / 1000 / MIN_HEADWAY_S + 1;
+    // loops first: road totals for the silence test
+    for (let d = 0; d < net.nDet; d++) {
+      if (net.detKind[d] === DET_LANE_AREA) continue;
+      const c = v.count[d]!;
+      const o = v.occupancyMs[d]!;
+      const dc = c - this.lastCount[d]!;
+      const doc = o - this.lastOcc[d]!;
+      const invalid = !Number.isFinite(c) || !Number.isFinite(o) || dc < 0 || dc > maxInc || doc < -1e-6 || doc > dtMs + 1e-6;
+      if (invalid) {
+        this.flag(d, FAULT_INVALID);
+        this.lastValidSinceMs[d] = nowMs;
+      } else {
+        if (dc > 0) {
+          this.roadCount[net.laneRoad[net.detLane[d]!]!]! += dc;
+          this.lastChangeMs[d] = nowMs;
+          this.roadCountAtChange[d] = this.roadCount[net.laneRoad[net.detLane[d]!]!]!;
+          this.flags[d]! &= ~(FAULT_STUCK_ON | FAULT_SILENT);
+        }
+        if (this.flags[d]! & FAULT_INVALID && nowMs - this.lastValidSinceMs[d]! >= RECOVER_S * 1000) this.flags[d]! &= ~FAULT_INVALID;
+      }
+      if (Number.isFinite(c)) this.lastCount[d] = c;
+      if (Number.isFinite(o)) this.lastOcc[d] = o;
+    }
+    for (let d = 0; d < net.nDet; d++) {
+      const road = net.laneRoad[net.detLane[d]!]!;
+      if (net.detKind[d] === DET_LANE_AREA) {
+        const n = v.vehicles[d]!;
+        const h = v.halting[d]!;
+        const q = v.queueM[d]!;
+        const invalid =
+          !Number.isFinite(n) || !Number.isFinite(h) || !Number.isFinite(q) || n < 0 || h < 0 || h > n || n > this.maxCam[d]! || q < 0 || q > this.zoneM[d]! + 1;
+        if (invalid) {
+          this.flag(d, FAULT_INVALID);
+          this.lastValidSinceMs[d] = nowMs;
+          continue;
+        }
+        if (this.flags[d]! & FAULT_INVALID && nowMs - this.lastValidSinceMs[d]! >= RECOVER_S * 1000) this.flags[d]! &= ~FAULT_INVALID;
+        const o = 3 * d;
+        if (n !== this.lastCam[o] || h !== this.lastCam[o + 1] || q !== this.lastCam[o + 2]) {
+          this.lastCam[o] = n;
+          this.lastCam[o + 1] = h;
+          this.lastCam[o + 2] = q;
+          this.lastChangeMs[d] = nowMs;
+          this.roadCountAtChange[d] = this.roadCount[road]!;
+          this.flags[d]! &= ~FAULT_SILENT;
+        } else if (nowMs - this.lastChangeMs[d]! >= SILENT_S * 1000 && this.roadCount[road]! - this.roadCountAtChange[d]! >= SILENT_MIN_OTHERS) {
+          this.flag(d, FAULT_SILENT);
+        }
+        continue;
+      }
+      if (this.flags[d]! & FAULT_INVALID) continue;
+      const idleMs = nowMs - this.lastChangeMs[d]!;
+      if (v.presence[d] === 1 && idleMs >= STUCK_ON_S * 1000) this.flag(d, FAULT_STUCK_ON);
+      else if (idleMs >= SILENT_S * 1000 && this.roadCount[road]! - this.roadCountAtChange[d]! >= SILENT_MIN_OTHERS) this.flag(d, FAULT_SILENT);
+    }
+  }
+}

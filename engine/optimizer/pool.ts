@@ -1,0 +1,168 @@
+/**
+ * The re-plan in worker threads (piscina). Intersections are split into
+ * shards; the shardable steps (demand, splits, offset refinement) run as one
+ * task per shard over SharedArrayBuffers, the network-wide ones (group cycles,
+ * the spanning forest of offsets) in the calling thread. Each task runs under
+ * a time budget; a task that throws, overruns or loses its worker (piscina
+ * replaces the worker) is retried once, and if it fails again the whole
+ * re-plan is abandoned and the previous plan kept. The result does not depend
+ * on the number of workers or their timing: it equals replanInline's.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Piscina } from 'piscina';
+import type { OptNet } from './optnet.js';
+import { cycleStep, linkFlows, offsetStep, REPLAN_DEFAULTS, signalGroups, type PlanArrays, type ReplanParams } from './replan.js';
+import { TASK_VERSION, type ReplanTask } from './tasks.js';
+
+/** The compiled worker module (dist/engine/optimizer/worker.js), also when running from TypeScript sources. */
+export function workerFile(): string {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.js')) return join(dirname(here), 'worker.js');
+  const built = join(dirname(here), '..', '..', 'dist', 'engine', 'optimizer', 'worker.js');
+  if (!existsSync(built)) throw new Error(`${built} is missing: build first (npm run build)`);
+  return built;
+}
+
+export interface PoolOptions {
+  /** Worker threads (default: the machine's parallelism, at most 16). */
+  workers?: number;
+  /** Shards per worker (default 2, so a slow shard does not hold the others). */
+  shardsPerWorker?: number;
+  /** Time budget of one task (ms, default 2000). */
+  taskTimeoutMs?: number;
+}
+
+export interface ReplanStats {
+  /** Wall-clock time of the re-plan (ms). */
+  ms: number;
+  /** Tasks that failed once and were retried. */
+  retried: number;
+  /** True if some task failed twice: the re-plan was abandoned and the previous plan kept. */
+  abandoned: boolean;
+}
+
+let nextNetId = 1;
+
+function shared(bytes: number): SharedArrayBuffer {
+  return new SharedArrayBuffer(Math.max(8, bytes));
+}
+
+export class ReplanPool {
+  readonly opt: OptNet;
+  readonly workers: number;
+  private readonly pool: Piscina;
+  private readonly netId = nextNetId++;
+  private readonly shards: Array<[number, number]>;
+  private readonly taskTimeoutMs: number;
+  private readonly group: Int32Array;
+  /** For tests: the next tasks sleep this long before working (first attempts only). */
+  debugDelayMs = 0;
+
+  constructor(opt: OptNet, opts: PoolOptions = {}) {
+    this.opt = opt;
+    this.workers = Math.max(1, Math.min(64, opts.workers ?? Math.min(16, availableParallelism())));
+    this.taskTimeoutMs = opts.taskTimeoutMs ?? 2000;
+    this.pool = new Piscina({
+      filename: pathToFileURL(workerFile()).href,
+      minThreads: this.workers,
+      maxThreads: this.workers,
+      idleTimeout: 60_000,
+    });
+    const nShards = Math.min(opt.nInter, this.workers * (opts.shardsPerWorker ?? 2));
+    this.shards = [];
+    for (let s = 0; s < nShards; s++) {
+      const from = Math.floor((s * opt.nInter) / nShards);
+      const to = Math.floor(((s + 1) * opt.nInter) / nShards);
+      if (to > from) this.shards.push([from, to]);
+    }
+    this.group = signalGroups(opt);
+  }
+
+  /** The worker threads (for tests that kill one). */
+  get threads(): ReadonlyArray<{ terminate(): Promise<number> }> {
+    return this.pool.threads;
+  }
+
+  private async runShards(make: (from: number, to: number, attempt: number) => ReplanTask, stats: ReplanStats): Promise<boolean> {
+    const one = async (from: number, to: number): Promise<boolean> => {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          await this.pool.run(make(from, to, attempt), { signal: AbortSignal.timeout(this.taskTimeoutMs) });
+          return true;
+        } catch {
+          if (attempt === 0) stats.retried++;
+        }
+      }
+      return false;
+    };
+    const ok = await Promise.all(this.shards.map(([a, b]) => one(a, b)));
+    return ok.every(Boolean);
+  }
+
+  /**
+   * Re-plans every signal from lane flows (veh/h), writing into `out`
+   * (SharedArrayBuffer-backed, from newPlanArrays). If the re-plan is
+   * abandoned, `out` receives `prev` (the last plan is kept).
+   */
+  async replan(laneFlowVph: Float64Array, prev: PlanArrays | undefined, out: PlanArrays, params: ReplanParams = REPLAN_DEFAULTS, rounds = 2): Promise<ReplanStats> {
+    const t0 = performance.now();
+    const stats: ReplanStats = { ms: 0, retried: 0, abandoned: false };
+    const opt = this.opt;
+    const base = { v: TASK_VERSION, netId: this.netId, net: opt.buffer } as const;
+    const delay = (attempt: number): number | undefined => (attempt === 0 && this.debugDelayMs > 0 ? this.debugDelayMs : undefined);
+    const flowsBuf = shared(8 * opt.nLanes);
+    new Float64Array(flowsBuf).set(laneFlowVph);
+    const yBuf = shared(8 * opt.nPhases);
+    const wantBuf = shared(4 * opt.nInter);
+    const outBuf = out.cycleMs.buffer as SharedArrayBuffer;
+    const prevBuf = prev ? (prev.cycleMs.buffer as SharedArrayBuffer) : null;
+    const abandon = (): ReplanStats => {
+      if (prev) {
+        out.cycleMs.set(prev.cycleMs);
+        out.offsetMs.set(prev.offsetMs);
+        out.greenMs.set(prev.greenMs);
+        out.startMs.set(prev.startMs);
+      }
+      stats.abandoned = true;
+      stats.ms = performance.now() - t0;
+      return stats;
+    };
+
+    type Extra = Omit<ReplanTask, 'v' | 'netId' | 'net' | 'from' | 'to' | 'attempt' | 'debugDelayMs'> & Record<string, unknown>;
+    const mk = (from: number, to: number, attempt: number, extra: Extra): ReplanTask => {
+      const d = delay(attempt);
+      return { ...base, from, to, attempt, ...(d !== undefined ? { debugDelayMs: d } : {}), ...extra } as unknown as ReplanTask;
+    };
+    if (!(await this.runShards((a, b, at) => mk(a, b, at, { kind: 'demand', laneFlowVph: flowsBuf, yPhase: yBuf, wantCycleMs: wantBuf }), stats))) return abandon();
+    const want = new Int32Array(wantBuf);
+    const cycBuf = shared(4 * opt.nInter);
+    const cycle = new Int32Array(cycBuf);
+    cycleStep(opt, this.group, want, prev?.cycleMs, params, cycle);
+    if (!(await this.runShards((a, b, at) => mk(a, b, at, { kind: 'splits', yPhase: yBuf, cycleMs: cycBuf, prev: prevBuf, out: outBuf, params }), stats)))
+      return abandon();
+    const flow = linkFlows(opt, laneFlowVph);
+    offsetStep(opt, flow, out, prev?.offsetMs, want);
+    const flowBuf = shared(8 * opt.nLinks);
+    new Float64Array(flowBuf).set(flow);
+    let aBuf = shared(4 * opt.nInter);
+    let bBuf = shared(4 * opt.nInter);
+    new Int32Array(aBuf).set(out.offsetMs);
+    for (let r = 0; r < rounds; r++) {
+      const inB = aBuf;
+      const outB = bBuf;
+      if (!(await this.runShards((a, b, at) => mk(a, b, at, { kind: 'refine', linkFlowVph: flowBuf, plan: outBuf, offsetsIn: inB, offsetsOut: outB, params }), stats)))
+        return abandon();
+      [aBuf, bBuf] = [bBuf, aBuf];
+    }
+    out.offsetMs.set(new Int32Array(aBuf));
+    stats.ms = performance.now() - t0;
+    return stats;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}

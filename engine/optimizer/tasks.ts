@@ -1,0 +1,49 @@
+/**
+ * Messages between the re-plan pool and its workers. Everything numeric
+ * crosses as SharedArrayBuffers (the workers map typed arrays onto them); the
+ * messages themselves are small, versioned plain objects.
+ */
+import type { ReplanParams } from './replan.js';
+
+export const TASK_VERSION = 1;
+
+interface TaskBase {
+  v: typeof TASK_VERSION;
+  /** Identifies the network buffer, so that a worker maps its views once. */
+  netId: number;
+  net: SharedArrayBuffer;
+  /** Intersections [from, to) of this shard. */
+  from: number;
+  to: number;
+  /** For tests: sleep this long before working (to be killed or to overrun); only on attempt 0. */
+  debugDelayMs?: number;
+  attempt: number;
+}
+
+export interface DemandTask extends TaskBase {
+  kind: 'demand';
+  laneFlowVph: SharedArrayBuffer;
+  yPhase: SharedArrayBuffer;
+  wantCycleMs: SharedArrayBuffer;
+}
+
+export interface SplitTask extends TaskBase {
+  kind: 'splits';
+  yPhase: SharedArrayBuffer;
+  cycleMs: SharedArrayBuffer;
+  /** The previous plan's buffer, or null. */
+  prev: SharedArrayBuffer | null;
+  out: SharedArrayBuffer;
+  params: ReplanParams;
+}
+
+export interface RefineTask extends TaskBase {
+  kind: 'refine';
+  linkFlowVph: SharedArrayBuffer;
+  plan: SharedArrayBuffer;
+  offsetsIn: SharedArrayBuffer;
+  offsetsOut: SharedArrayBuffer;
+  params: ReplanParams;
+}
+
+export type ReplanTask = DemandTask | SplitTask | RefineTask;

@@ -1,0 +1,57 @@
+/**
+ * The re-plan worker (a piscina task module): runs one step of the re-plan on
+ * one shard of intersections, reading and writing shared typed arrays.
+ */
+import { viewOptNet, type OptNet } from './optnet.js';
+import { demandStep, newPlanArrays, refineStep, splitStep } from './replan.js';
+import { TASK_VERSION, type ReplanTask } from './tasks.js';
+
+let cachedId = -1;
+let cached: OptNet | undefined;
+
+function netOf(t: ReplanTask): OptNet {
+  if (t.netId !== cachedId || !cached) {
+    cached = viewOptNet(t.net);
+    cachedId = t.netId;
+  }
+  return cached;
+}
+
+export default async function run(task: ReplanTask): Promise<number> {
+  if (task.v !== TASK_VERSION) throw new Error(`re-plan task version ${String(task.v)}, expected ${TASK_VERSION}`);
+  if (task.debugDelayMs && task.attempt === 0) await new Promise((r) => setTimeout(r, task.debugDelayMs));
+  const opt = netOf(task);
+  const t0 = performance.now();
+  switch (task.kind) {
+    case 'demand':
+      demandStep(opt, new Float64Array(task.laneFlowVph), task.from, task.to, new Float64Array(task.yPhase), new Int32Array(task.wantCycleMs));
+      break;
+    case 'splits':
+      splitStep(
+        opt,
+        new Float64Array(task.yPhase),
+        new Int32Array(task.cycleMs),
+        task.prev ? newPlanArrays(opt, task.prev) : undefined,
+        task.params,
+        task.from,
+        task.to,
+        newPlanArrays(opt, task.out),
+      );
+      break;
+    case 'refine':
+      refineStep(
+        opt,
+        new Float64Array(task.linkFlowVph),
+        newPlanArrays(opt, task.plan),
+        new Int32Array(task.offsetsIn),
+        task.params,
+        task.from,
+        task.to,
+        new Int32Array(task.offsetsOut),
+      );
+      break;
+    default:
+      throw new Error(`unknown re-plan task ${(task as { kind: string }).kind}`);
+  }
+  return performance.now() - t0;
+}
