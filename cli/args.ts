@@ -72,3 +72,10 @@ export function positiveOption(command: string, name: string, v: string | boolea
     throw new UsageError(command, `--${name} must be a number > 0, got "${String(v)}"`);
   return n;
 }
+
+/** The --workers option: 0 (the default) up to 256 worker threads. */
+export function workersOption(command: string, v: string | boolean | undefined): number | undefined {
+  const n = intOption(command, 'workers', v, 0);
+  if (n !== undefined && n > 256) throw new UsageError(command, `--workers must be at most 256, got ${n}`);
+  return n;
+}

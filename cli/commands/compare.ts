@@ -1,6 +1,6 @@
 import { controllerFactory, controllersFor, GENERAL_CONTROLLERS } from '../../engine/controllers/index.js';
-import { prepare, runPrepared, scenarioName, type RunMetrics } from '../../sim/index.js';
-import { intOption, parse, positiveOption, UsageError } from '../args.js';
+import { prepare, runPreparedAsync, scenarioName, type RunMetrics } from '../../sim/index.js';
+import { intOption, parse, positiveOption, UsageError, workersOption } from '../args.js';
 import { scenarioFromArgs } from '../scenarioArgs.js';
 import { compareTable, pctChange } from '../format.js';
 import { Progress } from '../progress.js';
@@ -17,16 +17,18 @@ Options:
                        and cityflow-fixed when the scenario has its own plan)
   --seed N             random seed for the demand (default: the scenario's)
   --duration S         simulated seconds (default: the scenario's)
+  --workers N          worker threads for the adaptive controller (default: 0)
   --json               print one JSON object: {scenario, seed, duration, results, changeVsFixed}
   --cityflow           SCENARIO is a CityFlow ROADNET.json and FLOW.json pair
   -h, --help           this help
 `;
 
-export function compareCommand(argv: string[]): number {
+export async function compareCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('compare', argv, {
     controllers: { type: 'string' },
     seed: { type: 'string' },
     duration: { type: 'string' },
+    workers: { type: 'string' },
     json: { type: 'boolean' },
     cityflow: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -44,6 +46,7 @@ export function compareCommand(argv: string[]): number {
   for (const n of askedNames) controllerFactory(n);
   const seed = intOption('compare', 'seed', values.seed);
   const durationS = positiveOption('compare', 'duration', values.duration);
+  const workers = workersOption('compare', values.workers);
   const json = values.json === true;
 
   const t0 = performance.now();
@@ -54,7 +57,7 @@ export function compareCommand(argv: string[]): number {
   const results: RunMetrics[] = [];
   for (const name of names) {
     const progress = new Progress(name, !json);
-    results.push(runPrepared(p, name, { onProgress: (f) => progress.update(f) }).metrics);
+    results.push((await runPreparedAsync(p, name, { workers, onProgress: (f) => progress.update(f) })).metrics);
     progress.done();
   }
   const base = results.find((r) => r.controller === 'fixed');

@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTROLLER_NAMES, controllerFactory } from '../../engine/controllers/index.js';
-import { prepare, runPrepared, type RunResult } from '../../sim/index.js';
-import { intOption, parse, positiveOption } from '../args.js';
+import { prepare, runPreparedAsync, type RunResult } from '../../sim/index.js';
+import { intOption, parse, positiveOption, workersOption } from '../args.js';
 import { scenarioFromArgs } from '../scenarioArgs.js';
 import { runSummary } from '../format.js';
 import { Progress } from '../progress.js';
@@ -21,6 +21,9 @@ Options:
   --controller NAME   ${CONTROLLER_NAMES.join(', ')} (default: fixed)
   --seed N            random seed for the demand (default: the scenario's)
   --duration S        simulated seconds (default: the scenario's)
+  --workers N         worker threads for the adaptive controller's network
+                      re-plans (default: 0, in the simulation's thread; the
+                      results are identical either way)
   --json              print the metrics as one JSON object on stdout
   --cityflow          SCENARIO is a CityFlow ROADNET.json and FLOW.json pair
   --out DIR           also write metrics.json, events.csv (signal event log,
@@ -30,11 +33,12 @@ Options:
 Exit codes: 0 ok, 1 runtime failure, 2 bad input or usage.
 `;
 
-export function runCommand(argv: string[]): number {
+export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('run', argv, {
     controller: { type: 'string' },
     seed: { type: 'string' },
     duration: { type: 'string' },
+    workers: { type: 'string' },
     json: { type: 'boolean' },
     cityflow: { type: 'boolean' },
     out: { type: 'string' },
@@ -48,6 +52,7 @@ export function runCommand(argv: string[]): number {
   controllerFactory(controller);
   const seed = intOption('run', 'seed', values.seed);
   const durationS = positiveOption('run', 'duration', values.duration);
+  const workers = workersOption('run', values.workers);
   const json = values.json === true;
   const out = values.out as string | undefined;
 
@@ -56,7 +61,7 @@ export function runCommand(argv: string[]): number {
   const parseSeconds = (performance.now() - t0) / 1000;
   const p = prepare(source, { seed, durationS, parseSeconds });
   const progress = new Progress(`${controller}`, !json);
-  const result = runPrepared(p, controller, { eventLog: out !== undefined, onProgress: (f) => progress.update(f) });
+  const result = await runPreparedAsync(p, controller, { eventLog: out !== undefined, workers, onProgress: (f) => progress.update(f) });
   progress.done();
   if (out !== undefined) writeOutputs(out, result);
   process.stdout.write(json ? JSON.stringify(result.metrics) + '\n' : runSummary(result.metrics) + '\n');
