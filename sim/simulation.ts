@@ -237,7 +237,7 @@ export class Simulation {
     this.signals = new SignalLayer(net, init.eventLog);
     this.monitor = new ConflictMonitor(net);
     this.detectors = new DetectorState(net);
-    this.health = new DetectorHealth(net, this.detectors);
+    this.health = new DetectorHealth(net, this.detectors, this.signals.movState);
     this.faults = init.faults && init.faults.length ? new FaultInjector(net, init.faults) : undefined;
     this.controller = init.controller({ net, detectors: this.detectors, signals: this.signals, health: this.health });
     this.signals.init(0);

@@ -26,6 +26,14 @@ describe.concurrent('determinism', () => {
     });
   }
 
+  it('run default --controller adaptive: the same JSON with --workers 2 as in one thread, run after run', async () => {
+    const args = ['run', 'default', '--controller', 'adaptive', '--duration', '1800', '--json'];
+    const [a, b, c] = await Promise.all([cli(...args), cli(...args, '--workers', '2'), cli(...args, '--workers', '2')]);
+    for (const r of [a, b, c]) expect(r.status, r.stderr).toBe(0);
+    expect(withoutWallClock(b.stdout)).toBe(withoutWallClock(a.stdout));
+    expect(withoutWallClock(c.stdout)).toBe(withoutWallClock(a.stdout));
+  });
+
   it('another seed gives different results', async () => {
     const [a, b] = await Promise.all([
       cli(...['run', 'default', '--duration', '1800', '--json', '--seed', '1']),

@@ -73,13 +73,19 @@ export class ActuatedController implements Controller {
    * `extend`, actuations restart the approach groups' passage timers.
    */
   private read(p: number, nowMs: number, extend: boolean): boolean {
-    const { net, detectors } = this.ctx;
+    const { net, detectors, health } = this.ctx;
     let on = false;
     const g0 = this.phaseGroupStart[p]!;
     const g1 = this.phaseGroupStart[p + 1]!;
     for (let g = g0; g < g1; g++) this.groupStopOn[g] = 0;
     for (let k = net.phaseDetStart[p]!; k < net.phaseDetStart[p + 1]!; k++) {
       const d = net.phaseDets[k]!;
+      if (!health.trusted(d)) {
+        // Failed detector: constant call and extension (max recall).
+        on = true;
+        if (extend) this.groupLastActMs[this.entryGroup[k]!] = nowMs;
+        continue;
+      }
       const c = detectors.count[d]!;
       const arrived = c !== this.lastCount[k];
       const present = detectors.presence[d] === 1;

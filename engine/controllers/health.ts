@@ -5,26 +5,35 @@
  * - invalid: a value that cannot be (not finite, negative, a count or
  *   occupancy that goes back or grows faster than vehicles can pass, a camera
  *   seeing more vehicles than fit in its zone or more halting than present);
- * - stuck on: a loop occupied without a single new vehicle for STUCK_ON_S;
+ * - stuck on: a loop occupied without a single new vehicle for STUCK_ON_S
+ *   while its lane had green (a vehicle standing at a red is no fault; the
+ *   controller knows its own signal states), or for SILENT_S in any case;
  * - silent: a loop that has counted nothing for SILENT_S while the other loops
  *   of its road counted at least SILENT_MIN_OTHERS vehicles, or a camera whose
- *   readings have not changed in that time while its road's loops counted.
+ *   readings have not changed in that time while its road's loops counted, or
+ *   one frozen on an empty zone or on a standing queue while the loops inside
+ *   its zone counted CAMERA_FROZEN_COUNT vehicles (vehicles passed through a
+ *   zone it saw empty, or through a queue it saw standing).
  *
  * A flagged detector is trusted again once its data look right: a valid value
  * for RECOVER_S (invalid), a new vehicle (stuck on, silent loop), a change of
  * reading (silent camera). `events` counts every time a detector was flagged.
  */
 import { DET_LANE_AREA, type CompiledNetwork } from '../network/compile.js';
+import { GREEN, PERMITTED } from '../signals/signals.js';
 import type { DetectorView } from './types.js';
 
 export const FAULT_INVALID = 1;
 export const FAULT_STUCK_ON = 2;
 export const FAULT_SILENT = 4;
 
-export const STUCK_ON_S = 300;
+/** Seconds of green on its lane a loop may stay occupied without counting a new vehicle. */
+export const STUCK_ON_S = 120;
 export const SILENT_S = 1800;
 export const SILENT_MIN_OTHERS = 50;
 export const RECOVER_S = 60;
+/** Vehicles a camera's own lane's loops may count while its readings stay frozen. */
+export const CAMERA_FROZEN_COUNT = 10;
 /** Closest spacing of vehicles over a loop (s): faster counting is impossible. */
 export const MIN_HEADWAY_S = 0.8;
 /** Shortest space a vehicle takes in a queue (m), for a camera's plausible maximum. */
@@ -46,13 +55,36 @@ export class DetectorHealth {
   /** Per road: vehicles counted by its loops, and a snapshot at each detector's last change. */
   private readonly roadCount: Float64Array;
   private readonly roadCountAtChange: Float64Array;
+  /** Per loop: vehicles it counted while trusted. Per camera: the loops inside its zone (CSR), and their count at its last change. */
+  private readonly loopCount: Float64Array;
+  private readonly camLoopStart: Int32Array;
+  private readonly camLoops: Int32Array;
+  private readonly camLoopsAtChange: Float64Array;
   private lastMs = -1;
   private readonly maxCam: Float64Array;
   private readonly zoneM: Float64Array;
+  /** Signal state of every movement (the controller's own outputs), or none. */
+  private readonly movState: Uint8Array | undefined;
+  /** Movements leaving each detector's lane (CSR). */
+  private readonly detMovStart: Int32Array;
+  private readonly detMovs: Int32Array;
+  /** Per loop: ms of green on its lane while occupied since its last new vehicle. */
+  private readonly greenOccMs: Float64Array;
 
-  constructor(net: CompiledNetwork, view: DetectorView) {
+  constructor(net: CompiledNetwork, view: DetectorView, movState?: Uint8Array) {
     this.net = net;
     this.view = view;
+    this.movState = movState;
+    const byLane: number[][] = Array.from({ length: net.nLanes }, () => []);
+    for (let m = 0; m < net.nMov; m++) for (let q = net.movLaneStart[m]!; q < net.movLaneStart[m + 1]!; q++) byLane[net.movLanes[q]!]!.push(m);
+    this.detMovStart = new Int32Array(net.nDet + 1);
+    const movs: number[] = [];
+    for (let d = 0; d < net.nDet; d++) {
+      movs.push(...byLane[net.detLane[d]!]!);
+      this.detMovStart[d + 1] = movs.length;
+    }
+    this.detMovs = Int32Array.from(movs);
+    this.greenOccMs = new Float64Array(net.nDet);
     const n = net.nDet;
     this.flags = new Uint8Array(n);
     this.lastCount = new Float64Array(n);
@@ -62,6 +94,17 @@ export class DetectorHealth {
     this.lastCam = new Float64Array(3 * n);
     this.roadCount = new Float64Array(net.nRoads);
     this.roadCountAtChange = new Float64Array(n);
+    this.loopCount = new Float64Array(n);
+    this.camLoopsAtChange = new Float64Array(n);
+    this.camLoopStart = new Int32Array(n + 1);
+    const camLoops: number[] = [];
+    for (let d = 0; d < n; d++) {
+      if (net.detKind[d] === DET_LANE_AREA)
+        for (let e = 0; e < n; e++)
+          if (net.detKind[e] !== DET_LANE_AREA && net.detLane[e] === net.detLane[d] && net.detStartM[e]! >= net.detStartM[d]! && net.detEndM[e]! <= net.detEndM[d]! + 1e-6) camLoops.push(e);
+      this.camLoopStart[d + 1] = camLoops.length;
+    }
+    this.camLoops = Int32Array.from(camLoops);
     this.zoneM = new Float64Array(n);
     this.maxCam = new Float64Array(n);
     for (let d = 0; d < n; d++) {
@@ -87,6 +130,24 @@ export class DetectorHealth {
     this.flags[d]! |= f;
   }
 
+  /** Vehicles counted by the loops inside camera c's zone. */
+  private camLoopCount(c: number): number {
+    let s = 0;
+    for (let k = this.camLoopStart[c]!; k < this.camLoopStart[c + 1]!; k++) s += this.loopCount[this.camLoops[k]!]!;
+    return s;
+  }
+
+  /** True if some movement from detector d's lane shows green (any green when signal states are unknown). */
+  private laneGreen(d: number): boolean {
+    const st = this.movState;
+    if (!st) return true;
+    for (let q = this.detMovStart[d]!; q < this.detMovStart[d + 1]!; q++) {
+      const s = st[this.detMovs[q]!]!;
+      if (s === GREEN || s === PERMITTED) return true;
+    }
+    return false;
+  }
+
   /** Checks the view at time nowMs (call once per sample, after the detectors were sampled). */
   update(nowMs: number): void {
     const net = this.net;
@@ -107,7 +168,9 @@ export class DetectorHealth {
         this.lastValidSinceMs[d] = nowMs;
       } else {
         if (dc > 0) {
+          this.greenOccMs[d] = 0;
           this.roadCount[net.laneRoad[net.detLane[d]!]!]! += dc;
+          this.loopCount[d]! += dc;
           this.lastChangeMs[d] = nowMs;
           this.roadCountAtChange[d] = this.roadCount[net.laneRoad[net.detLane[d]!]!]!;
           this.flags[d]! &= ~(FAULT_STUCK_ON | FAULT_SILENT);
@@ -138,15 +201,21 @@ export class DetectorHealth {
           this.lastCam[o + 2] = q;
           this.lastChangeMs[d] = nowMs;
           this.roadCountAtChange[d] = this.roadCount[road]!;
+          this.camLoopsAtChange[d] = this.camLoopCount(d);
           this.flags[d]! &= ~FAULT_SILENT;
-        } else if (nowMs - this.lastChangeMs[d]! >= SILENT_S * 1000 && this.roadCount[road]! - this.roadCountAtChange[d]! >= SILENT_MIN_OTHERS) {
+        } else if (
+          ((n === 0 || (h === n && q > 0)) && this.camLoopCount(d) - this.camLoopsAtChange[d]! >= CAMERA_FROZEN_COUNT) ||
+          (nowMs - this.lastChangeMs[d]! >= SILENT_S * 1000 && this.roadCount[road]! - this.roadCountAtChange[d]! >= SILENT_MIN_OTHERS)
+        ) {
           this.flag(d, FAULT_SILENT);
         }
         continue;
       }
       if (this.flags[d]! & FAULT_INVALID) continue;
       const idleMs = nowMs - this.lastChangeMs[d]!;
-      if (v.presence[d] === 1 && idleMs >= STUCK_ON_S * 1000) this.flag(d, FAULT_STUCK_ON);
+      if (v.presence[d] !== 1) this.greenOccMs[d] = 0;
+      else if (this.laneGreen(d)) this.greenOccMs[d]! += dtMs;
+      if (v.presence[d] === 1 && (this.greenOccMs[d]! >= STUCK_ON_S * 1000 || idleMs >= SILENT_S * 1000)) this.flag(d, FAULT_STUCK_ON);
       else if (idleMs >= SILENT_S * 1000 && this.roadCount[road]! - this.roadCountAtChange[d]! >= SILENT_MIN_OTHERS) this.flag(d, FAULT_SILENT);
     }
   }

@@ -8,7 +8,8 @@
  * current one on a tie). A green lasts at least MIN_GREEN_S before the next
  * decision, and decisions come every DECISION_S after that; the safety layer
  * inserts yellow and all-red before every change. Candidate phases are those
- * with a protected movement (clearance phases are never chosen).
+ * with a protected movement (clearance phases are never chosen). A camera the
+ * health monitor does not trust counts with its last trusted reading.
  */
 import { STAGE_GREEN } from '../signals/signals.js';
 import type { Controller, ControllerContext } from './types.js';
@@ -29,6 +30,8 @@ export class MaxPressureController implements Controller {
   private readonly candidates: number[][];
   readonly minGreenMs: number;
   readonly decisionMs: number;
+  /** Last trusted reading of each camera. */
+  private readonly lastGood: Int32Array;
 
   constructor(ctx: ControllerContext, minGreenS = MAX_PRESSURE_MIN_GREEN_S, decisionS = MAX_PRESSURE_DECISION_S) {
     this.ctx = ctx;
@@ -49,6 +52,7 @@ export class MaxPressureController implements Controller {
       }
     }
     this.pairStart[net.nPhases] = ins.length;
+    this.lastGood = new Int32Array(net.nDet);
     this.pairIn = Int32Array.from(ins);
     this.pairOut = Int32Array.from(outs);
     this.candidates = Array.from({ length: net.nInter }, (_, i) => {
@@ -60,15 +64,17 @@ export class MaxPressureController implements Controller {
     });
   }
 
+  /** Camera c's vehicles, or its last trusted reading while it is not trusted (0 for no camera). */
+  private vehicles(c: number): number {
+    if (c < 0) return 0;
+    if (!this.ctx.health.trusted(c)) return this.lastGood[c]!;
+    return (this.lastGood[c] = this.ctx.detectors.vehicles[c]!);
+  }
+
   /** The phase's pressure from the cameras' vehicle counts (a lane without a camera counts 0). */
   pressure(p: number): number {
-    const veh = this.ctx.detectors.vehicles;
     let s = 0;
-    for (let k = this.pairStart[p]!; k < this.pairStart[p + 1]!; k++) {
-      const a = this.pairIn[k]!;
-      const b = this.pairOut[k]!;
-      s += (a >= 0 ? veh[a]! : 0) - (b >= 0 ? veh[b]! : 0);
-    }
+    for (let k = this.pairStart[p]!; k < this.pairStart[p + 1]!; k++) s += this.vehicles(this.pairIn[k]!) - this.vehicles(this.pairOut[k]!);
     return s;
   }
 

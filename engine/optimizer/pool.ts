@@ -58,8 +58,9 @@ export class ReplanPool {
   private readonly shards: Array<[number, number]>;
   private readonly taskTimeoutMs: number;
   private readonly group: Int32Array;
-  /** For tests: the next tasks sleep this long before working (first attempts only). */
+  /** For tests: tasks sleep this long before working, on their first `debugDelayAttempts` attempts. */
   debugDelayMs = 0;
+  debugDelayAttempts = 1;
 
   constructor(opt: OptNet, opts: PoolOptions = {}) {
     this.opt = opt;
@@ -112,7 +113,7 @@ export class ReplanPool {
     const stats: ReplanStats = { ms: 0, retried: 0, abandoned: false };
     const opt = this.opt;
     const base = { v: TASK_VERSION, netId: this.netId, net: opt.buffer } as const;
-    const delay = (attempt: number): number | undefined => (attempt === 0 && this.debugDelayMs > 0 ? this.debugDelayMs : undefined);
+    const delay = (attempt: number): number | undefined => (attempt < this.debugDelayAttempts && this.debugDelayMs > 0 ? this.debugDelayMs : undefined);
     const flowsBuf = shared(8 * opt.nLanes);
     new Float64Array(flowsBuf).set(laneFlowVph);
     const yBuf = shared(8 * opt.nPhases);

@@ -15,7 +15,7 @@ interface TaskBase {
   /** Intersections [from, to) of this shard. */
   from: number;
   to: number;
-  /** For tests: sleep this long before working (to be killed or to overrun); only on attempt 0. */
+  /** For tests: sleep this long before working (to be killed or to overrun). */
   debugDelayMs?: number;
   attempt: number;
 }

@@ -19,7 +19,7 @@ function netOf(t: ReplanTask): OptNet {
 
 export default async function run(task: ReplanTask): Promise<number> {
   if (task.v !== TASK_VERSION) throw new Error(`re-plan task version ${String(task.v)}, expected ${TASK_VERSION}`);
-  if (task.debugDelayMs && task.attempt === 0) await new Promise((r) => setTimeout(r, task.debugDelayMs));
+  if (task.debugDelayMs) await new Promise((r) => setTimeout(r, task.debugDelayMs));
   const opt = netOf(task);
   const t0 = performance.now();
   switch (task.kind) {

@@ -1,0 +1,103 @@
+/**
+ * Detector faults: every kind is flagged by the health monitor from the
+ * detector data alone, no healthy detector is flagged, and under random
+ * faults every controller stays safe (the signal layer's invariants hold)
+ * and keeps the traffic moving.
+ */
+import { describe, expect, it } from 'vitest';
+import { DET_ADVANCE, DET_LANE_AREA, DET_STOP_LINE } from '../engine/network/compile.js';
+import { defaultScenario, gridScenario } from '../scenarios/index.js';
+import { FAULT_KINDS, randomFaults, type FaultKind, type FaultSpec } from '../sim/faults.js';
+import { Rng } from '../sim/rng.js';
+import { computeMetrics, createSimulation, type Prepared } from '../sim/index.js';
+import { SILENT_S } from '../engine/controllers/health.js';
+import { prepared } from './helpers.js';
+
+const START_MS = 600_000;
+
+/** The first detector of a kind on the busiest approach road of the default scenario. */
+function detectorOf(p: Prepared, kind: number): number {
+  const net = p.net;
+  let best = -1;
+  let bestVph = -1;
+  for (let d = 0; d < net.nDet; d++) {
+    if (net.detKind[d] !== kind) continue;
+    const lane = net.detLane[d]!;
+    // design volume of the movements leaving this lane
+    let vph = 0;
+    for (let m = 0; m < net.nMov; m++)
+      for (let q = net.movLaneStart[m]!; q < net.movLaneStart[m + 1]!; q++) if (net.movLanes[q] === lane) vph += net.movDesignVph[m]!;
+    if (vph > bestVph) {
+      bestVph = vph;
+      best = d;
+    }
+  }
+  expect(best, `a detector of kind ${kind}`).toBeGreaterThanOrEqual(0);
+  return best;
+}
+
+/** When (ms) the health monitor first flags detector d, running to untilMs; −1 if never. */
+function flaggedAt(p: Prepared, controller: string, faults: FaultSpec[], d: number, untilMs: number): number {
+  const sim = createSimulation(p, controller, { faults });
+  while (!sim.done && sim.nowMs < untilMs) {
+    sim.step();
+    if (sim.health.flags[d] !== 0) return sim.nowMs;
+  }
+  return -1;
+}
+
+describe('the detector health monitor', () => {
+  const p = prepared(defaultScenario(), { durationS: 3600 });
+  const loops = { 'stop-line loop': detectorOf(p, DET_STOP_LINE), 'advance loop': detectorOf(p, DET_ADVANCE) };
+  const camera = detectorOf(p, DET_LANE_AREA);
+
+  // Impossible values at once. A stuck-on loop after STUCK_ON_S of green on its lane (a few
+  // cycles); a camera frozen on a full or an empty zone once a few vehicles passed over the
+  // loops inside it; a dead or frozen loop once its road has carried traffic for SILENT_S.
+  const latestS = (kind: FaultKind, isCamera: boolean): number => {
+    if (kind === 'nan' || kind === 'negative' || kind === 'huge') return 1;
+    if (kind === 'stuckOn' || isCamera) return 600;
+    return SILENT_S + 60;
+  };
+
+  for (const kind of FAULT_KINDS) {
+    for (const [name, d] of [...Object.entries(loops), ['camera', camera] as const]) {
+      const limitS = latestS(kind, name === 'camera');
+      it(`flags a ${name} that goes ${kind}, within ${limitS} s`, () => {
+        const at = flaggedAt(p, 'fixed', [{ detector: d, kind, fromMs: START_MS }], d, START_MS + limitS * 1000 + 1000);
+        expect(at, 'flagged').toBeGreaterThanOrEqual(START_MS);
+        expect((at - START_MS) / 1000).toBeLessThanOrEqual(limitS);
+      });
+    }
+  }
+
+  it('flags no healthy detector in an hour of traffic, under any controller', () => {
+    for (const c of ['fixed', 'actuated', 'max-pressure', 'adaptive']) {
+      const sim = createSimulation(p, c);
+      sim.run();
+      expect(sim.health.events, c).toBe(0);
+    }
+  });
+});
+
+describe('random detector faults on a 4x4 grid for a simulated hour', () => {
+  const p = prepared(gridScenario({ rows: 4, cols: 4 }), { durationS: 3600 });
+  const faults = randomFaults(p.net, 40, 3_600_000, new Rng(2026));
+  const clean: Record<string, number> = {};
+
+  for (const c of ['fixed', 'actuated', 'max-pressure', 'adaptive']) {
+    it(`${c}: zero safety violations, faults counted, traffic still served`, () => {
+      const sim = createSimulation(p, c, { faults });
+      sim.run();
+      const m = computeMetrics(sim, { scenario: 'grid-4x4', controller: c, seed: p.seed, loadSeconds: 0 });
+      expect(m.safety).toEqual({ conflictingGreens: 0, minGreenViolations: 0, clearanceViolations: 0 });
+      expect(m.detectors.faults).toBeGreaterThanOrEqual(10);
+      const ref = createSimulation(p, c);
+      ref.run();
+      clean[c] = computeMetrics(ref, { scenario: 'grid-4x4', controller: c, seed: p.seed, loadSeconds: 0 }).travelTime.mean;
+      // Degraded, not broken: at most a quarter longer than with healthy detectors.
+      expect(m.travelTime.mean).toBeLessThan(1.25 * clean[c]!);
+      expect(m.vehicles.completed).toBeGreaterThan(0.9 * m.vehicles.entered);
+    });
+  }
+});
