@@ -4,18 +4,23 @@
  *    heavy demand, measured with tinybench (each iteration a full run on a
  *    fresh simulation; building the simulation is not timed);
  *  - controllers × scenarios: mean travel time, delay, stops, throughput and
- *    emergency-vehicle delay on the same demand and seed.
+ *    emergency-vehicle delay on the same demand and seed;
+ *  - the latency of one full network re-plan (bench/replan.ts) on city-sized
+ *    grids, in the calling thread and by worker count.
  * Writes bench/results/latest.json and returns a Markdown report.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import { GENERAL_CONTROLLERS } from '../engine/controllers/index.js';
 import { importCityFlow } from '../scenarios/importers/cityflow.js';
 import { loadScenario, type ScenarioSource } from '../scenarios/index.js';
-import { createSimulation, prepare, runPrepared, type Prepared, type Simulation } from '../sim/index.js';
+import { createSimulation, prepare, runPreparedAsync, type Prepared, type Simulation } from '../sim/index.js';
+import { replanLatency, type ReplanLatencyResult } from './replan.js';
+
+export { replanLatency, type ReplanLatencyResult } from './replan.js';
 
 export interface SimSpeedResult {
   scenario: string;
@@ -51,13 +56,22 @@ export interface BenchReport {
   quick: boolean;
   simSpeed: SimSpeedResult[];
   controllers: ControllerResult[];
+  replan: ReplanLatencyResult[];
 }
+
+/** Parts of the suite. */
+export const BENCH_PARTS = ['speed', 'controllers', 'replan'] as const;
+export type BenchPart = (typeof BENCH_PARTS)[number];
 
 export interface BenchOptions {
   quick?: boolean;
   /** Where to write latest.json (default: bench/results next to the package). */
   resultsDir?: string;
   log?: (line: string) => void;
+  /** Only these parts (default: all). */
+  only?: readonly BenchPart[];
+  /** Worker counts for the re-plan benchmark (default: 1, 2 and the machine's cores if more; 0 = the calling thread is always measured). */
+  workers?: readonly number[];
 }
 
 /** The repository's bench/results folder, from src (bench/) or dist (dist/bench/). */
@@ -124,12 +138,12 @@ async function simSpeed(name: string, durationS: number, iterations: number, con
   };
 }
 
-function controllerRuns(scenarios: string[], controllers: string[], durationS?: number): ControllerResult[] {
+async function controllerRuns(scenarios: string[], controllers: string[], durationS?: number): Promise<ControllerResult[]> {
   const out: ControllerResult[] = [];
   for (const s of scenarios) {
     const p = prepare(source(s), { durationS });
     for (const c of s.startsWith('cityflow:') ? [...controllers, 'cityflow-fixed'] : controllers) {
-      const m = runPrepared(p, c).metrics;
+      const m = (await runPreparedAsync(p, c)).metrics;
       out.push({
         scenario: s,
         controller: c,
@@ -151,29 +165,49 @@ const M = (x: number): string => `${(x / 1e6).toFixed(2)} M`;
 export function markdown(r: BenchReport): string {
   const lines: string[] = [];
   lines.push(`greenwave bench${r.quick ? ' --quick' : ''} — ${r.date}, Node ${r.node}, ${r.cpu} (${r.cores} cores)`, '');
-  lines.push('### Simulator speed (one core)', '');
-  lines.push('| scenario | controller | intersections | trips | simulated s | vehicle-steps | wall s (mean of n) | vehicle-steps/s (mean) | best | CityFlow, same data |');
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const s of r.simSpeed) {
-    const cf = CITYFLOW_DATASETS.find((d) => `cityflow:${d.name}` === s.scenario);
-    const ref = cf ? `${M(cf.cityflowVehicleStepsPerS)} (greenwave ${(s.vehicleStepsPerSecond / cf.cityflowVehicleStepsPerS).toFixed(2)}×)` : '–';
-    lines.push(
-      `| ${s.scenario} | ${s.controller} | ${s.intersections} | ${s.trips} | ${s.durationS} | ${M(s.vehicleSteps)} | ${s.meanWallS.toFixed(2)} (n=${s.iterations}) | ${M(s.vehicleStepsPerSecond)} | ${M(s.bestVehicleStepsPerSecond)} | ${ref} |`,
-    );
+  if (r.simSpeed.length) {
+    lines.push('### Simulator speed (one core)', '');
+    lines.push('| scenario | controller | intersections | trips | simulated s | vehicle-steps | wall s (mean of n) | vehicle-steps/s (mean) | best | CityFlow, same data |');
+    lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const s of r.simSpeed) {
+      const cf = CITYFLOW_DATASETS.find((d) => `cityflow:${d.name}` === s.scenario);
+      const ref = cf ? `${M(cf.cityflowVehicleStepsPerS)} (greenwave ${(s.vehicleStepsPerSecond / cf.cityflowVehicleStepsPerS).toFixed(2)}×)` : '–';
+      lines.push(
+        `| ${s.scenario} | ${s.controller} | ${s.intersections} | ${s.trips} | ${s.durationS} | ${M(s.vehicleSteps)} | ${s.meanWallS.toFixed(2)} (n=${s.iterations}) | ${M(s.vehicleStepsPerSecond)} | ${M(s.bestVehicleStepsPerSecond)} | ${ref} |`,
+      );
+    }
+    lines.push('');
   }
-  lines.push('', '### Controllers × scenarios (same demand and seed)', '');
-  lines.push('| scenario | controller | mean travel time (s) | mean delay (s) | stops/veh | throughput (veh/h) | unfinished | emergency delay (s) | safety violations |');
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
-  for (const c of r.controllers)
-    lines.push(
-      `| ${c.scenario} | ${c.controller} | ${c.travelTimeMean.toFixed(1)} | ${c.delayMean.toFixed(1)} | ${c.stopsMean.toFixed(2)} | ${c.throughputVph.toFixed(0)} | ${c.unfinished} | ${c.emergencyDelayS === null ? '–' : c.emergencyDelayS.toFixed(1)} | ${c.safetyViolations} |`,
-    );
-  return lines.join('\n') + '\n';
+  if (r.controllers.length) {
+    lines.push('### Controllers × scenarios (same demand and seed)', '');
+    lines.push('| scenario | controller | mean travel time (s) | mean delay (s) | stops/veh | throughput (veh/h) | unfinished | emergency delay (s) | safety violations |');
+    lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const c of r.controllers)
+      lines.push(
+        `| ${c.scenario} | ${c.controller} | ${c.travelTimeMean.toFixed(1)} | ${c.delayMean.toFixed(1)} | ${c.stopsMean.toFixed(2)} | ${c.throughputVph.toFixed(0)} | ${c.unfinished} | ${c.emergencyDelayS === null ? '–' : c.emergencyDelayS.toFixed(1)} | ${c.safetyViolations} |`,
+      );
+    lines.push('');
+  }
+  if (r.replan.length) {
+    lines.push('### One full network re-plan (cycle, splits, offsets of every signal)', '');
+    lines.push('| network | signals | links | workers | iterations | p50 ms | p99 ms | mean ms | min ms | speed-up vs 1 worker (p50) |');
+    lines.push('|---|---:|---:|---|---:|---:|---:|---:|---:|---:|');
+    for (const x of r.replan) {
+      const one = r.replan.find((y) => y.scenario === x.scenario && y.workers === 1);
+      const sp = one && x.workers > 0 ? `${(one.p50Ms / x.p50Ms).toFixed(2)}×` : '–';
+      lines.push(
+        `| ${x.scenario} | ${x.signals} | ${x.links} | ${x.workers === 0 ? 'none (calling thread)' : x.workers} | ${x.iterations} | ${x.p50Ms.toFixed(1)} | ${x.p99Ms.toFixed(1)} | ${x.meanMs.toFixed(1)} | ${x.minMs.toFixed(1)} | ${sp} |`,
+      );
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
 }
 
 export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   const quick = opts.quick === true;
   const log = opts.log ?? (() => {});
+  const parts = new Set<BenchPart>(opts.only ?? BENCH_PARTS);
   // CityFlow's datasets run CityFlow's own fixed-time plan, as CityFlow's reference figures do.
   const speedCases: Array<[string, number, string]> = quick
     ? [
@@ -188,15 +222,25 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
         ...CITYFLOW_DATASETS.map((d) => [`cityflow:${d.name}`, 3600, 'cityflow-fixed'] as [string, number, string]),
       ];
   const simSpeedResults: SimSpeedResult[] = [];
-  for (const [name, dur, controller] of speedCases) {
+  for (const [name, dur, controller] of parts.has('speed') ? speedCases : []) {
     log(`simulator speed: ${name}, ${dur} s, ${controller}`);
     simSpeedResults.push(await simSpeed(name, dur, quick ? 1 : 5, controller));
   }
   const scenarios = quick
     ? ['single', 'default']
     : ['single', 'arterial-5', 'grid-4x4', 'default', ...CITYFLOW_DATASETS.map((d) => `cityflow:${d.name}`)];
-  log(`controllers × scenarios: ${scenarios.join(', ')}`);
-  const controllers = controllerRuns(scenarios, [...GENERAL_CONTROLLERS], quick ? 1800 : undefined);
+  let controllers: ControllerResult[] = [];
+  if (parts.has('controllers')) {
+    log(`controllers × scenarios: ${scenarios.join(', ')}`);
+    controllers = await controllerRuns(scenarios, [...GENERAL_CONTROLLERS], quick ? 1800 : undefined);
+  }
+  const replan: ReplanLatencyResult[] = [];
+  if (parts.has('replan')) {
+    const cores = availableParallelism();
+    const workers = opts.workers ?? [1, 2, ...(cores > 2 ? [cores] : [])];
+    for (const net of quick ? ['grid-32x32'] : ['grid-32x32', 'grid-100x100'])
+      replan.push(...(await replanLatency(net, [0, ...workers.filter((w) => w > 0)], quick ? 10 : 30, log)));
+  }
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const report: BenchReport = {
     date: new Date().toISOString(),
@@ -206,9 +250,12 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     quick,
     simSpeed: simSpeedResults,
     controllers,
+    replan,
   };
   const dir = opts.resultsDir ?? defaultResultsDir();
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+  // A partial run (--only) does not overwrite the full report.
+  const file = opts.only ? `latest-${BENCH_PARTS.filter((x) => parts.has(x)).join('-')}.json` : 'latest.json';
+  writeFileSync(join(dir, file), JSON.stringify(report, null, 2) + '\n');
   return report;
 }

@@ -10,7 +10,7 @@ import { defaultScenario, gridScenario } from '../scenarios/index.js';
 import { FAULT_KINDS, randomFaults, type FaultKind, type FaultSpec } from '../sim/faults.js';
 import { Rng } from '../sim/rng.js';
 import { computeMetrics, createSimulation, type Prepared } from '../sim/index.js';
-import { SILENT_S } from '../engine/controllers/health.js';
+import { HEALTH_PERIOD_MS, SILENT_S } from '../engine/controllers/health.js';
 import { prepared } from './helpers.js';
 
 const START_MS = 600_000;
@@ -51,11 +51,11 @@ describe('the detector health monitor', () => {
   const loops = { 'stop-line loop': detectorOf(p, DET_STOP_LINE), 'advance loop': detectorOf(p, DET_ADVANCE) };
   const camera = detectorOf(p, DET_LANE_AREA);
 
-  // Impossible values at once. A stuck-on loop after STUCK_ON_S of green on its lane (a few
+  // Impossible values at the next check. A stuck-on loop after STUCK_ON_S of green on its lane (a few
   // cycles); a camera frozen on a full or an empty zone once a few vehicles passed over the
   // loops inside it; a dead or frozen loop once its road has carried traffic for SILENT_S.
   const latestS = (kind: FaultKind, isCamera: boolean): number => {
-    if (kind === 'nan' || kind === 'negative' || kind === 'huge') return 1;
+    if (kind === 'nan' || kind === 'negative' || kind === 'huge') return HEALTH_PERIOD_MS / 1000;
     if (kind === 'stuckOn' || isCamera) return 600;
     return SILENT_S + 60;
   };

@@ -15,7 +15,9 @@ import {
   type OptNet,
   type PlanArrays,
 } from '../engine/optimizer/index.js';
-import { arterialScenario, gridScenario } from '../scenarios/index.js';
+import { arterialScenario, builtinScenario, gridScenario } from '../scenarios/index.js';
+import { TURN_CROSSINGS, turnCrossings } from '../scenarios/generators/grid.js';
+import { replanLatency } from '../bench/replan.js';
 import { Rng } from '../sim/rng.js';
 import { prepared } from './helpers.js';
 
@@ -209,5 +211,35 @@ describe('the re-plan in worker threads', () => {
     const stats = await pool.replan(randomFlows(opt, 2, 900), prev, out);
     expect(stats.abandoned).toBe(true);
     samePlan(out, prev);
+  });
+});
+
+describe('city-sized networks', () => {
+  it('grid-100x100 is built in: 10,000 signals, and each entry sends at most what a road carries', () => {
+    const sc = builtinScenario('grid-100x100')!;
+    expect(sc.intersections.filter((n) => n.type === 'signal')).toHaveLength(10_000);
+    // Per entry: the through flow plus turning flows at no more than TURN_CROSSINGS crossings.
+    const byEntry = new Map<string, number>();
+    for (const f of sc.demand.flows ?? []) {
+      const entry = f.id.replace(/_.*$/, '');
+      byEntry.set(entry, (byEntry.get(entry) ?? 0) + 1);
+    }
+    expect(byEntry.size).toBe(400);
+    for (const n of byEntry.values()) expect(n).toBeLessThanOrEqual(1 + 2 * TURN_CROSSINGS);
+    expect(turnCrossings(100)).toEqual([0, 11, 22, 33, 44, 55, 66, 77, 88, 99]);
+    expect(turnCrossings(4)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('the re-plan benchmark times real re-plans of grid-32x32, in the calling thread and in a worker', async () => {
+    const r = await replanLatency('grid-32x32', [0, 1], 3);
+    expect(r.map((x) => x.workers)).toEqual([0, 1]);
+    for (const x of r) {
+      expect(x.signals).toBe(1024);
+      expect(x.links).toBe(2 * (32 * 31 + 31 * 32));
+      expect(x.iterations).toBe(3);
+      expect(x.p50Ms).toBeGreaterThan(0);
+      expect(x.p99Ms).toBeGreaterThanOrEqual(x.p50Ms);
+      expect(x.abandoned).toBe(0);
+    }
   });
 });

@@ -1,21 +1,30 @@
-import { markdown, runBench } from '../../bench/index.js';
+import { BENCH_PARTS, markdown, runBench, type BenchPart } from '../../bench/index.js';
 import { parse, UsageError } from '../args.js';
 
-export const BENCH_HELP = `Usage: greenwave bench [--quick] [--json]
+export const BENCH_HELP = `Usage: greenwave bench [--quick] [--only PARTS] [--workers LIST] [--json]
 
 Runs the benchmark suite: simulator speed (vehicle-steps per second) on grids
-of growing size with heavy demand, and every controller on the built-in
-scenarios. Writes bench/results/latest.json and prints a Markdown report.
+of growing size with heavy demand and on the CityFlow datasets; every
+controller on the built-in scenarios and the datasets; and the latency of one
+full network re-plan on grid-32x32 (1,024 signals) and grid-100x100 (10,000
+signals) in the calling thread and by worker count. Writes
+bench/results/latest.json (latest-PARTS.json with --only) and prints a
+Markdown report.
 
 Options:
-  --quick     shorter runs and fewer cases (about a minute)
-  --json      print the JSON report instead of Markdown
-  -h, --help  this help
+  --quick         shorter runs and fewer cases (a few minutes)
+  --only PARTS    some of speed,controllers,replan (default: all)
+  --workers LIST  worker counts for the re-plan benchmark, e.g. 1,2,4,8,16
+                  (default: 1, 2, and this machine's cores when more)
+  --json          print the JSON report instead of Markdown
+  -h, --help      this help
 `;
 
 export async function benchCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('bench', argv, {
     quick: { type: 'boolean' },
+    only: { type: 'string' },
+    workers: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -25,7 +34,26 @@ export async function benchCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length) throw new UsageError('bench', `takes no arguments, got "${positionals.join(' ')}"`);
   const json = values.json === true;
-  const report = await runBench({ quick: values.quick === true, log: json ? undefined : (l) => process.stderr.write(`… ${l}\n`) });
+  let only: BenchPart[] | undefined;
+  if (values.only !== undefined) {
+    only = String(values.only)
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean) as BenchPart[];
+    const bad = only.find((x) => !BENCH_PARTS.includes(x));
+    if (bad !== undefined || only.length === 0) throw new UsageError('bench', `--only takes some of ${BENCH_PARTS.join(',')}, got "${String(values.only)}"`);
+  }
+  let workers: number[] | undefined;
+  if (values.workers !== undefined) {
+    workers = String(values.workers)
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean)
+      .map((x) => Number(x));
+    if (workers.length === 0 || workers.some((w) => !Number.isInteger(w) || w < 1 || w > 256))
+      throw new UsageError('bench', `--workers takes worker counts from 1 to 256 separated by commas, got "${String(values.workers)}"`);
+  }
+  const report = await runBench({ quick: values.quick === true, only, workers, log: json ? undefined : (l) => process.stderr.write(`… ${l}\n`) });
   process.stdout.write(json ? JSON.stringify(report) + '\n' : markdown(report));
   return 0;
 }

@@ -21,7 +21,7 @@
  * trusted readings, a loop by its last trusted flow; an intersection whose
  * cameras are all untrusted runs the network plan as a fixed coordinated plan.
  */
-import { buildOptNet, type OptNet } from '../optimizer/optnet.js';
+import { buildOptNet, designLaneFlows, type OptNet } from '../optimizer/optnet.js';
 import { ReplanPool } from '../optimizer/pool.js';
 import { newPlanArrays, replanInline, REPLAN_DEFAULTS, type PlanArrays } from '../optimizer/replan.js';
 import { DET_ADVANCE, DET_STOP_LINE } from '../network/compile.js';
@@ -93,12 +93,7 @@ export class AdaptiveController implements Controller {
     this.plan = newPlanArrays(this.opt);
     this.next = newPlanArrays(this.opt);
     // Prior flows: the design volumes (the counts a city plans with), until the loops say otherwise.
-    this.laneFlowVph = new Float64Array(net.nLanes);
-    for (let m = 0; m < net.nMov; m++) {
-      const a = net.movLaneStart[m]!;
-      const b = net.movLaneStart[m + 1]!;
-      for (let q = a; q < b; q++) this.laneFlowVph[net.movLanes[q]!]! += net.movDesignVph[m]! / (b - a);
-    }
+    this.laneFlowVph = designLaneFlows(net);
     replanInline(this.opt, this.laneFlowVph, undefined, this.plan);
     this.nextReplanMs = this.o.replanS * 1000;
     this.laneLoop = new Int32Array(net.nLanes).fill(-1);

@@ -32,6 +32,8 @@ export const STUCK_ON_S = 120;
 export const SILENT_S = 1800;
 export const SILENT_MIN_OTHERS = 50;
 export const RECOVER_S = 60;
+/** Time between checks (ms): detector diagnostics need not run every simulation step. */
+export const HEALTH_PERIOD_MS = 5000;
 /** Vehicles a camera's own lane's loops may count while its readings stay frozen. */
 export const CAMERA_FROZEN_COUNT = 10;
 /** Closest spacing of vehicles over a loop (s): faster counting is impossible. */
@@ -60,6 +62,8 @@ export class DetectorHealth {
   private readonly camLoopStart: Int32Array;
   private readonly camLoops: Int32Array;
   private readonly camLoopsAtChange: Float64Array;
+  /** Per camera: 1 if a vehicle at the speed limit spends at least two checks' time in its zone. */
+  private readonly seesEveryVehicle: Uint8Array;
   private lastMs = -1;
   private readonly maxCam: Float64Array;
   private readonly zoneM: Float64Array;
@@ -96,12 +100,14 @@ export class DetectorHealth {
     this.roadCountAtChange = new Float64Array(n);
     this.loopCount = new Float64Array(n);
     this.camLoopsAtChange = new Float64Array(n);
+    this.seesEveryVehicle = new Uint8Array(n);
     this.camLoopStart = new Int32Array(n + 1);
     const camLoops: number[] = [];
+    const loopsOnLane: number[][] = Array.from({ length: net.nLanes }, () => []);
+    for (let e = 0; e < n; e++) if (net.detKind[e] !== DET_LANE_AREA) loopsOnLane[net.detLane[e]!]!.push(e);
     for (let d = 0; d < n; d++) {
       if (net.detKind[d] === DET_LANE_AREA)
-        for (let e = 0; e < n; e++)
-          if (net.detKind[e] !== DET_LANE_AREA && net.detLane[e] === net.detLane[d] && net.detStartM[e]! >= net.detStartM[d]! && net.detEndM[e]! <= net.detEndM[d]! + 1e-6) camLoops.push(e);
+        for (const e of loopsOnLane[net.detLane[d]!]!) if (net.detStartM[e]! >= net.detStartM[d]! && net.detEndM[e]! <= net.detEndM[d]! + 1e-6) camLoops.push(e);
       this.camLoopStart[d + 1] = camLoops.length;
     }
     this.camLoops = Int32Array.from(camLoops);
@@ -111,6 +117,7 @@ export class DetectorHealth {
       this.zoneM[d] = net.detEndM[d]! - net.detStartM[d]!;
       this.maxCam[d] = Math.floor(this.zoneM[d]! / MIN_SPACING_M) + 2;
     }
+    for (let d = 0; d < n; d++) this.seesEveryVehicle[d] = this.zoneM[d]! / net.drvSpeedMps[net.detLane[d]!]! >= (2 * HEALTH_PERIOD_MS) / 1000 ? 1 : 0;
   }
 
   /** True if detector d's data can be used. */
@@ -150,6 +157,7 @@ export class DetectorHealth {
 
   /** Checks the view at time nowMs (call once per sample, after the detectors were sampled). */
   update(nowMs: number): void {
+    if (this.lastMs >= 0 && nowMs - this.lastMs < HEALTH_PERIOD_MS) return;
     const net = this.net;
     const v = this.view;
     const dtMs = this.lastMs < 0 ? net.stepMs : nowMs - this.lastMs;
@@ -204,7 +212,7 @@ export class DetectorHealth {
           this.camLoopsAtChange[d] = this.camLoopCount(d);
           this.flags[d]! &= ~FAULT_SILENT;
         } else if (
-          ((n === 0 || (h === n && q > 0)) && this.camLoopCount(d) - this.camLoopsAtChange[d]! >= CAMERA_FROZEN_COUNT) ||
+          (((n === 0 && this.seesEveryVehicle[d] === 1) || (h === n && q > 0)) && this.camLoopCount(d) - this.camLoopsAtChange[d]! >= CAMERA_FROZEN_COUNT) ||
           (nowMs - this.lastChangeMs[d]! >= SILENT_S * 1000 && this.roadCount[road]! - this.roadCountAtChange[d]! >= SILENT_MIN_OTHERS)
         ) {
           this.flag(d, FAULT_SILENT);

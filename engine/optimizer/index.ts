@@ -1,5 +1,5 @@
 /** The network optimizer: timing plans (cycle, splits, offsets) for every signal, in worker threads. */
-export { buildOptNet, viewOptNet, OPTNET_VERSION, type OptNet } from './optnet.js';
+export { buildOptNet, viewOptNet, designLaneFlows, OPTNET_VERSION, type OptNet } from './optnet.js';
 export {
   replanInline,
   newPlanArrays,

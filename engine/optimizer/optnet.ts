@@ -219,3 +219,14 @@ export function buildOptNet(net: CompiledNetwork): OptNet {
   });
   return viewOptNet(buffer);
 }
+
+/** Lane flows (veh/h) from the design volumes: each movement's volume shared evenly over its lanes. */
+export function designLaneFlows(net: CompiledNetwork): Float64Array {
+  const f = new Float64Array(net.nLanes);
+  for (let m = 0; m < net.nMov; m++) {
+    const a = net.movLaneStart[m]!;
+    const b = net.movLaneStart[m + 1]!;
+    for (let q = a; q < b; q++) f[net.movLanes[q]!]! += net.movDesignVph[m]! / (b - a);
+  }
+  return f;
+}

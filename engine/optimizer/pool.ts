@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import type { OptNet } from './optnet.js';
-import { cycleStep, linkFlows, offsetStep, REPLAN_DEFAULTS, signalGroups, type PlanArrays, type ReplanParams } from './replan.js';
+import { cycleStep, offsetStep, profileLayout, REPLAN_DEFAULTS, signalGroups, type PlanArrays, type ReplanParams } from './replan.js';
 import { TASK_VERSION, type ReplanTask } from './tasks.js';
 
 /** The compiled worker module (dist/engine/optimizer/worker.js), also when running from TypeScript sources. */
@@ -58,6 +58,8 @@ export class ReplanPool {
   private readonly shards: Array<[number, number]>;
   private readonly taskTimeoutMs: number;
   private readonly group: Int32Array;
+  private readonly scratch = new Map<string, SharedArrayBuffer>();
+  private running = false;
   /** For tests: tasks sleep this long before working, on their first `debugDelayAttempts` attempts. */
   debugDelayMs = 0;
   debugDelayAttempts = 1;
@@ -109,15 +111,40 @@ export class ReplanPool {
    * abandoned, `out` receives `prev` (the last plan is kept).
    */
   async replan(laneFlowVph: Float64Array, prev: PlanArrays | undefined, out: PlanArrays, params: ReplanParams = REPLAN_DEFAULTS, rounds = 2): Promise<ReplanStats> {
+    // Scratch buffers are kept between re-plans (no page faults on big networks), unless re-plans overlap.
+    const reuse = !this.running;
+    this.running = true;
+    try {
+      return await this.replanWith(reuse ? (name, bytes) => this.scratchBuffer(name, bytes) : (_name, bytes) => shared(bytes), laneFlowVph, prev, out, params, rounds);
+    } finally {
+      if (reuse) this.running = false;
+    }
+  }
+
+  private scratchBuffer(name: string, bytes: number): SharedArrayBuffer {
+    let b = this.scratch.get(name);
+    if (!b || b.byteLength < Math.max(8, bytes)) this.scratch.set(name, (b = shared(bytes)));
+    return b;
+  }
+
+  private async replanWith(
+    shared: (name: string, bytes: number) => SharedArrayBuffer,
+    laneFlowVph: Float64Array,
+    prev: PlanArrays | undefined,
+    out: PlanArrays,
+    params: ReplanParams,
+    rounds: number,
+  ): Promise<ReplanStats> {
     const t0 = performance.now();
     const stats: ReplanStats = { ms: 0, retried: 0, abandoned: false };
     const opt = this.opt;
     const base = { v: TASK_VERSION, netId: this.netId, net: opt.buffer } as const;
     const delay = (attempt: number): number | undefined => (attempt < this.debugDelayAttempts && this.debugDelayMs > 0 ? this.debugDelayMs : undefined);
-    const flowsBuf = shared(8 * opt.nLanes);
+    const flowsBuf = shared('laneFlow', 8 * opt.nLanes);
     new Float64Array(flowsBuf).set(laneFlowVph);
-    const yBuf = shared(8 * opt.nPhases);
-    const wantBuf = shared(4 * opt.nInter);
+    const yBuf = shared('y', 8 * opt.nPhases);
+    new Float64Array(yBuf).fill(0);
+    const wantBuf = shared('want', 4 * opt.nInter);
     const outBuf = out.cycleMs.buffer as SharedArrayBuffer;
     const prevBuf = prev ? (prev.cycleMs.buffer as SharedArrayBuffer) : null;
     const abandon = (): ReplanStats => {
@@ -137,24 +164,29 @@ export class ReplanPool {
       const d = delay(attempt);
       return { ...base, from, to, attempt, ...(d !== undefined ? { debugDelayMs: d } : {}), ...extra } as unknown as ReplanTask;
     };
-    if (!(await this.runShards((a, b, at) => mk(a, b, at, { kind: 'demand', laneFlowVph: flowsBuf, yPhase: yBuf, wantCycleMs: wantBuf }), stats))) return abandon();
+    const flowBuf = shared('linkFlow', 8 * opt.nLinks);
+    if (!(await this.runShards((a, b, at) => mk(a, b, at, { kind: 'demand', laneFlowVph: flowsBuf, yPhase: yBuf, wantCycleMs: wantBuf, linkFlowVph: flowBuf }), stats)))
+      return abandon();
     const want = new Int32Array(wantBuf);
-    const cycBuf = shared(4 * opt.nInter);
+    const cycBuf = shared('cycle', 4 * opt.nInter);
     const cycle = new Int32Array(cycBuf);
     cycleStep(opt, this.group, want, prev?.cycleMs, params, cycle);
     if (!(await this.runShards((a, b, at) => mk(a, b, at, { kind: 'splits', yPhase: yBuf, cycleMs: cycBuf, prev: prevBuf, out: outBuf, params }), stats)))
       return abandon();
-    const flow = linkFlows(opt, laneFlowVph);
-    offsetStep(opt, flow, out, prev?.offsetMs, want);
-    const flowBuf = shared(8 * opt.nLinks);
-    new Float64Array(flowBuf).set(flow);
-    let aBuf = shared(4 * opt.nInter);
-    let bBuf = shared(4 * opt.nInter);
+    offsetStep(opt, new Float64Array(flowBuf), out, prev?.offsetMs, want);
+    const layout = profileLayout(opt, out.cycleMs);
+    const profStartBuf = shared('profStart', 4 * layout.length);
+    new Int32Array(profStartBuf).set(layout);
+    const profBuf = shared('prof', 4 * layout[opt.nLinks]!);
+    if (!(await this.runShards((a, b, at) => mk(a, b, at, { kind: 'profiles', linkFlowVph: flowBuf, plan: outBuf, profStart: profStartBuf, prof: profBuf, params }), stats)))
+      return abandon();
+    let aBuf = shared('offsetsA', 4 * opt.nInter);
+    let bBuf = shared('offsetsB', 4 * opt.nInter);
     new Int32Array(aBuf).set(out.offsetMs);
     for (let r = 0; r < rounds; r++) {
       const inB = aBuf;
       const outB = bBuf;
-      if (!(await this.runShards((a, b, at) => mk(a, b, at, { kind: 'refine', linkFlowVph: flowBuf, plan: outBuf, offsetsIn: inB, offsetsOut: outB, params }), stats)))
+      if (!(await this.runShards((a, b, at) => mk(a, b, at, { kind: 'refine', prof: profBuf, profStart: profStartBuf, plan: outBuf, offsetsIn: inB, offsetsOut: outB, params }), stats)))
         return abandon();
       [aBuf, bBuf] = [bBuf, aBuf];
     }

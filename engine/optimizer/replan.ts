@@ -16,9 +16,10 @@
  *  4. offsets (whole network): along a maximum spanning forest of the links
  *     between signals weighted by their flows (the heavy paths first), each
  *     signal's main green starts when the platoon from its parent arrives;
- *  5. refine  (per intersection, shardable, Jacobi rounds): each signal tries
- *     nearby offsets and keeps the one that minimises the flow arriving on red
- *     over its links in and out, with platoons dispersed by Robertson's model
+ *  5. refine  (per intersection, shardable): the dispersed arrival profile of
+ *     every link, once; then, in Jacobi rounds, each signal tries nearby
+ *     offsets and keeps the one that minimises the flow arriving on red over
+ *     its links in and out, with platoons dispersed by Robertson's model
  *     (TRANSYT: q′(t+T) = F·q(t) + (1−F)·q′(t+T−1), T = β·tₐ, F = 1/(1+α·β·tₐ),
  *     α = 0.35, β = 0.8); the move per re-plan is bounded.
  *
@@ -110,8 +111,12 @@ export function demandStep(opt: OptNet, laneFlowVph: Float64Array, from: number,
   }
 }
 
-/** Connected groups of signals (through links); group index per intersection, −1 for none. */
+const groupCache = new WeakMap<SharedArrayBuffer, Int32Array>();
+
+/** Connected groups of signals (through links); group index per intersection, −1 for none. Computed once per network. */
 export function signalGroups(opt: OptNet): Int32Array {
+  const cached = groupCache.get(opt.buffer);
+  if (cached) return cached;
   const group = new Int32Array(opt.nInter).fill(-1);
   let g = 0;
   const stack: number[] = [];
@@ -132,6 +137,7 @@ export function signalGroups(opt: OptNet): Int32Array {
     }
     g++;
   }
+  groupCache.set(opt.buffer, group);
   return group;
 }
 
@@ -254,13 +260,16 @@ export function splitStep(
   }
 }
 
-/** Flow of each link (veh/h): the sum over its road's lanes. */
-export function linkFlows(opt: OptNet, laneFlowVph: Float64Array): Float64Array {
-  const out = new Float64Array(opt.nLinks);
-  for (let k = 0; k < opt.nLinks; k++) {
-    let s = 0;
-    for (let q = opt.linkLaneStart[k]!; q < opt.linkLaneStart[k + 1]!; q++) s += laneFlowVph[opt.linkLanes[q]!]!;
-    out[k] = s;
+/** Flow of each link (veh/h): the sum over its road's lanes; for the links leaving intersections [from, to) when given. */
+export function linkFlows(opt: OptNet, laneFlowVph: Float64Array, out: Float64Array = new Float64Array(opt.nLinks), from = 0, to = opt.nInter): Float64Array {
+  for (let i = from; i < to; i++) {
+    for (let q = opt.interLinkStart[i]!; q < opt.interLinkStart[i + 1]!; q++) {
+      const k = opt.interLinks[q]!;
+      if (opt.linkUp[k] !== i) continue;
+      let s = 0;
+      for (let j = opt.linkLaneStart[k]!; j < opt.linkLaneStart[k + 1]!; j++) s += laneFlowVph[opt.linkLanes[j]!]!;
+      out[k] = s;
+    }
   }
   return out;
 }
@@ -273,9 +282,17 @@ const mod = (x: number, m: number): number => ((x % m) + m) % m;
  * (the most loaded signal of each group) keep their previous offset (0 at first).
  */
 export function offsetStep(opt: OptNet, flow: Float64Array, plan: PlanArrays, prevOffsetMs: Int32Array | undefined, wantCycleMs: Int32Array): void {
-  const order = Array.from({ length: opt.nLinks }, (_, k) => k).sort((a, b) => flow[b]! - flow[a]! || a - b);
-  // Kruskal with union-find
-  const parent = Int32Array.from({ length: opt.nInter }, (_, i) => i);
+  const nL = opt.nLinks;
+  const nI = opt.nInter;
+  // Links by flow, heaviest first, ties by index: one native sort of packed keys
+  // (flow in 1/16 veh/h above the index bits).
+  const keys = new Float64Array(nL);
+  const idxBits = 2 ** Math.ceil(Math.log2(nL + 1));
+  for (let k = 0; k < nL; k++) keys[k] = -Math.round(Math.max(0, flow[k]!) * 16) * idxBits + k;
+  keys.sort();
+  // Kruskal with union-find; the forest kept as CSR adjacency
+  const parent = new Int32Array(nI);
+  for (let i = 0; i < nI; i++) parent[i] = i;
   const find = (x: number): number => {
     while (parent[x] !== x) {
       parent[x] = parent[parent[x]!]!;
@@ -283,28 +300,49 @@ export function offsetStep(opt: OptNet, flow: Float64Array, plan: PlanArrays, pr
     }
     return x;
   };
-  const adj: number[][] = Array.from({ length: opt.nInter }, () => []);
-  for (const k of order) {
+  const tree = new Int32Array(nL);
+  let nTree = 0;
+  const deg = new Int32Array(nI + 1);
+  for (let j = 0; j < nL; j++) {
+    const key = keys[j]!;
+    const k = key - Math.floor(key / idxBits) * idxBits;
     const a = find(opt.linkUp[k]!);
     const b = find(opt.linkDown[k]!);
     if (a === b) continue;
     parent[a] = b;
-    adj[opt.linkUp[k]!]!.push(k);
-    adj[opt.linkDown[k]!]!.push(k);
+    tree[nTree++] = k;
+    deg[opt.linkUp[k]! + 1]!++;
+    deg[opt.linkDown[k]! + 1]!++;
   }
-  const done = new Uint8Array(opt.nInter);
+  for (let i = 0; i < nI; i++) deg[i + 1]! += deg[i]!;
+  const adj = new Int32Array(2 * nTree);
+  const fill = deg.slice(0, nI);
+  for (let j = 0; j < nTree; j++) {
+    const k = tree[j]!;
+    adj[fill[opt.linkUp[k]!]!++] = k;
+    adj[fill[opt.linkDown[k]!]!++] = k;
+  }
   // roots: in each tree, the signal that wants the longest cycle (the critical one)
-  const roots = Array.from({ length: opt.nInter }, (_, i) => i)
-    .filter((i) => opt.svcStart[i + 1]! > opt.svcStart[i]!)
-    .sort((a, b) => wantCycleMs[b]! - wantCycleMs[a]! || a - b);
-  for (const r of roots) {
+  const rootKeys = new Float64Array(nI);
+  let nRoots = 0;
+  const iBits = 2 ** Math.ceil(Math.log2(nI + 1));
+  for (let i = 0; i < nI; i++) if (opt.svcStart[i + 1]! > opt.svcStart[i]!) rootKeys[nRoots++] = -wantCycleMs[i]! * iBits + i;
+  const roots = rootKeys.subarray(0, nRoots).sort();
+  const done = new Uint8Array(nI);
+  const queue = new Int32Array(nI);
+  for (let j = 0; j < nRoots; j++) {
+    const rk = roots[j]!;
+    const r = rk - Math.floor(rk / iBits) * iBits;
     if (done[r]) continue;
     done[r] = 1;
     plan.offsetMs[r] = prevOffsetMs ? prevOffsetMs[r]! : 0;
-    const queue = [r];
-    for (let h = 0; h < queue.length; h++) {
-      const a = queue[h]!;
-      for (const k of adj[a]!) {
+    let head = 0;
+    let tail = 0;
+    queue[tail++] = r;
+    while (head < tail) {
+      const a = queue[head++]!;
+      for (let q = deg[a]!; q < deg[a + 1]!; q++) {
+        const k = adj[q]!;
         const up = opt.linkUp[k]!;
         const down = opt.linkDown[k]!;
         const b = up === a ? down : up;
@@ -316,46 +354,95 @@ export function offsetStep(opt: OptNet, flow: Float64Array, plan: PlanArrays, pr
         const sd = plan.startMs[opt.linkPhaseDown[k]!]!;
         // green at down starts when the platoon that left up at its green start arrives
         plan.offsetMs[b] = up === a ? mod(plan.offsetMs[a]! + su + tt - sd, C) : mod(plan.offsetMs[a]! + sd - tt - su, C);
-        queue.push(b);
+        queue[tail++] = b;
       }
     }
   }
 }
 
-/** The dispersed arrival profile (veh per 1 s bin, over one cycle, in the upstream's cycle frame) of link k. */
+/**
+ * The dispersed arrival profile (veh per 1 s bin, over one cycle, in the
+ * upstream's cycle frame) of link k: the cycle's vehicles leave evenly during
+ * the upstream green and arrive T later, smoothed by Robertson's filter. The
+ * filter's periodic steady state is computed exactly: one pass from zero gives
+ * the response S to one cycle, and the state at the cycle boundary is
+ * S / (1 − (1−F)^C). Returns C (s).
+ */
 export function arrivalProfile(opt: OptNet, plan: PlanArrays, flowVph: number, k: number, p: ReplanParams, out: Float64Array): number {
   const up = opt.linkUp[k]!;
   const C = Math.max(1, Math.round(plan.cycleMs[up]! / 1000));
   const pu = opt.linkPhaseUp[k]!;
   const start = Math.round(plan.startMs[pu]! / 1000);
   const g = Math.max(1, Math.round(plan.greenMs[pu]! / 1000));
-  const perCycle = (flowVph / 3600) * C;
+  const rate = ((flowVph / 3600) * C) / g;
   const tt = opt.linkTravelMs[k]! / 1000;
-  const T = Math.max(1, Math.round(p.beta * tt));
+  const T = Math.max(1, Math.round(p.beta * tt)) % C;
   const F = 1 / (1 + p.alpha * p.beta * tt);
-  // departures: the cycle's vehicles leave evenly during the green; arrivals T later, smoothed
-  out.fill(0, 0, C);
-  let prevArr = 0;
-  for (let rep = 0; rep < 3; rep++) {
-    for (let t = 0; t < C; t++) {
-      const depart = mod(t - start, C) < g ? perCycle / g : 0;
-      const arr = F * depart + (1 - F) * prevArr;
-      prevArr = arr;
-      if (rep === 2) out[mod(t + T, C)] = arr;
-    }
+  const keep = 1 - F;
+  const s0 = mod(-start, C); // phase within the green of t = 0
+  let x = 0;
+  let ph = s0;
+  for (let t = 0; t < C; t++) {
+    x = F * (ph < g ? rate : 0) + keep * x;
+    if (++ph === C) ph = 0;
+  }
+  x /= 1 - Math.pow(keep, C);
+  ph = s0;
+  let j = T;
+  for (let t = 0; t < C; t++) {
+    x = F * (ph < g ? rate : 0) + keep * x;
+    out[j] = x;
+    if (++ph === C) ph = 0;
+    if (++j === C) j = 0;
   }
   return C;
 }
 
+/** Where each link's cumulative arrival profile starts in the flat profile array: C + 1 entries, C the upstream cycle (s). */
+export function profileLayout(opt: OptNet, cycleMs: Int32Array): Int32Array {
+  const start = new Int32Array(opt.nLinks + 1);
+  for (let k = 0; k < opt.nLinks; k++) start[k + 1] = start[k]! + Math.max(1, Math.round(cycleMs[opt.linkUp[k]!]! / 1000)) + 1;
+  return start;
+}
+
 /**
- * Step 5, for intersections [from, to): each signal's offset moved, within
+ * Step 5a, for intersections [from, to): the cumulative arrival profile of
+ * every link leaving them (prof[profStart[k] + t] = vehicles arriving in the
+ * first t seconds of the upstream cycle). Links between signals on different
+ * cycles, or without flow, are left at zero.
+ */
+export function profileStep(opt: OptNet, flow: Float64Array, plan: PlanArrays, p: ReplanParams, profStart: Int32Array, from: number, to: number, prof: Float32Array): void {
+  let scratch = new Float64Array(256);
+  for (let i = from; i < to; i++) {
+    for (let q = opt.interLinkStart[i]!; q < opt.interLinkStart[i + 1]!; q++) {
+      const k = opt.interLinks[q]!;
+      if (opt.linkUp[k] !== i) continue;
+      const o = profStart[k]!;
+      const C = profStart[k + 1]! - o - 1;
+      prof.fill(0, o, o + C + 1);
+      if (plan.cycleMs[i] !== plan.cycleMs[opt.linkDown[k]!] || flow[k]! <= 0) continue;
+      if (scratch.length < C) scratch = new Float64Array(C);
+      arrivalProfile(opt, plan, flow[k]!, k, p, scratch);
+      let sum = 0;
+      for (let t = 0; t < C; t++) {
+        sum += scratch[t]!;
+        prof[o + t + 1] = sum;
+      }
+    }
+  }
+}
+
+/**
+ * Step 5b, for intersections [from, to): each signal's offset moved, within
  * ±maxOffsetMoveMs, to the value that minimises the flow arriving on red over
- * its links, given its neighbours' offsets in `offsetsIn` (Jacobi: all read
- * the same old offsets, so the order and the threads do not matter).
+ * its links (from the profiles of step 5a), given its neighbours' offsets in
+ * `offsetsIn` (Jacobi: all read the same old offsets, so the order and the
+ * threads do not matter).
  */
 export function refineStep(
   opt: OptNet,
-  flow: Float64Array,
+  prof: Float32Array,
+  profStart: Int32Array,
   plan: PlanArrays,
   offsetsIn: Int32Array,
   p: ReplanParams,
@@ -363,10 +450,9 @@ export function refineStep(
   to: number,
   offsetsOut: Int32Array,
 ): void {
-  const maxC = 1 + Math.ceil(Math.max(0, ...Array.from(plan.cycleMs.subarray(from, to))) / 1000);
-  const prof = new Float64Array(Math.max(maxC, 2));
-  const prefix = new Float64Array(Math.max(maxC, 2) + 1);
   const nCand = 2 * Math.floor(p.maxOffsetMoveMs / p.offsetStepMs) + 1;
+  const mid = (nCand - 1) / 2;
+  const stepS = p.offsetStepMs / 1000;
   const cost = new Float64Array(nCand);
   for (let i = from; i < to; i++) {
     offsetsOut[i] = offsetsIn[i]!;
@@ -378,46 +464,44 @@ export function refineStep(
       const k = opt.interLinks[q]!;
       const up = opt.linkUp[k]!;
       const down = opt.linkDown[k]!;
-      if (plan.cycleMs[up] !== plan.cycleMs[down] || flow[k]! <= 0) continue;
-      const C = arrivalProfile(opt, plan, flow[k]!, k, p, prof);
-      prefix[0] = 0;
-      for (let t = 0; t < C; t++) prefix[t + 1] = prefix[t]! + prof[t]!;
-      const total = prefix[C]!;
+      const o = profStart[k]!;
+      const C = profStart[k + 1]! - o - 1;
+      const total = prof[o + C]!;
+      if (plan.cycleMs[up] !== plan.cycleMs[down] || total <= 0) continue;
       const pd = opt.linkPhaseDown[k]!;
       const gd = Math.round(plan.greenMs[pd]! / 1000);
       const sd = Math.round(plan.startMs[pd]! / 1000);
+      const sign = up === i ? -1 : 1;
+      const base = offsetsIn[down]! / 1000 - offsetsIn[up]! / 1000 + sd;
       for (let c = 0; c < nCand; c++) {
-        const move = (c - (nCand - 1) / 2) * (p.offsetStepMs / 1000);
         // relative offset of down against up, in s, with i's candidate move applied
-        const oUp = offsetsIn[up]! / 1000 + (up === i ? move : 0);
-        const oDown = offsetsIn[down]! / 1000 + (down === i ? move : 0);
-        const a = mod(Math.round(oDown - oUp + sd), C);
+        const a = mod(Math.round(base + sign * (c - mid) * stepS), C);
         // arrivals during down's green: bins [a, a + gd) of the profile (cyclic)
         let onGreen: number;
         if (gd >= C) onGreen = total;
-        else if (a + gd <= C) onGreen = prefix[a + gd]! - prefix[a]!;
-        else onGreen = prefix[C]! - prefix[a]! + prefix[a + gd - C]!;
+        else if (a + gd <= C) onGreen = prof[o + a + gd]! - prof[o + a]!;
+        else onGreen = total - prof[o + a]! + prof[o + a + gd - C]!;
         cost[c]! += total - onGreen;
       }
     }
-    let best = (nCand - 1) / 2;
+    let best = mid;
     for (let c = 0; c < nCand; c++) {
-      const d = Math.abs(c - (nCand - 1) / 2) - Math.abs(best - (nCand - 1) / 2);
-      if (cost[c]! < cost[best]! - 1e-9 || (Math.abs(cost[c]! - cost[best]!) <= 1e-9 && d < 0)) best = c;
+      const d = Math.abs(c - mid) - Math.abs(best - mid);
+      if (cost[c]! < cost[best]! - 1e-6 || (Math.abs(cost[c]! - cost[best]!) <= 1e-6 && d < 0)) best = c;
     }
-    const C = plan.cycleMs[i]!;
-    offsetsOut[i] = mod(offsetsIn[i]! + (best - (nCand - 1) / 2) * p.offsetStepMs, C);
+    offsetsOut[i] = mod(offsetsIn[i]! + (best - mid) * p.offsetStepMs, plan.cycleMs[i]!);
   }
 }
 
 /** Arrivals on red over every link, veh/h (the quantity offsets minimise; for reports and tests). */
 export function arrivalsOnRed(opt: OptNet, flow: Float64Array, plan: PlanArrays, p: ReplanParams = REPLAN_DEFAULTS): number {
   let sum = 0;
-  const prof = new Float64Array(700);
+  let prof = new Float64Array(256);
   for (let k = 0; k < opt.nLinks; k++) {
     const up = opt.linkUp[k]!;
     const down = opt.linkDown[k]!;
     if (plan.cycleMs[up] !== plan.cycleMs[down] || flow[k]! <= 0) continue;
+    if (prof.length < plan.cycleMs[up]! / 1000 + 1) prof = new Float64Array(Math.ceil(plan.cycleMs[up]! / 1000) + 1);
     const C = arrivalProfile(opt, plan, flow[k]!, k, p, prof);
     const pd = opt.linkPhaseDown[k]!;
     const gd = Math.round(plan.greenMs[pd]! / 1000);
@@ -439,10 +523,13 @@ export function replanInline(opt: OptNet, laneFlowVph: Float64Array, prev: PlanA
   splitStep(opt, yPhase, out.cycleMs, prev, p, 0, opt.nInter, out);
   const flow = linkFlows(opt, laneFlowVph);
   offsetStep(opt, flow, out, prev?.offsetMs, want);
+  const profStart = profileLayout(opt, out.cycleMs);
+  const prof = new Float32Array(profStart[opt.nLinks]!);
+  profileStep(opt, flow, out, p, profStart, 0, opt.nInter, prof);
   let a = new Int32Array(out.offsetMs);
   let b = new Int32Array(opt.nInter);
   for (let r = 0; r < rounds; r++) {
-    refineStep(opt, flow, out, a, p, 0, opt.nInter, b);
+    refineStep(opt, prof, profStart, out, a, p, 0, opt.nInter, b);
     [a, b] = [b, a];
   }
   out.offsetMs.set(a);

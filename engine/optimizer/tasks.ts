@@ -5,7 +5,7 @@
  */
 import type { ReplanParams } from './replan.js';
 
-export const TASK_VERSION = 1;
+export const TASK_VERSION = 2;
 
 interface TaskBase {
   v: typeof TASK_VERSION;
@@ -25,6 +25,8 @@ export interface DemandTask extends TaskBase {
   laneFlowVph: SharedArrayBuffer;
   yPhase: SharedArrayBuffer;
   wantCycleMs: SharedArrayBuffer;
+  /** Out: the flow of the links leaving the shard's intersections. */
+  linkFlowVph: SharedArrayBuffer;
 }
 
 export interface SplitTask extends TaskBase {
@@ -37,13 +39,23 @@ export interface SplitTask extends TaskBase {
   params: ReplanParams;
 }
 
+export interface ProfileTask extends TaskBase {
+  kind: 'profiles';
+  linkFlowVph: SharedArrayBuffer;
+  plan: SharedArrayBuffer;
+  profStart: SharedArrayBuffer;
+  prof: SharedArrayBuffer;
+  params: ReplanParams;
+}
+
 export interface RefineTask extends TaskBase {
   kind: 'refine';
-  linkFlowVph: SharedArrayBuffer;
+  prof: SharedArrayBuffer;
+  profStart: SharedArrayBuffer;
   plan: SharedArrayBuffer;
   offsetsIn: SharedArrayBuffer;
   offsetsOut: SharedArrayBuffer;
   params: ReplanParams;
 }
 
-export type ReplanTask = DemandTask | SplitTask | RefineTask;
+export type ReplanTask = DemandTask | SplitTask | ProfileTask | RefineTask;

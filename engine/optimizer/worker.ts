@@ -3,7 +3,7 @@
  * one shard of intersections, reading and writing shared typed arrays.
  */
 import { viewOptNet, type OptNet } from './optnet.js';
-import { demandStep, newPlanArrays, refineStep, splitStep } from './replan.js';
+import { demandStep, linkFlows, newPlanArrays, profileStep, refineStep, splitStep } from './replan.js';
 import { TASK_VERSION, type ReplanTask } from './tasks.js';
 
 let cachedId = -1;
@@ -23,9 +23,12 @@ export default async function run(task: ReplanTask): Promise<number> {
   const opt = netOf(task);
   const t0 = performance.now();
   switch (task.kind) {
-    case 'demand':
-      demandStep(opt, new Float64Array(task.laneFlowVph), task.from, task.to, new Float64Array(task.yPhase), new Int32Array(task.wantCycleMs));
+    case 'demand': {
+      const lanes = new Float64Array(task.laneFlowVph);
+      demandStep(opt, lanes, task.from, task.to, new Float64Array(task.yPhase), new Int32Array(task.wantCycleMs));
+      linkFlows(opt, lanes, new Float64Array(task.linkFlowVph), task.from, task.to);
       break;
+    }
     case 'splits':
       splitStep(
         opt,
@@ -38,10 +41,23 @@ export default async function run(task: ReplanTask): Promise<number> {
         newPlanArrays(opt, task.out),
       );
       break;
+    case 'profiles':
+      profileStep(
+        opt,
+        new Float64Array(task.linkFlowVph),
+        newPlanArrays(opt, task.plan),
+        task.params,
+        new Int32Array(task.profStart),
+        task.from,
+        task.to,
+        new Float32Array(task.prof),
+      );
+      break;
     case 'refine':
       refineStep(
         opt,
-        new Float64Array(task.linkFlowVph),
+        new Float32Array(task.prof),
+        new Int32Array(task.profStart),
         newPlanArrays(opt, task.plan),
         new Int32Array(task.offsetsIn),
         task.params,

@@ -2,7 +2,10 @@
  * `grid-RxC`: R rows × C columns of signals on 300 m blocks. East–west avenues
  * have three lanes (left, through, through+right), north–south streets two
  * (left, through+right). Every boundary entry sends a through flow across the
- * grid and small turning flows that turn once at each crossing street.
+ * grid and small turning flows that turn once at each crossing street; on
+ * grids wider than TURN_CROSSINGS, at TURN_CROSSINGS crossings spread evenly
+ * along the way (so an entry's demand stays what one road can carry, and a
+ * city-sized grid of 10,000 signals has thousands of flows, not millions).
  */
 import type { EmergencyVehicleJson, ScenarioJson } from '../types.js';
 import { ScenarioBuilder, scaledRate } from './builder.js';
@@ -29,6 +32,15 @@ export interface GridOptions {
 }
 
 export const gridNode = (r: number, c: number): string => `i_${r}_${c}`;
+
+/** Most crossings along one entry's way at which its turning flows turn. */
+export const TURN_CROSSINGS = 10;
+
+/** The crossings (0..n−1) where turning flows turn: all of them up to TURN_CROSSINGS, else that many spread evenly. */
+export function turnCrossings(n: number): number[] {
+  if (n <= TURN_CROSSINGS) return Array.from({ length: n }, (_, k) => k);
+  return Array.from({ length: TURN_CROSSINGS }, (_, k) => Math.round((k * (n - 1)) / (TURN_CROSSINGS - 1)));
+}
 
 export function gridScenario(o: GridOptions): ScenarioJson {
   const { rows: R, cols: C } = o;
@@ -80,7 +92,7 @@ export function gridScenario(o: GridOptions): ScenarioJson {
     // eastbound from W_r, westbound from E_r
     b.flowThrough(`EB${r}`, [`W${r}`, ...rowPath(r, 0, C - 1), `E${r}`], rate(avenue * f.EB));
     b.flowThrough(`WB${r}`, [`E${r}`, ...rowPath(r, C - 1, 0), `W${r}`], rate(avenue * f.WB));
-    for (let c = 0; c < C; c++) {
+    for (const c of turnCrossings(C)) {
       // eastbound turning right (south) or left (north) at column c
       b.flowThrough(`EB${r}_R${c}`, [`W${r}`, ...rowPath(r, 0, c), ...colPath(c, r + 1, R - 1), `S${c}`], rate(turn * f.EB));
       b.flowThrough(`EB${r}_L${c}`, [`W${r}`, ...rowPath(r, 0, c), ...colPath(c, r - 1, 0), `N${c}`], rate(turn * f.EB));
@@ -91,7 +103,7 @@ export function gridScenario(o: GridOptions): ScenarioJson {
   for (let c = 0; c < C; c++) {
     b.flowThrough(`SB${c}`, [`N${c}`, ...colPath(c, 0, R - 1), `S${c}`], rate(street * f.SB));
     b.flowThrough(`NB${c}`, [`S${c}`, ...colPath(c, R - 1, 0), `N${c}`], rate(street * f.NB));
-    for (let r = 0; r < R; r++) {
+    for (const r of turnCrossings(R)) {
       b.flowThrough(`SB${c}_R${r}`, [`N${c}`, ...colPath(c, 0, r), ...rowPath(r, c - 1, 0), `W${r}`], rate(turn * f.SB));
       b.flowThrough(`SB${c}_L${r}`, [`N${c}`, ...colPath(c, 0, r), ...rowPath(r, c + 1, C - 1), `E${r}`], rate(turn * f.SB));
       b.flowThrough(`NB${c}_R${r}`, [`S${c}`, ...colPath(c, R - 1, r), ...rowPath(r, c + 1, C - 1), `E${r}`], rate(turn * f.NB));
