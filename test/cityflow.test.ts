@@ -104,7 +104,12 @@ describe.each(['hangzhou_4x4', 'jinan_3x4'])('the %s dataset', (name) => {
       const { metrics, sim } = run(c);
       expect(metrics.safety, c).toEqual({ conflictingGreens: 0, minGreenViolations: 0, clearanceViolations: 0 });
       expect(sim.collisions + sim.redRunning, c).toBe(0);
+      expect(metrics.detectors.faults, `${c}: healthy detectors flagged`).toBe(0);
     }
+  });
+
+  it('adaptive beats max-pressure on the same vehicles', () => {
+    expect(run('adaptive').metrics.travelTime.mean).toBeLessThan(run('max-pressure').metrics.travelTime.mean);
   });
 });
 

@@ -5,15 +5,18 @@
  * - invalid: a value that cannot be (not finite, negative, a count or
  *   occupancy that goes back or grows faster than vehicles can pass, a camera
  *   seeing more vehicles than fit in its zone or more halting than present);
- * - stuck on: a loop occupied without a single new vehicle for STUCK_ON_S
- *   while its lane had green (a vehicle standing at a red is no fault; the
- *   controller knows its own signal states), or for SILENT_S in any case;
- * - silent: a loop that has counted nothing for SILENT_S while the other loops
- *   of its road counted at least SILENT_MIN_OTHERS vehicles, or a camera whose
- *   readings have not changed in that time while its road's loops counted, or
- *   one frozen on an empty zone or on a standing queue while the loops inside
- *   its zone counted CAMERA_FROZEN_COUNT vehicles (vehicles passed through a
- *   zone it saw empty, or through a queue it saw standing).
+ * - stuck on / silent (a loop): it counted nothing while the other loops of
+ *   its lane counted LANE_DISAGREE_COUNT vehicles (more than fit between
+ *   them), flagged stuck on if it reads occupied, silent if not. A loop alone
+ *   on its lane is flagged stuck on after STUCK_ON_S of green on its lane
+ *   occupied without a new vehicle (a vehicle standing at a red is no fault;
+ *   the controller knows its own signal states). A lane that carries nothing
+ *   is not a fault: no loop is judged by other lanes' traffic.
+ * - silent (a camera): readings frozen on an empty zone or on a standing queue
+ *   while the loops inside its zone counted CAMERA_FROZEN_COUNT vehicles
+ *   (vehicles passed through a zone it saw empty, or through a queue it saw
+ *   standing), or frozen for SILENT_S while the loops of its lane counted
+ *   SILENT_MIN_OTHERS.
  *
  * A flagged detector is trusted again once its data look right: a valid value
  * for RECOVER_S (invalid), a new vehicle (stuck on, silent loop), a change of
@@ -27,10 +30,13 @@ export const FAULT_INVALID = 1;
 export const FAULT_STUCK_ON = 2;
 export const FAULT_SILENT = 4;
 
-/** Seconds of green on its lane a loop may stay occupied without counting a new vehicle. */
-export const STUCK_ON_S = 120;
-export const SILENT_S = 1800;
-export const SILENT_MIN_OTHERS = 50;
+/** A loop without a lane-mate: seconds of green on its lane it may stay occupied without counting a new vehicle. */
+export const STUCK_ON_S = 300;
+/** Vehicles the other loops of its lane may count while a loop counts none. */
+export const LANE_DISAGREE_COUNT = 10;
+/** A camera: seconds its readings may stay the same while the loops of its lane count SILENT_MIN_OTHERS vehicles. */
+export const SILENT_S = 900;
+export const SILENT_MIN_OTHERS = 20;
 export const RECOVER_S = 60;
 /** Time between checks (ms): detector diagnostics need not run every simulation step. */
 export const HEALTH_PERIOD_MS = 5000;
@@ -54,9 +60,9 @@ export class DetectorHealth {
   private readonly lastChangeMs: Float64Array;
   private readonly lastValidSinceMs: Float64Array;
   private readonly lastCam: Float64Array;
-  /** Per road: vehicles counted by its loops, and a snapshot at each detector's last change. */
-  private readonly roadCount: Float64Array;
-  private readonly roadCountAtChange: Float64Array;
+  /** Per lane: vehicles counted by its trusted loops, and a snapshot at each detector's last change. */
+  private readonly laneCount: Float64Array;
+  private readonly laneCountAtChange: Float64Array;
   /** Per loop: vehicles it counted while trusted. Per camera: the loops inside its zone (CSR), and their count at its last change. */
   private readonly loopCount: Float64Array;
   private readonly camLoopStart: Int32Array;
@@ -74,6 +80,8 @@ export class DetectorHealth {
   private readonly detMovs: Int32Array;
   /** Per loop: ms of green on its lane while occupied since its last new vehicle. */
   private readonly greenOccMs: Float64Array;
+  /** Per loop: other loops on its lane. */
+  private readonly laneMates: Int32Array;
 
   constructor(net: CompiledNetwork, view: DetectorView, movState?: Uint8Array) {
     this.net = net;
@@ -96,8 +104,8 @@ export class DetectorHealth {
     this.lastChangeMs = new Float64Array(n);
     this.lastValidSinceMs = new Float64Array(n);
     this.lastCam = new Float64Array(3 * n);
-    this.roadCount = new Float64Array(net.nRoads);
-    this.roadCountAtChange = new Float64Array(n);
+    this.laneCount = new Float64Array(net.nLanes);
+    this.laneCountAtChange = new Float64Array(n);
     this.loopCount = new Float64Array(n);
     this.camLoopsAtChange = new Float64Array(n);
     this.seesEveryVehicle = new Uint8Array(n);
@@ -111,6 +119,8 @@ export class DetectorHealth {
       this.camLoopStart[d + 1] = camLoops.length;
     }
     this.camLoops = Int32Array.from(camLoops);
+    this.laneMates = new Int32Array(n);
+    for (let d = 0; d < n; d++) if (net.detKind[d] !== DET_LANE_AREA) this.laneMates[d] = loopsOnLane[net.detLane[d]!]!.length - 1;
     this.zoneM = new Float64Array(n);
     this.maxCam = new Float64Array(n);
     for (let d = 0; d < n; d++) {
@@ -163,7 +173,7 @@ export class DetectorHealth {
     const dtMs = this.lastMs < 0 ? net.stepMs : nowMs - this.lastMs;
     this.lastMs = nowMs;
     const maxInc = dtMs / 1000 / MIN_HEADWAY_S + 1;
-    // loops first: road totals for the silence test
+    // loops first: lane totals for the tests that follow
     for (let d = 0; d < net.nDet; d++) {
       if (net.detKind[d] === DET_LANE_AREA) continue;
       const c = v.count[d]!;
@@ -177,10 +187,10 @@ export class DetectorHealth {
       } else {
         if (dc > 0) {
           this.greenOccMs[d] = 0;
-          this.roadCount[net.laneRoad[net.detLane[d]!]!]! += dc;
+          this.laneCount[net.detLane[d]!]! += dc;
           this.loopCount[d]! += dc;
           this.lastChangeMs[d] = nowMs;
-          this.roadCountAtChange[d] = this.roadCount[net.laneRoad[net.detLane[d]!]!]!;
+          this.laneCountAtChange[d] = this.laneCount[net.detLane[d]!]!;
           this.flags[d]! &= ~(FAULT_STUCK_ON | FAULT_SILENT);
         }
         if (this.flags[d]! & FAULT_INVALID && nowMs - this.lastValidSinceMs[d]! >= RECOVER_S * 1000) this.flags[d]! &= ~FAULT_INVALID;
@@ -189,7 +199,7 @@ export class DetectorHealth {
       if (Number.isFinite(o)) this.lastOcc[d] = o;
     }
     for (let d = 0; d < net.nDet; d++) {
-      const road = net.laneRoad[net.detLane[d]!]!;
+      const lane = net.detLane[d]!;
       if (net.detKind[d] === DET_LANE_AREA) {
         const n = v.vehicles[d]!;
         const h = v.halting[d]!;
@@ -208,23 +218,25 @@ export class DetectorHealth {
           this.lastCam[o + 1] = h;
           this.lastCam[o + 2] = q;
           this.lastChangeMs[d] = nowMs;
-          this.roadCountAtChange[d] = this.roadCount[road]!;
+          this.laneCountAtChange[d] = this.laneCount[lane]!;
           this.camLoopsAtChange[d] = this.camLoopCount(d);
           this.flags[d]! &= ~FAULT_SILENT;
         } else if (
           (((n === 0 && this.seesEveryVehicle[d] === 1) || (h === n && q > 0)) && this.camLoopCount(d) - this.camLoopsAtChange[d]! >= CAMERA_FROZEN_COUNT) ||
-          (nowMs - this.lastChangeMs[d]! >= SILENT_S * 1000 && this.roadCount[road]! - this.roadCountAtChange[d]! >= SILENT_MIN_OTHERS)
+          (nowMs - this.lastChangeMs[d]! >= SILENT_S * 1000 && this.laneCount[lane]! - this.laneCountAtChange[d]! >= SILENT_MIN_OTHERS)
         ) {
           this.flag(d, FAULT_SILENT);
         }
         continue;
       }
       if (this.flags[d]! & FAULT_INVALID) continue;
-      const idleMs = nowMs - this.lastChangeMs[d]!;
-      if (v.presence[d] !== 1) this.greenOccMs[d] = 0;
+      const present = v.presence[d] === 1;
+      if (!present) this.greenOccMs[d] = 0;
       else if (this.laneGreen(d)) this.greenOccMs[d]! += dtMs;
-      if (v.presence[d] === 1 && (this.greenOccMs[d]! >= STUCK_ON_S * 1000 || idleMs >= SILENT_S * 1000)) this.flag(d, FAULT_STUCK_ON);
-      else if (idleMs >= SILENT_S * 1000 && this.roadCount[road]! - this.roadCountAtChange[d]! >= SILENT_MIN_OTHERS) this.flag(d, FAULT_SILENT);
+      if (this.laneMates[d]! > 0) {
+        // vehicles its lane-mates counted since it last counted one: they passed over it unseen
+        if (this.laneCount[lane]! - this.laneCountAtChange[d]! >= LANE_DISAGREE_COUNT) this.flag(d, present ? FAULT_STUCK_ON : FAULT_SILENT);
+      } else if (present && this.greenOccMs[d]! >= STUCK_ON_S * 1000) this.flag(d, FAULT_STUCK_ON);
     }
   }
 }
