@@ -26,6 +26,7 @@ import { ReplanPool } from '../optimizer/pool.js';
 import { newPlanArrays, replanInline, REPLAN_DEFAULTS, type PlanArrays } from '../optimizer/replan.js';
 import { DET_ADVANCE, DET_STOP_LINE } from '../network/compile.js';
 import { STAGE_GREEN } from '../signals/signals.js';
+import { phaseCameras, pressureCandidates } from './phaseCameras.js';
 import type { Controller, ControllerContext } from './types.js';
 
 export const ADAPTIVE_DEFAULTS = {
@@ -105,39 +106,8 @@ export class AdaptiveController implements Controller {
     this.lastLoopCount = new Float64Array(net.nLanes);
     this.camVehicles = new Float64Array(net.nDet);
     this.camHalting = new Float64Array(net.nDet);
-    const ins: number[] = [];
-    const outs: number[] = [];
-    const inCams: number[] = [];
-    this.pairStart = new Int32Array(net.nPhases + 1);
-    this.inCamStart = new Int32Array(net.nPhases + 1);
-    for (let p = 0; p < net.nPhases; p++) {
-      this.pairStart[p] = ins.length;
-      this.inCamStart[p] = inCams.length;
-      const seen = new Set<number>();
-      for (let k = net.phaseMovStart[p]!; k < net.phaseMovStart[p]! + net.phaseProtected[p]!; k++) {
-        const m = net.phaseMovs[k]!;
-        for (let l = net.movLinkStart[m]!; l < net.movLinkStart[m + 1]!; l++) {
-          const a = net.laneCamera[net.linkFromLane[l]!]!;
-          ins.push(a);
-          outs.push(net.laneCamera[net.linkToLane[l]!]!);
-          if (a >= 0 && !seen.has(a)) {
-            seen.add(a);
-            inCams.push(a);
-          }
-        }
-      }
-    }
-    this.pairStart[net.nPhases] = ins.length;
-    this.inCamStart[net.nPhases] = inCams.length;
-    this.pairIn = Int32Array.from(ins);
-    this.pairOut = Int32Array.from(outs);
-    this.inCams = Int32Array.from(inCams);
-    this.candidates = Array.from({ length: net.nInter }, (_, i) => {
-      const out: number[] = [];
-      if (net.interType[i] !== 1) return out;
-      for (let p = net.interPhaseStart[i]!; p < net.interPhaseStart[i + 1]!; p++) if (net.phaseProtected[p]! > 0 && !net.phaseClearance[p]) out.push(p - net.interPhaseStart[i]!);
-      return out;
-    });
+    ({ pairStart: this.pairStart, pairIn: this.pairIn, pairOut: this.pairOut, inCamStart: this.inCamStart, inCams: this.inCams } = phaseCameras(net));
+    this.candidates = pressureCandidates(net);
     this.callSinceMs = new Float64Array(net.nPhases).fill(-1);
   }
 

@@ -12,6 +12,7 @@
  * health monitor does not trust counts with its last trusted reading.
  */
 import { STAGE_GREEN } from '../signals/signals.js';
+import { phaseCameras, pressureCandidates } from './phaseCameras.js';
 import type { Controller, ControllerContext } from './types.js';
 
 /** Minimum green before the first decision (s). */
@@ -38,30 +39,9 @@ export class MaxPressureController implements Controller {
     const net = ctx.net;
     this.minGreenMs = Math.round(minGreenS * 1000);
     this.decisionMs = Math.round(decisionS * 1000);
-    const ins: number[] = [];
-    const outs: number[] = [];
-    this.pairStart = new Int32Array(net.nPhases + 1);
-    for (let p = 0; p < net.nPhases; p++) {
-      this.pairStart[p] = ins.length;
-      for (let k = net.phaseMovStart[p]!; k < net.phaseMovStart[p]! + net.phaseProtected[p]!; k++) {
-        const m = net.phaseMovs[k]!;
-        for (let l = net.movLinkStart[m]!; l < net.movLinkStart[m + 1]!; l++) {
-          ins.push(net.laneCamera[net.linkFromLane[l]!]!);
-          outs.push(net.laneCamera[net.linkToLane[l]!]!);
-        }
-      }
-    }
-    this.pairStart[net.nPhases] = ins.length;
+    ({ pairStart: this.pairStart, pairIn: this.pairIn, pairOut: this.pairOut } = phaseCameras(net));
     this.lastGood = new Int32Array(net.nDet);
-    this.pairIn = Int32Array.from(ins);
-    this.pairOut = Int32Array.from(outs);
-    this.candidates = Array.from({ length: net.nInter }, (_, i) => {
-      const out: number[] = [];
-      if (net.interType[i] !== 1) return out;
-      for (let p = net.interPhaseStart[i]!; p < net.interPhaseStart[i + 1]!; p++)
-        if (net.phaseProtected[p]! > 0 && !net.phaseClearance[p]) out.push(p - net.interPhaseStart[i]!);
-      return out;
-    });
+    this.candidates = pressureCandidates(net);
   }
 
   /** Camera c's vehicles, or its last trusted reading while it is not trusted (0 for no camera). */

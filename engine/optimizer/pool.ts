@@ -128,7 +128,7 @@ export class ReplanPool {
   }
 
   private async replanWith(
-    shared: (name: string, bytes: number) => SharedArrayBuffer,
+    scratch: (name: string, bytes: number) => SharedArrayBuffer,
     laneFlowVph: Float64Array,
     prev: PlanArrays | undefined,
     out: PlanArrays,
@@ -140,11 +140,11 @@ export class ReplanPool {
     const opt = this.opt;
     const base = { v: TASK_VERSION, netId: this.netId, net: opt.buffer } as const;
     const delay = (attempt: number): number | undefined => (attempt < this.debugDelayAttempts && this.debugDelayMs > 0 ? this.debugDelayMs : undefined);
-    const flowsBuf = shared('laneFlow', 8 * opt.nLanes);
+    const flowsBuf = scratch('laneFlow', 8 * opt.nLanes);
     new Float64Array(flowsBuf).set(laneFlowVph);
-    const yBuf = shared('y', 8 * opt.nPhases);
+    const yBuf = scratch('y', 8 * opt.nPhases);
     new Float64Array(yBuf).fill(0);
-    const wantBuf = shared('want', 4 * opt.nInter);
+    const wantBuf = scratch('want', 4 * opt.nInter);
     const outBuf = out.cycleMs.buffer as SharedArrayBuffer;
     const prevBuf = prev ? (prev.cycleMs.buffer as SharedArrayBuffer) : null;
     const abandon = (): ReplanStats => {
@@ -164,24 +164,24 @@ export class ReplanPool {
       const d = delay(attempt);
       return { ...base, from, to, attempt, ...(d !== undefined ? { debugDelayMs: d } : {}), ...extra } as unknown as ReplanTask;
     };
-    const flowBuf = shared('linkFlow', 8 * opt.nLinks);
+    const flowBuf = scratch('linkFlow', 8 * opt.nLinks);
     if (!(await this.runShards((a, b, at) => mk(a, b, at, { kind: 'demand', laneFlowVph: flowsBuf, yPhase: yBuf, wantCycleMs: wantBuf, linkFlowVph: flowBuf }), stats)))
       return abandon();
     const want = new Int32Array(wantBuf);
-    const cycBuf = shared('cycle', 4 * opt.nInter);
+    const cycBuf = scratch('cycle', 4 * opt.nInter);
     const cycle = new Int32Array(cycBuf);
     cycleStep(opt, this.group, want, prev?.cycleMs, params, cycle);
     if (!(await this.runShards((a, b, at) => mk(a, b, at, { kind: 'splits', yPhase: yBuf, cycleMs: cycBuf, prev: prevBuf, out: outBuf, params }), stats)))
       return abandon();
     offsetStep(opt, new Float64Array(flowBuf), out, prev?.offsetMs, want);
     const layout = profileLayout(opt, out.cycleMs);
-    const profStartBuf = shared('profStart', 4 * layout.length);
+    const profStartBuf = scratch('profStart', 4 * layout.length);
     new Int32Array(profStartBuf).set(layout);
-    const profBuf = shared('prof', 4 * layout[opt.nLinks]!);
+    const profBuf = scratch('prof', 4 * layout[opt.nLinks]!);
     if (!(await this.runShards((a, b, at) => mk(a, b, at, { kind: 'profiles', linkFlowVph: flowBuf, plan: outBuf, profStart: profStartBuf, prof: profBuf, params }), stats)))
       return abandon();
-    let aBuf = shared('offsetsA', 4 * opt.nInter);
-    let bBuf = shared('offsetsB', 4 * opt.nInter);
+    let aBuf = scratch('offsetsA', 4 * opt.nInter);
+    let bBuf = scratch('offsetsB', 4 * opt.nInter);
     new Int32Array(aBuf).set(out.offsetMs);
     for (let r = 0; r < rounds; r++) {
       const inB = aBuf;
