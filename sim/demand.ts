@@ -18,6 +18,8 @@ export interface Trips {
   readonly departMs: Float64Array;
   readonly routeOff: Int32Array;
   readonly routeLen: Int32Array;
+  /** Room for the trip's route in the pool: an emergency vehicle's route may be replaced (re-routing) by one as long as the network has roads. */
+  readonly routeCap: Int32Array;
   /** Route roads and, per road, the movement at its end (−1 after the last road). */
   readonly routeRoads: Int32Array;
   readonly routeMoves: Int32Array;
@@ -191,12 +193,14 @@ export function buildTrips(
   raw.sort((a, b) => a.departMs - b.departMs || a.order - b.order);
   const n = raw.length;
   let poolLen = 0;
-  for (const t of raw) poolLen += t.route.length;
+  const capOf = (t: RawTrip): number => (t.emergency >= 0 ? Math.max(t.route.length, net.roads.length) : t.route.length);
+  for (const t of raw) poolLen += capOf(t);
   const routeRoads = new Int32Array(poolLen);
   const routeMoves = new Int32Array(poolLen);
   const departMs = new Float64Array(n);
   const routeOff = new Int32Array(n);
   const routeLen = new Int32Array(n);
+  const routeCap = new Int32Array(n);
   const vtype = new Int32Array(n);
   const freeFlowS = new Float64Array(n);
   const emergencyIdx = new Int32Array(n);
@@ -207,11 +211,12 @@ export function buildTrips(
     departMs[k] = t.departMs;
     routeOff[k] = off;
     routeLen[k] = t.route.length;
+    routeCap[k] = capOf(t);
     for (let q = 0; q < t.route.length; q++) {
       routeRoads[off + q] = t.route[q]!;
       routeMoves[off + q] = q + 1 < t.route.length ? net.movementByRoads.get(`${t.route[q]},${t.route[q + 1]}`)! : -1;
     }
-    off += t.route.length;
+    off += routeCap[k]!;
     vtype[k] = t.vtype;
     let ff = ffCache.get(t.route);
     if (ff === undefined) ffCache.set(t.route, (ff = router.freeFlowS(t.route)));
@@ -249,6 +254,7 @@ export function buildTrips(
       n,
       departMs,
       routeOff,
+      routeCap,
       routeLen,
       routeRoads,
       routeMoves,

@@ -49,7 +49,7 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
 }
 
 /** Free-flow seconds of each road (lane 0) and movement. */
-function freeFlowTables(net: CompiledNetwork): { road: Float64Array; mov: Float64Array } {
+export function freeFlowTables(net: CompiledNetwork): { road: Float64Array; mov: Float64Array } {
   const road = new Float64Array(net.nRoads);
   for (let r = 0; r < net.nRoads; r++) {
     const l = net.roadFirstLane[r]!;

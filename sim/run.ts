@@ -12,6 +12,7 @@ import { computeMetrics, type RunMetrics } from './metrics.js';
 import { Simulation } from './simulation.js';
 import { resolveVehicleTypes, type VehicleType } from './vehicleTypes.js';
 import type { FaultSpec } from './faults.js';
+import { withPreemption, type PreemptionOptions } from '../engine/preemption/index.js';
 
 export interface Prepared {
   source: ScenarioSource;
@@ -57,6 +58,10 @@ export interface RunOptions {
   faults?: readonly FaultSpec[];
   /** Worker threads for controllers that use them (adaptive). */
   workers?: number;
+  /** Emergency pre-emption (default on). Off: emergency vehicles are still routed by the engine, signals are not pre-empted. */
+  preemption?: boolean;
+  /** Pre-emption settings (engine/preemption). */
+  preemptionOptions?: PreemptionOptions;
 }
 
 export interface RunResult {
@@ -71,14 +76,16 @@ export function scenarioName(p: Prepared): string {
 
 /** Creates a simulation of a prepared scenario under a controller (by name or factory). */
 export function createSimulation(p: Prepared, controller: string | ControllerFactory, opts: RunOptions = {}): Simulation {
-  const factory = typeof controller === 'string' ? controllerFactory(controller, opts.workers ? { workers: opts.workers } : {}) : controller;
+  let factory = typeof controller === 'string' ? controllerFactory(controller, opts.workers ? { workers: opts.workers } : {}) : controller;
+  const log = opts.eventLog ? new EventLog() : undefined;
+  if (p.trips.emergency.length > 0) factory = withPreemption(factory, p.router, log, { ...opts.preemptionOptions, enabled: opts.preemption ?? opts.preemptionOptions?.enabled ?? true });
   return new Simulation({
     net: p.net,
     trips: p.trips,
     types: p.types,
     durationMs: Math.round(p.durationS * 1000),
     controller: factory,
-    eventLog: opts.eventLog ? new EventLog() : undefined,
+    eventLog: log,
     seed: p.seed,
     faults: opts.faults,
   });

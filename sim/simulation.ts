@@ -30,6 +30,8 @@ import { DetectorHealth } from '../engine/controllers/health.js';
 import { Rng } from './rng.js';
 import type { VehicleType } from './vehicleTypes.js';
 import { DET_LANE_AREA } from '../engine/network/index.js';
+import type { PrioritySink, RouteAnswer } from '../engine/preemption/types.js';
+import { freeFlowTables } from './metrics.js';
 
 /** A vehicle counts a stop when its speed falls below this after having been moving (m/s). */
 export const STOP_SPEED_MPS = 1.39;
@@ -77,6 +79,8 @@ export interface SimulationInit {
   durationMs: number;
   controller: ControllerFactory;
   eventLog?: EventLog | undefined;
+  /** Seconds between an emergency vehicle's position reports (default 1). */
+  reportPeriodS?: number;
   /** Seed of the simulator's own random numbers (driver dawdling, σ > 0). */
   seed?: number;
   /** Detector faults to inject (tests of fault handling). */
@@ -176,6 +180,12 @@ export class Simulation {
   private readonly waitTail: Int32Array;
   private readonly waitNext: Int32Array;
 
+  /** Where emergency vehicles send their requests and position reports (a controller with pre-emption). */
+  private readonly priority: PrioritySink | undefined;
+  /** Per emergency vehicle: 1 once dispatched, 2 once its arrival has been reported. */
+  private evReported = new Uint8Array(0);
+  private reportEveryMs = 1000;
+
   private readonly pq = new FastPriorityQueue<number>((a, b) => a < b);
   /** The distance argument of intoLane (a double passed as an argument to a call that is not inlined is boxed). */
   private readonly distScratch = new Float64Array(1);
@@ -240,6 +250,13 @@ export class Simulation {
     this.health = new DetectorHealth(net, this.detectors, this.signals.movState);
     this.faults = init.faults && init.faults.length ? new FaultInjector(net, init.faults) : undefined;
     this.controller = init.controller({ net, detectors: this.detectors, signals: this.signals, health: this.health });
+    const pr = this.controller.priority;
+    if (pr) {
+      this.priority = pr;
+      this.monitor.minGreenOverride = (m, greenMs) => pr.allowsShortGreen(net.movInter[m]!, greenMs);
+      this.evReported = new Uint8Array(init.trips.emergency.length);
+      this.reportEveryMs = Math.max(net.stepMs, Math.round((init.reportPeriodS ?? 1) * 1000));
+    }
     this.signals.init(0);
     for (let i = 0; i < net.nInter; i++) if (net.interType[i] === 1 && net.interPhaseStart[i + 1]! > net.interPhaseStart[i]!) this.pq.add(i);
   }
@@ -292,12 +309,68 @@ export class Simulation {
     this.transfer();
     this.detectors.endStep();
     this.sampleDetectors();
+    if (this.priority) this.reportEmergencies(t + this.stepMs);
     this.faults?.apply(this.detectors, t + this.stepMs, this.stepMs);
     this.health.update(t + this.stepMs);
     this.nowMs = t + this.stepMs;
     this.steps++;
     if (this.steps % COMPACT_EVERY === 0) this.compact();
     this.wallSeconds += (performance.now() - t0) / 1000;
+  }
+
+  // ------------------------------------------------------------ emergency
+
+  /** An emergency vehicle is due: its dispatch request, answered with the route it will drive. */
+  private dispatchEmergency(k: number, t: number): void {
+    const tr = this.trips;
+    const e = tr.emergencyIdx[k]!;
+    const off = tr.routeOff[k]!;
+    const info = tr.emergency[e]!;
+    const a = this.priority!.dispatch({ ev: e, id: info.id, priority: info.priority, fromRoad: tr.routeRoads[off]!, toRoad: tr.routeRoads[off + tr.routeLen[k]! - 1]!, timeMs: t });
+    this.setRoute(k, a);
+    this.evReported[e] = 1;
+  }
+
+  /** Replaces trip k's route (the part already driven must be unchanged). */
+  private setRoute(k: number, a: RouteAnswer): void {
+    const tr = this.trips;
+    if (a.roads.length > tr.routeCap[k]!) throw new Error(`route of ${a.roads.length} roads does not fit trip ${k}`);
+    const off = tr.routeOff[k]!;
+    for (let q = 0; q < a.roads.length; q++) {
+      tr.routeRoads[off + q] = a.roads[q]!;
+      tr.routeMoves[off + q] = a.moves[q]!;
+    }
+    tr.routeLen[k] = a.roads.length;
+    const ff = (this.ffTables ??= freeFlowTables(this.net));
+    let s = 0;
+    for (let q = 0; q < a.roads.length; q++) s += ff.road[a.roads[q]!]! + (a.moves[q]! >= 0 ? ff.mov[a.moves[q]!]! : 0);
+    (tr.freeFlowS as Float64Array)[k] = s;
+  }
+
+  private ffTables: { road: Float64Array; mov: Float64Array } | undefined;
+
+  /** Position reports of the emergency vehicles on the road (every reportPeriodS), and their arrivals. */
+  private reportEmergencies(nowMs: number): void {
+    const tr = this.trips;
+    const net = this.net;
+    const due = nowMs % this.reportEveryMs === 0;
+    for (let e = 0; e < tr.emergency.length; e++) {
+      if (this.evReported[e] !== 1) continue;
+      const k = tr.emergency[e]!.trip;
+      const st = this.tripState[k];
+      if (st === TRIP_DONE) {
+        this.priority!.arrived(e, this.tripArriveMs[k]!);
+        this.evReported[e] = 2;
+        continue;
+      }
+      if (st !== TRIP_ACTIVE || !due) continue;
+      const v = this.tripVeh[k]!;
+      const d = this.vDrv[v]!;
+      const onLink = d >= net.nLanes;
+      const road = onLink ? tr.routeRoads[tr.routeOff[k]! + this.vRouteIdx[v]!]! : net.laneRoad[d]!;
+      const a = this.priority!.report({ ev: e, timeMs: nowMs, road, onLink, posM: this.vPos[v]!, speedMps: this.vSpeed[v]! });
+      if (a) this.setRoute(k, a);
+    }
   }
 
   // ------------------------------------------------------------------ spawn
@@ -407,6 +480,7 @@ export class Simulation {
       else this.waitHead[r] = k;
       this.waitTail[r] = k;
       this.tripState[k] = TRIP_WAITING;
+      if (this.priority && tr.emergencyIdx[k]! >= 0) this.dispatchEmergency(k, t);
       this.scheduled++;
       this.waitingToEnter++;
     }

@@ -252,6 +252,22 @@ describe.concurrent('demand errors name the JSON path', () => {
     expect(line).toContain('duplicate flow id "N_through"');
   });
 
+  it('an emergency vehicle with an unknown destination', async ({ expect }) => {
+    const file = scenarioWith('ev-unknown-to.json', (sc) => {
+      sc.emergencyVehicles = [{ id: 'amb', from: 'N', to: 'Hospital', departS: 5 }];
+    });
+    const line = expectBadInput(expect, await cli('run', file), file, 'emergencyVehicles[0].to');
+    expect(line).toContain('unknown intersection or road "Hospital"');
+  });
+
+  it('an emergency vehicle whose destination cannot be reached', async ({ expect }) => {
+    const file = scenarioWith('ev-unreachable.json', (sc) => {
+      sc.emergencyVehicles = [{ id: 'amb', route: ['C-N', 'S-C'], departS: 5 }];
+    });
+    const line = expectBadInput(expect, await cli('run', file), file, 'emergencyVehicles[0].route[1]');
+    expect(line).toContain('cannot be reached from road "C-N"');
+  });
+
   it('an unknown vehicleType', async ({ expect }) => {
     const file = scenarioWith('unknown-vehicle-type.json', (sc) => {
       sc.demand.flows![1]!.vehicleType = 'hovercraft';

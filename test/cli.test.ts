@@ -314,4 +314,28 @@ describe.concurrent('greenwave run --out', () => {
     expect(Number(amb[0]![col('freeFlowS')])).toBeCloseTo(emergency[0]!.freeFlowTime as number, 2);
     expect(Number(amb[0]![col('stops')])).toBe(emergency[0]!.stops);
   });
+
+  it('with an emergency vehicle, --out also writes its time-space diagram, and the event log has the pre-emption events', async ({ expect }) => {
+    const out = join(dir, 'out-preempt');
+    oneJsonObject(expect, await cli('run', 'default', '--duration', '1800', '--controller', 'adaptive', '--json', '--out', out));
+    const svg = readFileSync(join(out, 'timespace-ambulance-1.svg'), 'utf8');
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svg).toContain('<polyline id="trajectory"');
+    expect(svg).toContain('ambulance-1 (priority 1) under adaptive');
+    const events = csv(readFileSync(join(out, 'events.csv'), 'utf8'));
+    const codes = new Set(events.rows.map((r) => Number(r[2])));
+    for (const code of [102, 104, 105, 107, 111]) expect(codes.has(code), `event code ${code}`).toBe(true);
+  });
+});
+
+describe.concurrent('greenwave run --no-preemption', () => {
+  it('the ambulance is slower without its green wave; the flag is in --help', async ({ expect }) => {
+    const args = ['run', 'default', '--duration', '1800', '--controller', 'adaptive', '--json'];
+    const on = oneJsonObject(expect, await cli(...args));
+    const off = oneJsonObject(expect, await cli(...args, '--no-preemption'));
+    const tt = (m: Json): number => (m.emergency as Array<Record<string, number>>)[0]!.travelTime!;
+    expect(tt(on)).toBeLessThan(0.6 * tt(off));
+    expect((await cli('run', '--help')).stdout).toContain('--no-preemption');
+    expect((await cli('compare', '--help')).stdout).toContain('--no-preemption');
+  });
 });

@@ -18,6 +18,7 @@ Options:
   --seed N             random seed for the demand (default: the scenario's)
   --duration S         simulated seconds (default: the scenario's)
   --workers N          worker threads for the adaptive controller (default: 0)
+  --no-preemption      emergency vehicles get no green wave (still routed)
   --json               print one JSON object: {scenario, seed, duration, results, changeVsFixed}
   --cityflow           SCENARIO is a CityFlow ROADNET.json and FLOW.json pair
   -h, --help           this help
@@ -29,6 +30,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
     seed: { type: 'string' },
     duration: { type: 'string' },
     workers: { type: 'string' },
+    'no-preemption': { type: 'boolean' },
     json: { type: 'boolean' },
     cityflow: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -57,7 +59,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
   const results: RunMetrics[] = [];
   for (const name of names) {
     const progress = new Progress(name, !json);
-    results.push((await runPreparedAsync(p, name, { workers, onProgress: (f) => progress.update(f) })).metrics);
+    results.push((await runPreparedAsync(p, name, { workers, preemption: values['no-preemption'] !== true, onProgress: (f) => progress.update(f) })).metrics);
     progress.done();
   }
   const base = results.find((r) => r.controller === 'fixed');

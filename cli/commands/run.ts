@@ -6,6 +6,7 @@ import { intOption, parse, positiveOption, workersOption } from '../args.js';
 import { scenarioFromArgs } from '../scenarioArgs.js';
 import { runSummary } from '../format.js';
 import { Progress } from '../progress.js';
+import { PreemptionManager, timeSpaceSvg } from '../../engine/preemption/index.js';
 
 export const RUN_HELP = `Usage: greenwave run SCENARIO [options]
        greenwave run --cityflow ROADNET.json FLOW.json [options]
@@ -24,10 +25,15 @@ Options:
   --workers N         worker threads for the adaptive controller's network
                       re-plans (default: 0, in the simulation's thread; the
                       results are identical either way)
+  --no-preemption     emergency vehicles get no green wave (they are still
+                      routed by the engine), for comparison
   --json              print the metrics as one JSON object on stdout
   --cityflow          SCENARIO is a CityFlow ROADNET.json and FLOW.json pair
   --out DIR           also write metrics.json, events.csv (signal event log,
-                      Indiana/ATSPM codes) and trips.csv (one row per vehicle)
+                      Indiana/ATSPM codes, pre-emption events included),
+                      trips.csv (one row per vehicle) and, per emergency
+                      vehicle, timespace-ID.svg (distance along its route
+                      against time, each signal's colour, its trajectory)
   -h, --help          this help
 
 Exit codes: 0 ok, 1 runtime failure, 2 bad input or usage.
@@ -40,6 +46,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     duration: { type: 'string' },
     workers: { type: 'string' },
     json: { type: 'boolean' },
+    'no-preemption': { type: 'boolean' },
     cityflow: { type: 'boolean' },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -61,7 +68,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const parseSeconds = (performance.now() - t0) / 1000;
   const p = prepare(source, { seed, durationS, parseSeconds });
   const progress = new Progress(`${controller}`, !json);
-  const result = await runPreparedAsync(p, controller, { eventLog: out !== undefined, workers, onProgress: (f) => progress.update(f) });
+  const result = await runPreparedAsync(p, controller, { eventLog: out !== undefined, workers, preemption: values['no-preemption'] !== true, onProgress: (f) => progress.update(f) });
   progress.done();
   if (out !== undefined) writeOutputs(out, result);
   process.stdout.write(json ? JSON.stringify(result.metrics) + '\n' : runSummary(result.metrics) + '\n');
@@ -87,4 +94,10 @@ function writeOutputs(dir: string, r: RunResult): void {
     );
   }
   writeFileSync(join(dir, 'trips.csv'), rows.join('\n') + '\n');
+  const mgr = sim.controller.priority;
+  if (mgr instanceof PreemptionManager)
+    for (const t of mgr.traces()) writeFileSync(join(dir, `timespace-${safeName(t.id)}.svg`), timeSpaceSvg(t, sim.nowMs, `${t.id} (priority ${t.priority}) under ${metrics.controller}${mgr.o.enabled ? '' : ', no pre-emption'}`));
 }
+
+/** A file-name-safe form of an id. */
+const safeName = (id: string): string => id.replace(/[^A-Za-z0-9._-]/g, '_');

@@ -7,6 +7,7 @@
 import type { CompiledNetwork } from '../network/compile.js';
 import type { SignalControl } from '../signals/signals.js';
 import type { DetectorHealth } from './health.js';
+import type { PrioritySink } from '../preemption/types.js';
 
 /**
  * Live detector data, one entry per detector (index = detector index of the
@@ -52,6 +53,8 @@ export interface Controller {
    * threads) returns a promise; the simulation then has to run with runAsync.
    */
   beforeStep?(nowMs: number): Promise<void> | void;
+  /** Optional: takes emergency-vehicle requests and position reports (engine/preemption). */
+  readonly priority?: PrioritySink;
   /** Optional: frees resources (worker threads) at the end of a run. */
   close?(): Promise<void> | void;
 }

@@ -67,6 +67,29 @@ export class Router {
   }
 
   /**
+   * Shortest route (road indices) between two roads with the given time to
+   * drive each road (s; e.g. from detectors). A road with an infinite time is
+   * treated as closed. The first road's own time is not counted. null if the
+   * destination cannot be reached.
+   */
+  routeTimed(fromRoad: number, toRoad: number, roadTimeS: ArrayLike<number>): number[] | null {
+    if (fromRoad === toRoad) return [fromRoad];
+    const net = this.net;
+    const weight = (_e: string, attr: Record<string, unknown>): number => {
+      const m = attr.movement as number | undefined;
+      if (m === undefined) return attr.w as number;
+      const mv = net.movements[m]!;
+      const t = (mv.fromRoad === fromRoad ? 0 : roadTimeS[mv.fromRoad]!) + movementTimeS(net, m);
+      return Number.isFinite(roadTimeS[mv.toRoad]!) ? t : Infinity;
+    };
+    const path = dijkstra.bidirectional(this.g, net.roads[fromRoad]!.id, net.roads[toRoad]!.id, weight);
+    if (!path) return null;
+    const roads = path.map((k) => net.roadIndex.get(k)!);
+    for (let i = 1; i < roads.length; i++) if (!Number.isFinite(roadTimeS[roads[i]!]!)) return null;
+    return roads;
+  }
+
+  /**
    * Completes a list of anchor roads into a connected route: consecutive
    * anchors that are not joined by a movement are joined by the shortest path
    * between them (CityFlow's rule). null if some gap cannot be closed.

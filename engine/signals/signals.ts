@@ -55,6 +55,16 @@ export interface SignalControl {
    * code (4 gap-out, 5 max-out, 6 force-off) written to the event log.
    */
   request(ix: number, phase: number, reason?: number): void;
+  /**
+   * Emergency pre-emption: like request, but the current green may end once
+   * it has run `minGreenMs` (when that is below its own minimum green).
+   * Yellow and all-red are served in full as always.
+   */
+  preempt(ix: number, phase: number, minGreenMs: number): void;
+  /** Displayed state of movement m (RED, YELLOW, GREEN, PERMITTED). */
+  stateOf(movement: number): number;
+  /** During a clearance: true when pre-emption could turn it towards `phase` instead of its target (nothing more to clear). */
+  canRedirect(ix: number, phase: number): boolean;
 }
 
 export class SignalLayer implements SignalControl {
@@ -65,6 +75,8 @@ export class SignalLayer implements SignalControl {
   readonly target: Int32Array;
   readonly pending: Int32Array;
   readonly pendingReason: Uint8Array;
+  /** Minimum green (ms) the pending change needs, when pre-emption lowered it; −1: the phase's own. */
+  readonly pendingMinMs: Float64Array;
   readonly stage: Uint8Array;
   readonly stageStartMs: Float64Array;
   readonly greenStartMs: Float64Array;
@@ -86,6 +98,7 @@ export class SignalLayer implements SignalControl {
     this.target = new Int32Array(n).fill(-1);
     this.pending = new Int32Array(n).fill(-1);
     this.pendingReason = new Uint8Array(n);
+    this.pendingMinMs = new Float64Array(n).fill(-1);
     this.stage = new Uint8Array(n);
     this.stageStartMs = new Float64Array(n);
     this.greenStartMs = new Float64Array(n);
@@ -137,6 +150,36 @@ export class SignalLayer implements SignalControl {
     }
     this.pending[ix] = phase;
     this.pendingReason[ix] = reason;
+    this.pendingMinMs[ix] = -1;
+  }
+
+  preempt(ix: number, phase: number, minGreenMs: number): void {
+    if (this.stage[ix] !== STAGE_GREEN && phase !== this.target[ix] && this.canRedirect(ix, phase)) {
+      // During a clearance towards another phase that has not started: go to the pre-emption
+      // phase instead (the clearance in progress is served in full either way).
+      this.target[ix] = phase;
+      this.pending[ix] = -1;
+      return;
+    }
+    this.request(ix, phase);
+    if (this.pending[ix]! >= 0) this.pendingMinMs[ix] = minGreenMs;
+  }
+
+  /** True when every movement of ix still green (kept through the change) is also in `phase`: nothing more to clear. */
+  canRedirect(ix: number, phase: number): boolean {
+    const net = this.net;
+    this.markPhase(ix, phase, false);
+    let ok = true;
+    for (let m = net.interMovStart[ix]!; m < net.interMovStart[ix + 1]! && ok; m++) {
+      const s = this.movState[m];
+      if ((s === GREEN && this.mark[m] !== 1) || (s === PERMITTED && this.mark[m] === 0)) ok = false;
+    }
+    this.markPhase(ix, phase, true);
+    return ok;
+  }
+
+  stateOf(movement: number): number {
+    return this.movState[movement]!;
   }
 
   /** Advances every state machine to `nowMs`. Called once per step, after the controllers. */
@@ -155,7 +198,9 @@ export class SignalLayer implements SignalControl {
           this.pending[i] = -1;
           continue;
         }
-        if (nowMs - this.greenStartMs[i]! >= net.phaseMinGreenMs[p]!) this.beginChange(i, want, nowMs);
+        const cut = this.pendingMinMs[i]!;
+        const minGreen = cut >= 0 ? Math.min(cut, net.phaseMinGreenMs[p]!) : net.phaseMinGreenMs[p]!;
+        if (nowMs - this.greenStartMs[i]! >= minGreen) this.beginChange(i, want, nowMs);
       } else if (st === STAGE_YELLOW) {
         if (nowMs - this.stageStartMs[i]! >= net.phaseYellowMs[p]!) {
           this.endYellow(i, nowMs);
@@ -179,6 +224,7 @@ export class SignalLayer implements SignalControl {
     const cur = this.phase[i]!;
     const p = net.interPhaseStart[i]! + cur;
     this.pending[i] = -1;
+    this.pendingMinMs[i] = -1;
     this.changes[i]!++;
     this.markPhase(i, next, false);
     let terminating = 0;
