@@ -6,7 +6,9 @@
  *  - controllers × scenarios: mean travel time, delay, stops, throughput and
  *    emergency-vehicle delay on the same demand and seed;
  *  - the latency of one full network re-plan (bench/replan.ts) on city-sized
- *    grids, in the calling thread and by worker count.
+ *    grids, in the calling thread and by worker count;
+ *  - the live service under load (bench/serve.ts): 200 clients on a
+ *    1,024-signal grid, state frames at 1 Hz, delivery latency and memory.
  * Writes bench/results/latest.json and returns a Markdown report.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,8 +21,10 @@ import { importCityFlow } from '../scenarios/importers/cityflow.js';
 import { loadScenario, type ScenarioSource } from '../scenarios/index.js';
 import { createSimulation, prepare, runPreparedAsync, type Prepared, type Simulation } from '../sim/index.js';
 import { replanLatency, type ReplanLatencyResult } from './replan.js';
+import { serveLoad, type ServeLoadResult } from './serve.js';
 
 export { replanLatency, type ReplanLatencyResult } from './replan.js';
+export { serveLoad, type ServeLoadResult } from './serve.js';
 
 export interface SimSpeedResult {
   scenario: string;
@@ -57,10 +61,11 @@ export interface BenchReport {
   simSpeed: SimSpeedResult[];
   controllers: ControllerResult[];
   replan: ReplanLatencyResult[];
+  serve: ServeLoadResult[];
 }
 
 /** Parts of the suite. */
-export const BENCH_PARTS = ['speed', 'controllers', 'replan'] as const;
+export const BENCH_PARTS = ['speed', 'controllers', 'replan', 'serve'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 export interface BenchOptions {
@@ -201,6 +206,13 @@ export function markdown(r: BenchReport): string {
     }
     lines.push('');
   }
+  if (r.serve?.length) {
+    lines.push('### Live service under load (`greenwave serve`, state frames at 1 Hz)', '');
+    lines.push('| network | signals | clients | seconds | frames delivered | p50 ms | p99 ms | max ms | server RSS start → end (max) MB | frames dropped |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---|---:|');
+    for (const x of r.serve) lines.push(`| ${x.network} | ${x.signals} | ${x.clients} | ${x.seconds} | ${x.frames} | ${x.p50Ms} | ${x.p99Ms} | ${x.maxMs} | ${x.rssStartMB} → ${x.rssEndMB} (${x.rssMaxMB}) | ${x.dropped} |`);
+    lines.push('');
+  }
   return lines.join('\n');
 }
 
@@ -241,6 +253,8 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     for (const net of quick ? ['grid-32x32'] : ['grid-32x32', 'grid-100x100'])
       replan.push(...(await replanLatency(net, [0, ...workers.filter((w) => w > 0)], quick ? 10 : 30, log)));
   }
+  const serve: ServeLoadResult[] = [];
+  if (parts.has('serve')) serve.push(await serveLoad(join(repoRoot(), 'dist', 'cli', 'main.js'), 'grid-32x32', 200, quick ? 10 : 60, log));
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const report: BenchReport = {
     date: new Date().toISOString(),
@@ -251,6 +265,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     simSpeed: simSpeedResults,
     controllers,
     replan,
+    serve,
   };
   const dir = opts.resultsDir ?? defaultResultsDir();
   mkdirSync(dir, { recursive: true });

@@ -10,6 +10,7 @@ import { benchCommand } from './commands/bench.js';
 import { compareCommand } from './commands/compare.js';
 import { importCommand } from './commands/import.js';
 import { runCommand } from './commands/run.js';
+import { serveCommand } from './commands/serve.js';
 
 const HELP = `greenwave — adaptive traffic signal control engine and microsimulation
 
@@ -20,6 +21,7 @@ Commands:
   compare SCENARIO    several controllers on the same demand and seed
   import cityflow ROADNET FLOW -o OUT
                       convert CityFlow files into a greenwave scenario
+  serve [SCENARIO]    the live WebSocket service and dashboard
   bench               the benchmark suite
 
 Run "greenwave <command> --help" for the options of a command.
@@ -38,6 +40,8 @@ async function main(argv: string[]): Promise<number> {
       return benchCommand(rest);
     case 'import':
       return importCommand(rest);
+    case 'serve':
+      return serveCommand(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -45,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(HELP);
       return cmd === undefined ? 2 : 0;
     default:
-      throw new UsageError('', `unknown command "${cmd}"; the commands are run, compare, import and bench; see greenwave --help`);
+      throw new UsageError('', `unknown command "${cmd}"; the commands are run, compare, import, serve and bench; see greenwave --help`);
   }
 }
 

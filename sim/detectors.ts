@@ -9,7 +9,7 @@
  * ones, and the queue length, sampled at the end of each step.
  */
 import { DET_LANE_AREA, type CompiledNetwork } from '../engine/network/index.js';
-import type { DetectorView } from '../engine/controllers/index.js';
+import { DetectorArrays } from '../engine/controllers/index.js';
 
 /** Speed below which a vehicle counts as halting (m/s), as in SUMO's jam detection. */
 export const HALTING_SPEED_MPS = 1.39;
@@ -19,14 +19,7 @@ export const QUEUE_JOIN_GAP_M = 10;
 /** Most separate covering intervals kept per loop per step before merging. */
 const MAX_SPANS = 4;
 
-export class DetectorState implements DetectorView {
-  timeMs = 0;
-  readonly count: Float64Array;
-  readonly occupancyMs: Float64Array;
-  readonly presence: Uint8Array;
-  readonly vehicles: Int32Array;
-  readonly halting: Int32Array;
-  readonly queueM: Float64Array;
+export class DetectorState extends DetectorArrays {
   /** Detectors that went present during the current step (to finish and clear). */
   private readonly touched: Int32Array;
   private nTouched = 0;
@@ -38,14 +31,9 @@ export class DetectorState implements DetectorView {
   private readonly net: CompiledNetwork;
 
   constructor(net: CompiledNetwork) {
+    super(net.nDet);
     this.net = net;
     const n = net.nDet;
-    this.count = new Float64Array(n);
-    this.occupancyMs = new Float64Array(n);
-    this.presence = new Uint8Array(n);
-    this.vehicles = new Int32Array(n);
-    this.halting = new Int32Array(n);
-    this.queueM = new Float64Array(n);
     this.touched = new Int32Array(n);
     this.spans = new Float64Array(n * MAX_SPANS * 2);
     this.nSpans = new Uint8Array(n);

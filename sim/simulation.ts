@@ -18,9 +18,8 @@
  * merging links yield to the vehicle nearer the merge point. Nothing teleports:
  * a vehicle that cannot enter waits in its origin road's insertion queue.
  */
-import FastPriorityQueue from 'fastpriorityqueue';
 import type { CompiledNetwork } from '../engine/network/index.js';
-import type { Controller, ControllerFactory } from '../engine/controllers/index.js';
+import { ControlLoop, type Controller, type ControllerFactory } from '../engine/controllers/index.js';
 import { ConflictMonitor, EventLog, GREEN, PERMITTED, RED, SignalLayer, YELLOW } from '../engine/signals/index.js';
 import { approachSpeed, boundSpeed, safeSpeed } from './carFollowing.js';
 import type { Trips } from './demand.js';
@@ -68,9 +67,6 @@ export const YIELD_NEAR_M = 10;
 
 /** Steps between two compactions of the vehicle slots (see compact()). */
 const COMPACT_EVERY = 32;
-
-/** Bits of the controller queue key below the due time: key = dueMs·2²⁰ + intersection. */
-const KEY_SHIFT = 1048576;
 
 export interface SimulationInit {
   net: CompiledNetwork;
@@ -186,7 +182,8 @@ export class Simulation {
   private evReported = new Uint8Array(0);
   private reportEveryMs = 1000;
 
-  private readonly pq = new FastPriorityQueue<number>((a, b) => a < b);
+  /** Calls the controller when due, then the signal layer and the monitor. */
+  private readonly loop: ControlLoop;
   /** The distance argument of intoLane (a double passed as an argument to a call that is not inlined is boxed). */
   private readonly distScratch = new Float64Array(1);
 
@@ -258,7 +255,7 @@ export class Simulation {
       this.reportEveryMs = Math.max(net.stepMs, Math.round((init.reportPeriodS ?? 1) * 1000));
     }
     this.signals.init(0);
-    for (let i = 0; i < net.nInter; i++) if (net.interType[i] === 1 && net.interPhaseStart[i + 1]! > net.interPhaseStart[i]!) this.pq.add(i);
+    this.loop = new ControlLoop(net, this.controller, this.signals, this.monitor);
   }
 
   get done(): boolean {
@@ -565,19 +562,7 @@ export class Simulation {
   // ---------------------------------------------------------- switchSignals
 
   private switchSignals(t: number): void {
-    const pq = this.pq;
-    const limit = (t + 1) * KEY_SHIFT;
-    while (!pq.isEmpty() && pq.peek()! < limit) {
-      const key = pq.poll()!;
-      const ix = key % KEY_SHIFT;
-      const next = this.controller.decide(ix, t);
-      if (Number.isFinite(next)) {
-        const due = Math.max(next, t + this.stepMs);
-        pq.add(Math.ceil(due / this.stepMs) * this.stepMs * KEY_SHIFT + ix);
-      }
-    }
-    this.signals.update(t);
-    this.monitor.check(t, this.signals.movState);
+    this.loop.switchSignals(t);
   }
 
   // ----------------------------------------------------------------- follow

@@ -101,7 +101,7 @@ describe.concurrent('help', () => {
       expect(r.status, flag).toBe(0);
       expect(r.stderr).toBe('');
       expect(r.stdout).toMatch(/^Usage: greenwave <command>/m);
-      for (const c of ['run', 'compare', 'bench']) expect(r.stdout).toMatch(new RegExp(`^\\s+${c}\\b`, 'm'));
+      for (const c of ['run', 'compare', 'serve', 'bench']) expect(r.stdout).toMatch(new RegExp(`^\\s+${c}\\b`, 'm'));
     }
   });
 
@@ -109,6 +109,7 @@ describe.concurrent('help', () => {
     ['run', ['--controller', '--seed', '--duration', '--json', '--out']],
     ['compare', ['--controllers', '--seed', '--duration', '--json']],
     ['bench', ['--quick', '--json']],
+    ['serve', ['--port', '--clock', '--field', '--token-file', '--no-preemption']],
   ] as const)('greenwave %s --help exits 0 and prints its usage and options', async ([cmd, options], { expect }) => {
     for (const flag of ['--help', '-h']) {
       const r = await cli(cmd, flag);

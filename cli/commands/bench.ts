@@ -13,7 +13,7 @@ Markdown report.
 
 Options:
   --quick         shorter runs and fewer cases (a few minutes)
-  --only PARTS    some of speed,controllers,replan (default: all)
+  --only PARTS    some of speed,controllers,replan,serve (default: all)
   --workers LIST  worker counts for the re-plan benchmark, e.g. 1,2,4,8,16
                   (default: 1, 2, and this machine's cores when more)
   --json          print the JSON report instead of Markdown

@@ -1,5 +1,5 @@
 /** Emergency vehicles: routing by detector travel times, ETAs, green waves, recovery, time-space diagrams. */
-export { PreemptionManager, PreemptionError, PREEMPTION_DEFAULTS, type PreemptionOptions, type EmergencyTrace } from './manager.js';
+export { PreemptionManager, PreemptionError, PREEMPTION_DEFAULTS, type PreemptionOptions, type EmergencyTrace, type PreemptionEvent } from './manager.js';
 export { PreemptingController, withPreemption } from './controller.js';
 export { timeSpaceSvg } from './timeSpace.js';
 export type { DispatchRequest, PositionReport, PrioritySink, RouteAnswer } from './types.js';

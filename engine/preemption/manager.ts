@@ -93,6 +93,14 @@ interface RouteSignal {
   states: number[];
 }
 
+/** A pre-emption event: the Indiana code (102 call on, 104 call off, 105 entry, 107 dwell, 111 exit), the intersection and the vehicle id. */
+export interface PreemptionEvent {
+  tMs: number;
+  code: number;
+  inter: number;
+  vehicle: string;
+}
+
 export interface EmergencyTrace {
   id: string;
   priority: number;
@@ -475,7 +483,7 @@ export class PreemptionManager implements PrioritySink {
     if (!dropped) s.passed = true;
     if (!s.called) return;
     s.called = false;
-    this.log?.push(nowMs, s.inter, EV_PREEMPT_CALL_OFF, v.priority);
+    this.emit(nowMs, s.inter, EV_PREEMPT_CALL_OFF, v);
   }
 
   /** Seconds for intersection ix to show `phase` green from now: the rest of the cut-down green, yellow and all-red. */
@@ -542,7 +550,7 @@ export class PreemptionManager implements PrioritySink {
           s.called = true;
           s.callMs = nowMs;
           this.calls++;
-          this.log?.push(nowMs, s.inter, EV_PREEMPT_CALL_ON, v.priority);
+          this.emit(nowMs, s.inter, EV_PREEMPT_CALL_ON, v);
         }
       }
     }
@@ -570,7 +578,7 @@ export class PreemptionManager implements PrioritySink {
           if (this.stage[ix] === ENTRY) {
             this.stage[ix] = DWELL;
             this.stageMs[ix] = nowMs;
-            this.log?.push(nowMs, ix, EV_PREEMPT_DWELL, this.vehicles[this.owner[ix]!]!.priority);
+            this.emit(nowMs, ix, EV_PREEMPT_DWELL, this.vehicles[this.owner[ix]!]!);
           } else if (nowMs - this.stageMs[ix]! > this.o.maxDwellS * 1000) {
             this.dropOwner(ix, nowMs);
           }
@@ -618,7 +626,7 @@ export class PreemptionManager implements PrioritySink {
     this.stage[ix] = ENTRY;
     this.stageMs[ix] = nowMs;
     this.entries++;
-    this.log?.push(nowMs, ix, EV_PREEMPT_ENTRY, best.priority);
+    this.emit(nowMs, ix, EV_PREEMPT_ENTRY, best);
   }
 
   /** The owner's call has held too long: drop it (the vehicle is stuck elsewhere). */
@@ -631,7 +639,7 @@ export class PreemptionManager implements PrioritySink {
   /** Exit: the next green goes to the phase with the longest queue (the movements starved meanwhile). */
   private exit(ix: number, nowMs: number): void {
     const { net, signals, detectors, health } = this.ctx;
-    this.log?.push(nowMs, ix, EV_PREEMPT_EXIT, this.owner[ix]! >= 0 ? this.vehicles[this.owner[ix]!]!.priority : 0);
+    this.emit(nowMs, ix, EV_PREEMPT_EXIT, this.owner[ix]! >= 0 ? this.vehicles[this.owner[ix]!] : undefined);
     let best = -1;
     let bestQ = 0;
     const held = this.ownerPhase[ix]!;
@@ -655,6 +663,26 @@ export class PreemptionManager implements PrioritySink {
     this.stage[ix] = RECOVERY;
     this.stageMs[ix] = nowMs;
     if (best >= 0) signals.request(ix, best);
+  }
+
+  /** Writes a pre-emption event to the log and tells the listener. */
+  private emit(nowMs: number, ix: number, code: number, v: Vehicle | undefined): void {
+    this.log?.push(nowMs, ix, code, v ? v.priority : 0);
+    this.listener?.({ tMs: nowMs, code, inter: ix, vehicle: v ? v.id : '' });
+  }
+
+  /** Told of every pre-emption event (the live service streams them). */
+  listener: ((e: PreemptionEvent) => void) | undefined;
+
+  /** Routes of the vehicles on the road now: id → road indices and how far along (m). */
+  activeVehicles(): Array<{ id: string; priority: number; roads: number[]; k: number; distM: number }> {
+    return this.active.map((v) => ({ id: v.id, priority: v.priority, roads: v.roads, k: v.k, distM: v.trajectory.length ? v.trajectory[v.trajectory.length - 1]! : 0 }));
+  }
+
+  /** The vehicle number of an active vehicle by id, or −1. */
+  vehicleNumber(id: string): number {
+    const v = this.active.find((x) => x.id === id);
+    return v ? v.ev : -1;
   }
 
   // --------------------------------------------------------------- output

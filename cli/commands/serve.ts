@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { CONTROLLER_NAMES, controllerFactory } from '../../engine/controllers/index.js';
+import { GreenwaveServer, Service, type ServiceMode } from '../../engine/server/index.js';
+import { InputError } from '../../scenarios/errors.js';
+import { prepare } from '../../sim/index.js';
+import { intOption, parse, positiveOption, UsageError } from '../args.js';
+import { scenarioFromArgs } from '../scenarioArgs.js';
+
+export const SERVE_HELP = `Usage: greenwave serve [SCENARIO] [options]
+
+The live service: one WebSocket endpoint (/ws) and the dashboard page (/) on
+one port (docs/PROTOCOL.md). Clients subscribe to signal states, timing plans
+and decisions, queues, metrics and emergency events; clients with the token
+push detector data and emergency requests.
+
+SCENARIO (default: default) gives the network, and in the built-in simulator
+also the demand.
+
+Options:
+  --port P            TCP port (default 8080; 0 picks a free one)
+  --host H            address to listen on (default 127.0.0.1)
+  --clock C           realtime (default): the engine runs in wall-clock time,
+                      on the built-in simulator or, with --field, on detector
+                      data from clients; external: co-simulation, each "step"
+                      message brings the observations for time t and is
+                      answered with the signals to show from t on
+  --field             realtime without the simulator: detector data comes
+                      from clients
+  --speed X           realtime: simulated seconds per second (default 1)
+  --controller NAME   ${CONTROLLER_NAMES.join(', ')} (default: adaptive)
+  --token-file F      file holding the bearer token for writes (or set
+                      GREENWAVE_TOKEN); without one, writes are refused
+  --no-preemption     emergency vehicles get no green wave
+  --seed N, --duration S, --cityflow   as for run
+  -h, --help          this help
+
+Exit codes: 0 stopped by a signal, 1 runtime failure, 2 bad input or usage.
+`;
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('serve', argv, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    clock: { type: 'string' },
+    field: { type: 'boolean' },
+    speed: { type: 'string' },
+    controller: { type: 'string' },
+    'token-file': { type: 'string' },
+    'no-preemption': { type: 'boolean' },
+    seed: { type: 'string' },
+    duration: { type: 'string' },
+    cityflow: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(SERVE_HELP);
+    return 0;
+  }
+  const port = intOption('serve', 'port', values.port) ?? 8080;
+  if (port > 65535) throw new UsageError('serve', `--port must be 0 … 65535, got ${port}`);
+  const clock = (values.clock as string | undefined) ?? 'realtime';
+  if (clock !== 'realtime' && clock !== 'external') throw new UsageError('serve', `--clock must be realtime or external, got "${clock}"`);
+  if (values.field && clock === 'external') throw new UsageError('serve', '--field is for --clock realtime (the external clock always takes data from its client)');
+  const mode: ServiceMode = clock === 'external' ? 'external' : values.field ? 'field' : 'sim';
+  const speed = positiveOption('serve', 'speed', values.speed) ?? 1;
+  const controller = (values.controller as string | undefined) ?? 'adaptive';
+  controllerFactory(controller);
+  let token: string | undefined;
+  const tf = values['token-file'] as string | undefined;
+  if (tf !== undefined) {
+    try {
+      token = readFileSync(tf, 'utf8').trim();
+    } catch (e) {
+      throw new InputError(tf, '', `cannot read the token file (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    if (token.length < 16) throw new InputError(tf, '', 'the token must be at least 16 characters');
+  } else if (process.env.GREENWAVE_TOKEN) token = process.env.GREENWAVE_TOKEN.trim();
+  const seed = intOption('serve', 'seed', values.seed);
+  const durationS = positiveOption('serve', 'duration', values.duration);
+  const source = scenarioFromArgs('serve', positionals.length ? positionals : ['default'], values.cityflow === true, durationS);
+  const p = prepare(source, { seed, durationS });
+  const service = new Service({ prepared: p, controller, mode, preemption: values['no-preemption'] !== true });
+  const log = (line: string): void => void process.stderr.write(`greenwave serve: ${line}\n`);
+  const server = new GreenwaveServer({ service, port, host: (values.host as string | undefined) ?? '127.0.0.1', token, clock, speed, log });
+  const bound = await server.listen();
+  log(`http://${(values.host as string | undefined) ?? '127.0.0.1'}:${bound}/ (WebSocket /ws) · ${service.signalIds.length} signals · mode ${mode} · controller ${controller} · writes ${token ? 'need the token' : 'disabled (no token)'}`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  return 0;
+}

@@ -1,0 +1,383 @@
+/**
+ * The engine behind `greenwave serve`: one network, one controller (with
+ * emergency pre-emption), and a source of detector data:
+ *   - 'sim': the built-in simulator, stepped by the caller (in wall-clock time);
+ *   - 'field': detector data pushed by clients, the signals stepped in wall-clock time;
+ *   - 'external': co-simulation, each `step` message brings the observations
+ *     for time t and is answered with the signals to show from t on.
+ * It turns the engine's state into the frames the server sends (topics:
+ * states, plans, queues, metrics, emergency); the server does the sockets.
+ */
+import { controllerFactory, ControlLoop, DetectorHealth, FixedTimeController, AdaptiveController, type Controller } from '../controllers/index.js';
+import type { CompiledNetwork } from '../network/compile.js';
+import { PreemptingController, PreemptionError, PreemptionManager, type PreemptionEvent } from '../preemption/index.js';
+import { ConflictMonitor, GREEN, PERMITTED, SignalLayer, STAGE_GREEN, YELLOW } from '../signals/index.js';
+import { createSimulation, type Prepared } from '../../sim/run.js';
+import type { Simulation } from '../../sim/simulation.js';
+import { IngestedDetectors, IngestError } from './ingest.js';
+import { ERR, type Observations } from './protocol.js';
+
+export type ServiceMode = 'sim' | 'field' | 'external';
+
+export interface ServiceOptions {
+  prepared: Prepared;
+  controller?: string;
+  mode: ServiceMode;
+  preemption?: boolean;
+}
+
+/** A refusal to pass on to the client: code (protocol ERR) and reason. */
+export class ServiceError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const STAGE_NAMES = ['green', 'yellow', 'all-red'];
+const MOV_CHARS = ['r', 'y', 'G', 'g'];
+
+export class Service {
+  readonly net: CompiledNetwork;
+  readonly mode: ServiceMode;
+  readonly controllerName: string;
+  readonly stepMs: number;
+  readonly signals: SignalLayer;
+  readonly monitor: ConflictMonitor;
+  readonly health: DetectorHealth;
+  readonly controller: Controller;
+  readonly preemption: PreemptionManager | undefined;
+  readonly sim: Simulation | undefined;
+  readonly ingest: IngestedDetectors | undefined;
+  private readonly loop: ControlLoop | undefined;
+  /** Signalised intersections, in network order: the order of state arrays. */
+  readonly signalIdx: Int32Array;
+  readonly signalIds: string[];
+  /** Time of the next step (ms) and of the last state shown. */
+  nowMs = 0;
+  /** Writes accepted (sequence numbers) and readings applied. */
+  seq = 0;
+  accepted = { detectors: 0, steps: 0, emergency: 0 };
+  /** Pre-emption events not yet sent. */
+  private readonly pendingEvents: PreemptionEvent[] = [];
+  /** Per intersection: phase changes already reported as decisions. */
+  private readonly changesSeen: Int32Array;
+  private lastPlan: unknown;
+
+  constructor(o: ServiceOptions) {
+    this.net = o.prepared.net;
+    this.mode = o.mode;
+    this.controllerName = o.controller ?? 'adaptive';
+    this.stepMs = this.net.stepMs;
+    const net = this.net;
+    const factory = controllerFactory(this.controllerName);
+    if (o.mode === 'sim') {
+      const sim = createSimulation(o.prepared, factory, { preemption: o.preemption ?? true });
+      this.sim = sim;
+      this.signals = sim.signals;
+      this.monitor = sim.monitor;
+      this.health = sim.health;
+      this.controller = sim.controller;
+      this.preemption = sim.controller.priority instanceof PreemptionManager ? sim.controller.priority : undefined;
+    } else {
+      const ingest = new IngestedDetectors(net);
+      this.ingest = ingest;
+      this.signals = new SignalLayer(net);
+      this.monitor = new ConflictMonitor(net);
+      this.health = new DetectorHealth(net, ingest, this.signals.movState);
+      const ctx = { net, detectors: ingest, signals: this.signals, health: this.health };
+      const manager = new PreemptionManager(ctx, o.prepared.router, undefined, { enabled: o.preemption ?? true });
+      this.preemption = manager;
+      this.controller = new PreemptingController(ctx, factory(ctx), manager);
+      this.monitor.minGreenOverride = (m, g) => manager.allowsShortGreen(net.movInter[m]!, g);
+      this.signals.init(0);
+      this.loop = new ControlLoop(net, this.controller, this.signals, this.monitor);
+    }
+    if (this.preemption) this.preemption.listener = (e) => this.pendingEvents.push(e);
+    const sig: number[] = [];
+    for (let i = 0; i < net.nInter; i++) if (net.interType[i] === 1 && net.interPhaseStart[i + 1]! > net.interPhaseStart[i]!) sig.push(i);
+    this.signalIdx = Int32Array.from(sig);
+    this.signalIds = sig.map((i) => net.intersectionIds[i]!);
+    this.changesSeen = new Int32Array(net.nInter);
+  }
+
+  get durationMs(): number {
+    return this.sim ? this.sim.durationMs : Infinity;
+  }
+
+  /** Advances the engine one step. */
+  step(): void {
+    if (this.sim) {
+      if (this.sim.done) return;
+      this.sim.step();
+      this.nowMs = this.sim.nowMs;
+      return;
+    }
+    const t = this.nowMs;
+    const wait = this.controller.beforeStep?.(t);
+    if (wait) throw new Error('the live service runs controllers in its own thread');
+    this.loop!.switchSignals(t);
+    this.ingest!.tick(t);
+    this.health.update(t);
+    this.nowMs = t + this.stepMs;
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  private needIngest(what: string): IngestedDetectors {
+    if (!this.ingest) throw new ServiceError(ERR.notAccepted, `${what}: the built-in simulator owns the detectors in this mode (serve --field or --clock external takes detector data)`);
+    return this.ingest;
+  }
+
+  /** A detector message (field or external mode): checked, applied at the current time. Returns its sequence number and readings. */
+  detectors(o: Observations): { seq: number; readings: number } {
+    const ingest = this.needIngest('detectors');
+    let n: number;
+    try {
+      n = ingest.check(o);
+    } catch (e) {
+      if (e instanceof IngestError) throw new ServiceError(e.code, e.message);
+      throw e;
+    }
+    const seq = ++this.seq;
+    ingest.apply(o, this.nowMs, seq);
+    this.accepted.detectors++;
+    return { seq, readings: n };
+  }
+
+  /**
+   * External clock: the observations for time tS; the engine advances to tS
+   * and the answer is the signal state from tS on.
+   */
+  stepTo(tS: number, o: Observations): { seq: number; tMs: number } {
+    if (this.mode !== 'external') throw new ServiceError(ERR.notAccepted, 'step: only with --clock external');
+    const tMs = Math.floor((tS * 1000) / this.stepMs) * this.stepMs;
+    if (tMs < this.nowMs - this.stepMs) throw new ServiceError(ERR.outOfOrder, `step: t = ${tS} s is before the last step (${(this.nowMs - this.stepMs) / 1000} s)`);
+    const ingest = this.ingest!;
+    try {
+      ingest.check(o);
+    } catch (e) {
+      if (e instanceof IngestError) throw new ServiceError(e.code, e.message);
+      throw e;
+    }
+    const seq = ++this.seq;
+    ingest.apply(o, tMs, seq);
+    while (this.nowMs <= tMs) this.step();
+    this.accepted.steps++;
+    return { seq, tMs };
+  }
+
+  /** An emergency vehicle from a client: routed, then followed by its position reports. */
+  emergency(vehicle: string, from: string, to: string, priority: number | undefined): { seq: number; route: string[] } {
+    const m = this.preemption;
+    if (!m) throw new ServiceError(ERR.notAccepted, 'emergency: pre-emption is off');
+    if (this.sim) throw new ServiceError(ERR.notAccepted, "emergency: in the built-in simulator emergency vehicles come from the scenario (their positions are the simulator's); serve --field or --clock external takes requests");
+    try {
+      const r = m.request({ id: vehicle, from, to, priority }, this.nowMs);
+      this.accepted.emergency++;
+      return { seq: ++this.seq, route: r.route };
+    } catch (e) {
+      if (e instanceof PreemptionError) throw new ServiceError(ERR.refused, e.message);
+      throw e;
+    }
+  }
+
+  /** A position report of a client's emergency vehicle. */
+  emergencyPosition(vehicle: string, road: string, posM: number, onLink: boolean, speedMps: number): { seq: number; route?: string[] } {
+    const m = this.preemption;
+    if (!m || this.sim) throw new ServiceError(ERR.notAccepted, 'emergency-position: no client emergency vehicles in this mode');
+    const ev = m.vehicleNumber(vehicle);
+    if (ev < 0) throw new ServiceError(ERR.unknownId, `vehicle: no active emergency vehicle "${vehicle}"`);
+    const r = this.net.roadIds.indexOf(road);
+    if (r < 0) throw new ServiceError(ERR.unknownId, `road: unknown road id "${road}"`);
+    const a = m.report({ ev, timeMs: this.nowMs, road: r, onLink, posM, speedMps });
+    this.accepted.emergency++;
+    return { seq: ++this.seq, ...(a ? { route: a.roads.map((x) => this.net.roadIds[x]!) } : {}) };
+  }
+
+  emergencyArrived(vehicle: string): { seq: number } {
+    const m = this.preemption;
+    if (!m || this.sim) throw new ServiceError(ERR.notAccepted, 'emergency-arrived: no client emergency vehicles in this mode');
+    const ev = m.vehicleNumber(vehicle);
+    if (ev < 0) throw new ServiceError(ERR.unknownId, `vehicle: no active emergency vehicle "${vehicle}"`);
+    m.arrived(ev, this.nowMs);
+    return { seq: ++this.seq };
+  }
+
+  // ------------------------------------------------------------------ frames
+
+  /** The time of the state shown now (the last step's), s. */
+  get shownS(): number {
+    return Math.max(0, this.nowMs - this.stepMs) / 1000;
+  }
+
+  /** Phase (local index) and stage (0 green, 1 yellow, 2 all-red) of the signals `idx`. */
+  phasesOf(idx: ArrayLike<number>): { phases: number[]; stages: number[] } {
+    const phases = new Array<number>(idx.length);
+    const stages = new Array<number>(idx.length);
+    for (let k = 0; k < idx.length; k++) {
+      phases[k] = this.signals.phaseOf(idx[k]!);
+      stages[k] = this.signals.stageOf(idx[k]!);
+    }
+    return { phases, stages };
+  }
+
+  /** The signal every intersection must show from now on (the external clock's answer). */
+  signalStates(): Record<string, { phase: number; stage: string; movements: string }> {
+    const net = this.net;
+    const out: Record<string, { phase: number; stage: string; movements: string }> = {};
+    for (const i of this.signalIdx) {
+      let mv = '';
+      for (let m = net.interMovStart[i]!; m < net.interMovStart[i + 1]!; m++) mv += MOV_CHARS[this.signals.movState[m]!];
+      out[net.intersectionIds[i]!] = { phase: this.signals.phaseOf(i), stage: STAGE_NAMES[this.signals.stageOf(i)]!, movements: mv };
+    }
+    return out;
+  }
+
+  /** Halting vehicles per road (sum over its lanes' cameras), for the roads `roads`. */
+  queues(roads: ArrayLike<number>): number[] {
+    const net = this.net;
+    const det = this.sim ? this.sim.detectors : this.ingest!;
+    const out = new Array<number>(roads.length);
+    for (let k = 0; k < roads.length; k++) {
+      const r = roads[k]!;
+      let q = 0;
+      for (let l = net.roadFirstLane[r]!; l < net.roadFirstLane[r]! + net.roadLanes[r]!; l++) {
+        const c = net.laneCamera[l]!;
+        if (c >= 0) q += det.halting[c]!;
+      }
+      out[k] = q;
+    }
+    return out;
+  }
+
+  /**
+   * Phase decisions since the last call: every signal that started a change,
+   * with the phase it is changing to and when that green begins.
+   */
+  decisions(): Array<{ inter: string; phase: number; effectiveAt: number }> {
+    const net = this.net;
+    const out: Array<{ inter: string; phase: number; effectiveAt: number }> = [];
+    for (const i of this.signalIdx) {
+      const c = this.signals.changes[i]!;
+      if (c === this.changesSeen[i]) continue;
+      this.changesSeen[i] = c;
+      const st = this.signals.stageOf(i);
+      const target = st === STAGE_GREEN ? this.signals.phaseOf(i) : this.signals.targetOf(i);
+      const p = net.interPhaseStart[i]! + this.signals.phaseOf(i);
+      const start = this.signals.stageStartMs[i]!;
+      const at = st === STAGE_GREEN ? this.signals.greenStartMs[i]! : st === 1 ? start + net.phaseYellowMs[p]! + net.phaseAllRedMs[p]! : start + net.phaseAllRedMs[p]!;
+      out.push({ inter: net.intersectionIds[i]!, phase: target, effectiveAt: at / 1000 });
+    }
+    return out;
+  }
+
+  /**
+   * The timing plan in force for every signal, when the controller has one
+   * (fixed: Webster; adaptive: the network plan), and whether it changed
+   * since the last call.
+   */
+  plans(): { changed: boolean; plans: Array<{ inter: string; cycleS: number; offsetS: number; phases: Array<{ phase: number; startS: number; greenS: number }> }> } {
+    const ctl = this.controller instanceof PreemptingController ? this.controller.inner : this.controller;
+    const net = this.net;
+    const out: Array<{ inter: string; cycleS: number; offsetS: number; phases: Array<{ phase: number; startS: number; greenS: number }> }> = [];
+    if (ctl instanceof AdaptiveController) {
+      const pl = ctl.plan;
+      const changed = pl !== this.lastPlan;
+      this.lastPlan = pl;
+      const o = ctl.opt;
+      for (const i of this.signalIdx) {
+        const phases: Array<{ phase: number; startS: number; greenS: number }> = [];
+        for (let k = o.svcStart[i]!; k < o.svcStart[i + 1]!; k++) {
+          const ph = o.svc[k]!;
+          phases.push({ phase: ph - net.interPhaseStart[i]!, startS: pl.startMs[ph]! / 1000, greenS: pl.greenMs[ph]! / 1000 });
+        }
+        out.push({ inter: net.intersectionIds[i]!, cycleS: pl.cycleMs[i]! / 1000, offsetS: pl.offsetMs[i]! / 1000, phases });
+      }
+      return { changed, plans: out };
+    }
+    if (ctl instanceof FixedTimeController) {
+      const changed = this.lastPlan !== ctl;
+      this.lastPlan = ctl;
+      for (const i of this.signalIdx) {
+        const pl = ctl.plans[i];
+        if (!pl) continue;
+        out.push({ inter: net.intersectionIds[i]!, cycleS: pl.cycleMs / 1000, offsetS: 0, phases: pl.phases.map((ph, k) => ({ phase: ph, startS: pl.startMs[k]! / 1000, greenS: pl.greenMs[k]! / 1000 })) });
+      }
+      return { changed, plans: out };
+    }
+    return { changed: false, plans: out };
+  }
+
+  /** Pre-emption events since the last call, and the emergency vehicles on the road. */
+  emergencyEvents(): { events: Array<{ t: number; code: number; inter: string; vehicle: string }>; vehicles: Array<{ id: string; priority: number; route: string[]; k: number; distM: number }> } {
+    const net = this.net;
+    const events = this.pendingEvents.splice(0).map((e) => ({ t: e.tMs / 1000, code: e.code, inter: net.intersectionIds[e.inter]!, vehicle: e.vehicle }));
+    const vehicles = (this.preemption?.activeVehicles() ?? []).map((v) => ({ id: v.id, priority: v.priority, route: v.roads.map((r) => net.roadIds[r]!), k: v.k, distM: Math.round(v.distM) }));
+    return { events, vehicles };
+  }
+
+  /** Live figures. */
+  metrics(): Record<string, unknown> {
+    const s = this.sim;
+    let traffic: Record<string, number> | undefined;
+    if (s) {
+      let sum = 0;
+      let n = 0;
+      for (let k = 0; k < s.trips.n; k++)
+        if (s.tripState[k] === 3) {
+          sum += s.tripArriveMs[k]! - s.trips.departMs[k]!;
+          n++;
+        }
+      traffic = { scheduled: s.scheduled, inNetwork: s.inNetwork, completed: s.completed, waitingToEnter: s.waitingToEnter, meanTravelTimeS: n ? Math.round(sum / n / 100) / 10 : 0 };
+    }
+    return {
+      t: this.shownS,
+      mode: this.mode,
+      controller: this.controllerName,
+      ...(traffic ? { traffic } : {}),
+      safety: this.monitor.counts(),
+      detectors: { faults: this.health.events, faultyNow: this.health.faultyNow() },
+      accepted: { ...this.accepted },
+      seq: this.seq,
+    };
+  }
+
+  /** The network, for clients and the dashboard: ids, geometry, phases, detectors. */
+  describe(): Record<string, unknown> {
+    const net = this.net;
+    const model = net.model;
+    return {
+      stepMs: this.stepMs,
+      mode: this.mode,
+      controller: this.controllerName,
+      intersections: model.intersections.map((n) => ({
+        id: n.id,
+        x: n.point.x,
+        y: n.point.y,
+        signal: net.interType[n.idx] === 1 && n.phases.length > 0,
+        movements: n.movements.map((m) => model.movements[m]!.id),
+        phases: n.phases.map((p) => ({ name: net.phaseNames[p], movements: model.phases[p]!.movements.map((m) => model.movements[m]!.id), permitted: model.phases[p]!.permitted.map((m) => model.movements[m]!.id) })),
+      })),
+      roads: model.roads.map((r) => ({ id: r.id, from: model.intersections[r.from]!.id, to: model.intersections[r.to]!.id, lanes: r.lanes, points: r.points.map((q) => [Math.round(q.x * 10) / 10, Math.round(q.y * 10) / 10]) })),
+      lanes: net.laneIds,
+      detectors: net.detectorIds.map((id, d) => ({ id, kind: ['stopLine', 'advance', 'laneArea'][net.detKind[d]!], lane: net.laneIds[net.detLane[d]!] })),
+      signals: this.signalIds,
+    };
+  }
+
+  /** True when some movement shows green or yellow (used by tests of the page). */
+  anyGreen(): boolean {
+    for (let m = 0; m < this.net.nMov; m++) {
+      const s = this.signals.movState[m];
+      if (s === GREEN || s === PERMITTED || s === YELLOW) return true;
+    }
+    return false;
+  }
+
+  async close(): Promise<void> {
+    await this.controller.close?.();
+  }
+}
