@@ -109,6 +109,7 @@ export function buildTrips(
   seed: number,
   durationS: number,
   file: string,
+  spareEmergency = 0,
 ): DemandResult {
   const err = (parts: Array<string | number>, reason: string): InputError => new InputError(file, jsonPath(parts), reason);
   const typeIndex = new Map(types.map((t, i) => [t.name, i]));
@@ -190,7 +191,13 @@ export function buildTrips(
     emergency.push({ id: e.id, priority: e.priority ?? 1, trip: -1 });
   });
 
-  raw.sort((a, b) => a.departMs - b.departMs || a.order - b.order);
+  // Spare emergency trips (the live service's simulator): no departure until a client asks for one.
+  for (let i = 0; i < spareEmergency; i++) {
+    raw.push({ departMs: Infinity, route: [0], vtype: typeOf(undefined, 'emergency', ['emergencyVehicles']), emergency: emergency.length, order: order++ });
+    emergency.push({ id: '', priority: 1, trip: -1 });
+  }
+
+  raw.sort((a, b) => (a.departMs === b.departMs ? 0 : a.departMs - b.departMs) || a.order - b.order);
   const n = raw.length;
   let poolLen = 0;
   const capOf = (t: RawTrip): number => (t.emergency >= 0 ? Math.max(t.route.length, net.roads.length) : t.route.length);
@@ -223,7 +230,7 @@ export function buildTrips(
     freeFlowS[k] = ff;
     emergencyIdx[k] = t.emergency;
     if (t.emergency >= 0) emergency[t.emergency]!.trip = k;
-    origins.add(t.route[0]!);
+    if (Number.isFinite(t.departMs)) origins.add(t.route[0]!);
   });
 
   // Design volumes: 4 × the busiest 15 minutes (windows sliding by 5 min) per movement.

@@ -32,6 +32,8 @@ export interface PrepareOptions {
   durationS?: number | undefined;
   /** Seconds already spent reading and parsing the file, added to loadSeconds. */
   parseSeconds?: number | undefined;
+  /** Room for this many emergency vehicles requested while running (the live service). */
+  spareEmergency?: number | undefined;
 }
 
 /** Builds everything a run needs. Throws InputError for inconsistent scenarios. */
@@ -45,7 +47,7 @@ export function prepare(source: ScenarioSource, opts: PrepareOptions = {}): Prep
   const model = buildNetwork(sc, source.file);
   const router = new Router(model);
   const types = resolveVehicleTypes(sc.vehicleTypes);
-  const { trips, designVph } = buildTrips(sc, model, router, types, seed, durationS, source.file);
+  const { trips, designVph } = buildTrips(sc, model, router, types, seed, durationS, source.file, opts.spareEmergency ?? 0);
   const net = compileNetwork(model, stepMs, designVph);
   const loadSeconds = (performance.now() - t0) / 1000 + (opts.parseSeconds ?? 0);
   return { source, model, router, net, trips, types, seed, durationS, loadSeconds };

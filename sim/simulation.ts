@@ -471,6 +471,7 @@ export class Simulation {
     const tr = this.trips;
     while (this.nextTrip < tr.n && tr.departMs[this.nextTrip]! <= t && tr.departMs[this.nextTrip]! < this.durationMs) {
       const k = this.nextTrip++;
+      if (this.tripState[k] !== TRIP_FUTURE) continue; // a spare emergency trip, released when it was asked for
       const r = tr.routeRoads[tr.routeOff[k]!]!;
       this.waitNext[k] = -1;
       if (this.waitTail[r]! >= 0) this.waitNext[this.waitTail[r]!] = k;
@@ -489,16 +490,54 @@ export class Simulation {
     return false;
   }
 
+  /**
+   * An emergency vehicle asked for while running (the live service): takes a
+   * spare emergency trip (prepare's spareEmergency), dispatches it from
+   * fromRoad to toRoad now, and lets it enter at fromRoad. The dispatch may
+   * throw (an unreachable destination); then nothing has changed. Returns
+   * false when no spare trip is left.
+   */
+  addEmergency(id: string, priority: number, fromRoad: number, toRoad: number): boolean {
+    const tr = this.trips;
+    const e = tr.emergency.findIndex((x) => x.id === '' && tr.departMs[x.trip] === Infinity);
+    if (e < 0 || !this.priority) return false;
+    const k = tr.emergency[e]!.trip;
+    const off = tr.routeOff[k]!;
+    const info = tr.emergency[e] as { id: string; priority: number; trip: number };
+    const a = this.priority.dispatch({ ev: e, id, priority, fromRoad, toRoad, timeMs: this.nowMs });
+    info.id = id;
+    info.priority = priority;
+    (tr.departMs as Float64Array)[k] = this.nowMs;
+    tr.routeRoads[off] = fromRoad;
+    this.setRoute(k, a);
+    this.evReported[e] = 1;
+    this.waitNext[k] = -1;
+    if (this.waitTail[fromRoad]! >= 0) this.waitNext[this.waitTail[fromRoad]!] = k;
+    else this.waitHead[fromRoad] = k;
+    this.waitTail[fromRoad] = k;
+    this.tripState[k] = TRIP_WAITING;
+    this.scheduled++;
+    this.waitingToEnter++;
+    if (!this.extraOrigins.includes(fromRoad) && !tr.originRoads.includes(fromRoad)) this.extraOrigins.push(fromRoad);
+    return true;
+  }
+
+  /** Roads where vehicles asked for while running enter (not among the trips' origins). */
+  private readonly extraOrigins: number[] = [];
+
   private spawn(): void {
     const origins = this.trips.originRoads;
-    for (let i = 0; i < origins.length; i++) {
-      const r = origins[i]!;
-      while (this.waitHead[r]! >= 0) {
-        const k = this.waitHead[r]!;
-        if (!this.insert(k, r)) break;
-        this.waitHead[r] = this.waitNext[k]!;
-        if (this.waitHead[r]! < 0) this.waitTail[r] = -1;
-      }
+    for (let i = 0; i < origins.length; i++) this.spawnAt(origins[i]!);
+    for (let i = 0; i < this.extraOrigins.length; i++) this.spawnAt(this.extraOrigins[i]!);
+  }
+
+  /** Lets the vehicles waiting at road r's entry in while there is room. */
+  private spawnAt(r: number): void {
+    while (this.waitHead[r]! >= 0) {
+      const k = this.waitHead[r]!;
+      if (!this.insert(k, r)) break;
+      this.waitHead[r] = this.waitNext[k]!;
+      if (this.waitHead[r]! < 0) this.waitTail[r] = -1;
     }
   }
 

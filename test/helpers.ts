@@ -3,7 +3,7 @@ import type { Controller, ControllerContext } from '../engine/controllers/index.
 import { validateScenario, type ScenarioJson } from '../scenarios/index.js';
 import { prepare, type Prepared, type Simulation } from '../sim/index.js';
 
-export function prepared(sc: ScenarioJson, opts: { seed?: number; durationS?: number } = {}): Prepared {
+export function prepared(sc: ScenarioJson, opts: { seed?: number; durationS?: number; spareEmergency?: number } = {}): Prepared {
   return prepare({ scenario: validateScenario(structuredClone(sc), 'test.json'), file: 'test.json' }, opts);
 }
 

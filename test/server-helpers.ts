@@ -10,7 +10,7 @@ export async function startServer(
   sc: ScenarioJson,
   o: { mode: ServiceMode; controller?: string; speed?: number; limits?: Partial<typeof SERVER_LIMITS>; durationS?: number },
 ): Promise<{ server: GreenwaveServer; url: string; http: string }> {
-  const p = prepared(sc, o.durationS ? { durationS: o.durationS } : {});
+  const p = prepared(sc, { ...(o.durationS ? { durationS: o.durationS } : {}), spareEmergency: o.mode === 'sim' ? 4 : 0 });
   const service = new Service({ prepared: p, controller: o.controller ?? 'adaptive', mode: o.mode });
   const server = new GreenwaveServer({ service, port: 0, token: TOKEN, clock: o.mode === 'external' ? 'external' : 'realtime', speed: o.speed ?? 1, limits: o.limits });
   const port = await server.listen();

@@ -129,6 +129,39 @@ describe('writes: auth, acknowledgement, effect', () => {
   });
 });
 
+describe('emergency vehicles from clients in the built-in simulator', () => {
+  it('a request at any moment puts a vehicle on the road; its green wave streams on the emergency topic and it arrives', async () => {
+    const { url, server } = await serve(gridScenario({ rows: 3, cols: 3 }), { mode: 'sim', speed: 60 });
+    const watcher = await client(url);
+    watcher.send({ type: 'subscribe', topics: ['emergency'] });
+    await watcher.next((f) => f.type === 'subscribed');
+    const c = await client(url, auth);
+    c.send({ type: 'emergency', id: 'e', vehicle: 'amb-9', from: 'W1', to: 'E1', priority: 1 });
+    const a = await c.next((f) => f.ref === 'e');
+    expect(a).toMatchObject({ type: 'ack', route: ['W1-i_1_0', 'i_1_0-i_1_1', 'i_1_1-i_1_2', 'i_1_2-E1'] });
+    // entries (105) at the three signals on its way, then it is gone from the road
+    const codes = async (code: number, n: number): Promise<void> => {
+      for (;;) {
+        const got = watcher.frames.filter((f) => f.type === 'emergency').flatMap((f) => f.events as Array<{ code: number; vehicle: string }>).filter((e) => e.code === code && e.vehicle === 'amb-9');
+        if (got.length >= n) return;
+        await watcher.next((f) => f.type === 'emergency', 10_000, watcher.frames.length);
+      }
+    };
+    await codes(105, 3);
+    await codes(111, 3);
+    expect(watcher.frames.some((f) => f.type === 'emergency' && (f.vehicles as Array<{ id: string }>).some((v) => v.id === 'amb-9'))).toBe(true);
+    const sim = server.service.sim!;
+    const k = sim.trips.emergency.find((e) => e.id === 'amb-9')!.trip;
+    for (let i = 0; i < 100 && sim.tripState[k] !== 3; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(sim.tripState[k]).toBe(3);
+    expect(server.service.monitor.counts()).toEqual({ conflictingGreens: 0, minGreenViolations: 0, clearanceViolations: 0 });
+    // a bad one is refused and changes nothing
+    c.send({ type: 'emergency', id: 'bad', vehicle: 'amb-10', from: 'W1', to: 'Nowhere' });
+    expect(await c.next((f) => f.ref === 'bad')).toMatchObject({ type: 'error', code: 'refused' });
+    expect(sim.trips.emergency.filter((e) => e.id !== '').map((e) => e.id)).toEqual(['amb-9']);
+  }, 30_000);
+});
+
 describe('external clock (co-simulation)', () => {
   it('600 simulated seconds in lock-step: exactly one answer per request, in order', async () => {
     const { url, server } = await serve(singleScenario(), { mode: 'external', controller: 'fixed' });

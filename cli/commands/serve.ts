@@ -78,7 +78,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const seed = intOption('serve', 'seed', values.seed);
   const durationS = positiveOption('serve', 'duration', values.duration);
   const source = scenarioFromArgs('serve', positionals.length ? positionals : ['default'], values.cityflow === true, durationS);
-  const p = prepare(source, { seed, durationS });
+  const p = prepare(source, { seed, durationS, spareEmergency: mode === 'sim' ? 16 : 0 });
   const service = new Service({ prepared: p, controller, mode, preemption: values['no-preemption'] !== true });
   const log = (line: string): void => void process.stderr.write(`greenwave serve: ${line}\n`);
   const server = new GreenwaveServer({ service, port, host: (values.host as string | undefined) ?? '127.0.0.1', token, clock, speed, log });

@@ -377,8 +377,19 @@ export class PreemptionManager implements PrioritySink {
    * is the one the vehicle should drive; its reports go to report().
    */
   request(msg: { id: string; from: string; to: string; priority?: number }, nowMs: number): { ev: number; route: string[] } {
-    const net = this.ctx.net;
-    const model = net.model;
+    const r = this.resolve(msg, nowMs);
+    const ev = this.vehicles.length;
+    const a = this.dispatch({ ev, id: r.id, priority: r.priority, fromRoad: r.fromRoad, toRoad: r.toRoad, timeMs: nowMs });
+    return { ev, route: a.roads.map((x) => this.ctx.net.roadIds[x]!) };
+  }
+
+  /**
+   * Checks a request by ids and finds its origin and destination roads (a
+   * destination intersection: the road into it that is quickest to reach).
+   * Throws a PreemptionError naming the field; changes nothing.
+   */
+  resolve(msg: { id: string; from: string; to: string; priority?: number }, nowMs: number): { id: string; priority: number; fromRoad: number; toRoad: number } {
+    const model = this.ctx.net.model;
     if (typeof msg.id !== 'string' || msg.id.length === 0) throw new PreemptionError('id', 'must be a non-empty string');
     if (this.vehicles.some((v) => v && v.id === msg.id && !v.done)) throw new PreemptionError('id', `emergency vehicle "${msg.id}" is already active`);
     const priority = msg.priority ?? 1;
@@ -403,9 +414,7 @@ export class PreemptionManager implements PrioritySink {
       }
     }
     if (!best) throw new PreemptionError('to', `"${msg.to}" cannot be reached from "${msg.from}"`);
-    const ev = this.vehicles.length;
-    const a = this.dispatch({ ev, id: msg.id, priority, fromRoad: best[0]!, toRoad: best[best.length - 1]!, timeMs: nowMs });
-    return { ev, route: a.roads.map((r) => net.roadIds[r]!) };
+    return { id: msg.id, priority, fromRoad: best[0]!, toRoad: best[best.length - 1]! };
   }
 
   report(rep: PositionReport): RouteAnswer | null {

@@ -173,11 +173,16 @@ export class Service {
   emergency(vehicle: string, from: string, to: string, priority: number | undefined): { seq: number; route: string[] } {
     const m = this.preemption;
     if (!m) throw new ServiceError(ERR.notAccepted, 'emergency: pre-emption is off');
-    if (this.sim) throw new ServiceError(ERR.notAccepted, "emergency: in the built-in simulator emergency vehicles come from the scenario (their positions are the simulator's); serve --field or --clock external takes requests");
     try {
-      const r = m.request({ id: vehicle, from, to, priority }, this.nowMs);
+      let route: string[];
+      if (this.sim) {
+        // the simulator drives the vehicle and sends its position reports
+        const r = m.resolve({ id: vehicle, from, to, priority }, this.nowMs);
+        if (!this.sim.addEmergency(r.id, r.priority, r.fromRoad, r.toRoad)) throw new ServiceError(ERR.refused, 'emergency: no room for another emergency vehicle in this run');
+        route = m.activeVehicles().find((v) => v.id === vehicle)!.roads.map((x) => this.net.roadIds[x]!);
+      } else route = m.request({ id: vehicle, from, to, priority }, this.nowMs).route;
       this.accepted.emergency++;
-      return { seq: ++this.seq, route: r.route };
+      return { seq: ++this.seq, route };
     } catch (e) {
       if (e instanceof PreemptionError) throw new ServiceError(ERR.refused, e.message);
       throw e;
