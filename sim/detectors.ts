@@ -74,14 +74,67 @@ export class DetectorState extends DetectorArrays {
         const b = sp[o + 2 * i + 1]!;
         if (a > hi) {
           covered += hi - lo;
+          if (this.logEdges) this.edgesOf(d, lo, hi);
           lo = a;
           hi = b;
         } else if (b > hi) hi = b;
       }
       covered += hi - lo;
+      if (this.logEdges) this.edgesOf(d, lo, hi);
       this.occupancyMs[d]! += covered * this.stepMs;
       this.nSpans[d] = 0;
     }
+    if (this.logEdges) {
+      // loops on at the end of the last step that nobody covered in this one went off at its start
+      for (let d = 0; d < this.onNow.length; d++) if (this.onNow[d] === 1 && this.presence[d] === 0) this.edge(d, 0, 0);
+    }
+  }
+
+  // ------------------------------------------------ detector on/off events
+
+  /** Record loop on/off edges (for the signal event log): off by default, it costs a little per covered loop. */
+  logEdges = false;
+  /** Per loop: 1 while a vehicle covers it at the end of the last step. */
+  private onNow = new Uint8Array(0);
+  /** This step's edges: loop, time as a fraction of the step, 1 on / 0 off. */
+  edgeDet = new Int32Array(64);
+  edgeFrac = new Float64Array(64);
+  edgeOn = new Uint8Array(64);
+  nEdges = 0;
+
+  /** Turns on edge logging (before the first step). */
+  enableEdges(): void {
+    this.logEdges = true;
+    this.onNow = new Uint8Array(this.count.length);
+  }
+
+  private edge(d: number, frac: number, on: number): void {
+    if (this.nEdges === this.edgeDet.length) {
+      const grow = <T extends Int32Array | Float64Array | Uint8Array>(a: T, C: new (n: number) => T): T => {
+        const b = new C(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.edgeDet = grow(this.edgeDet, Int32Array);
+      this.edgeFrac = grow(this.edgeFrac, Float64Array);
+      this.edgeOn = grow(this.edgeOn, Uint8Array);
+    }
+    this.edgeDet[this.nEdges] = d;
+    this.edgeFrac[this.nEdges] = frac;
+    this.edgeOn[this.nEdges] = on;
+    this.nEdges++;
+    this.onNow[d] = on;
+  }
+
+  /** Edges of loop d covered during [lo, hi] of this step (a merged span, in step order). */
+  private edgesOf(d: number, lo: number, hi: number): void {
+    if (this.onNow[d] === 1) {
+      if (lo > 0) {
+        this.edge(d, 0, 0);
+        this.edge(d, lo, 1);
+      }
+    } else this.edge(d, lo, 1);
+    if (hi < 1) this.edge(d, hi, 0);
   }
 
   /**

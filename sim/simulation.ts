@@ -20,7 +20,7 @@
  */
 import type { CompiledNetwork } from '../engine/network/index.js';
 import { ControlLoop, type Controller, type ControllerFactory } from '../engine/controllers/index.js';
-import { ConflictMonitor, EventLog, GREEN, PERMITTED, RED, SignalLayer, YELLOW } from '../engine/signals/index.js';
+import { ConflictMonitor, EventLog, EV_DETECTOR_OFF, EV_DETECTOR_ON, GREEN, loopChannels, PERMITTED, RED, SignalLayer, YELLOW } from '../engine/signals/index.js';
 import { approachSpeed, boundSpeed, safeSpeed } from './carFollowing.js';
 import type { Trips } from './demand.js';
 import { DetectorState, HALTING_SPEED_MPS, QUEUE_JOIN_GAP_M } from './detectors.js';
@@ -247,6 +247,12 @@ export class Simulation {
     this.health = new DetectorHealth(net, this.detectors, this.signals.movState);
     this.faults = init.faults && init.faults.length ? new FaultInjector(net, init.faults) : undefined;
     this.controller = init.controller({ net, detectors: this.detectors, signals: this.signals, health: this.health });
+    if (this.eventLog) {
+      this.detectors.enableEdges();
+      const ch = loopChannels(net);
+      this.detInter = ch.inter;
+      this.detChannel = ch.channel;
+    }
     const pr = this.controller.priority;
     if (pr) {
       this.priority = pr;
@@ -305,6 +311,7 @@ export class Simulation {
     this.advance();
     this.transfer();
     this.detectors.endStep();
+    if (this.eventLog) this.logDetectorEdges(t);
     this.sampleDetectors();
     if (this.priority) this.reportEmergencies(t + this.stepMs);
     this.faults?.apply(this.detectors, t + this.stepMs, this.stepMs);
@@ -314,6 +321,38 @@ export class Simulation {
     if (this.steps % COMPACT_EVERY === 0) this.compact();
     this.wallSeconds += (performance.now() - t0) / 1000;
   }
+
+  // ------------------------------------------------------ detector events
+
+  /** Per loop detector: its intersection (the stop line it serves) and its channel there (1-based), for the event log. */
+  private detInter: Int32Array = new Int32Array(0);
+  private detChannel: Int32Array = new Int32Array(0);
+
+  /** Writes this step's loop on/off edges to the event log (Indiana codes 82 on, 81 off), in time order. */
+  private logDetectorEdges(t: number): void {
+    const det = this.detectors;
+    const n = det.nEdges;
+    if (n === 0) return;
+    const order = this.edgeOrder.length >= n ? this.edgeOrder : (this.edgeOrder = new Int32Array(n * 2));
+    for (let i = 0; i < n; i++) {
+      // insertion sort by time (a step has few edges)
+      const f = det.edgeFrac[i]!;
+      let j = i - 1;
+      while (j >= 0 && det.edgeFrac[order[j]!]! > f) {
+        order[j + 1] = order[j]!;
+        j--;
+      }
+      order[j + 1] = i;
+    }
+    for (let i = 0; i < n; i++) {
+      const k = order[i]!;
+      const d = det.edgeDet[k]!;
+      this.eventLog!.push(t + det.edgeFrac[k]! * this.stepMs, this.detInter[d]!, det.edgeOn[k] ? EV_DETECTOR_ON : EV_DETECTOR_OFF, this.detChannel[d]!);
+    }
+    det.nEdges = 0;
+  }
+
+  private edgeOrder = new Int32Array(64);
 
   // ------------------------------------------------------------ emergency
 

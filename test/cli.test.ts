@@ -329,6 +329,21 @@ describe.concurrent('greenwave run --out', () => {
   });
 });
 
+describe.concurrent('greenwave run --out --pcd', () => {
+  it('writes the Purdue Coordination Diagrams and the split monitor of the intersections asked for, and detectors.csv', async ({ expect }) => {
+    const out = join(dir, 'out-pcd');
+    oneJsonObject(expect, await cli('run', 'arterial-5', '--duration', '600', '--controller', 'adaptive', '--json', '--out', out, '--pcd', 'A2,A3'));
+    for (const f of ['pcd-A2-p1.svg', 'pcd-A3-p1.svg', 'split-A2.svg', 'split-A3.svg', 'detectors.csv']) expect(existsSync(join(out, f)), f).toBe(true);
+    expect(readFileSync(join(out, 'pcd-A2-p1.svg'), 'utf8')).toMatch(/% arrivals on green \(\d+ arrivals\)/);
+    const det = csv(readFileSync(join(out, 'detectors.csv'), 'utf8'));
+    expect(det.header).toEqual(['SignalId', 'Channel', 'DetectorId', 'Kind', 'Lane', 'Movements']);
+    expect(det.rows.some((r) => r[0] === 'A2' && r[3] === 'advance')).toBe(true);
+    const bad = await cli('run', 'arterial-5', '--duration', '60', '--out', join(dir, 'out-pcd2'), '--pcd', 'Z9');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--pcd: unknown intersection "Z9"');
+  });
+});
+
 describe.concurrent('greenwave run --no-preemption', () => {
   it('the ambulance is slower without its green wave; the flag is in --help', async ({ expect }) => {
     const args = ['run', 'default', '--duration', '1800', '--controller', 'adaptive', '--json'];

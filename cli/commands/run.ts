@@ -2,11 +2,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTROLLER_NAMES, controllerFactory } from '../../engine/controllers/index.js';
 import { prepare, runPreparedAsync, type RunResult } from '../../sim/index.js';
-import { intOption, parse, positiveOption, workersOption } from '../args.js';
+import { intOption, parse, positiveOption, UsageError, workersOption } from '../args.js';
 import { scenarioFromArgs } from '../scenarioArgs.js';
 import { runSummary } from '../format.js';
 import { Progress } from '../progress.js';
 import { PreemptionManager, timeSpaceSvg } from '../../engine/preemption/index.js';
+import { DET_ADVANCE, type CompiledNetwork } from '../../engine/network/index.js';
+import { loopChannels } from '../../engine/signals/index.js';
+import { eventRows, pcdSvg, purdueCoordination, splitMonitor, splitMonitorSvg } from '../../report/index.js';
+import { InputError } from '../../scenarios/errors.js';
 
 export const RUN_HELP = `Usage: greenwave run SCENARIO [options]
        greenwave run --cityflow ROADNET.json FLOW.json [options]
@@ -33,7 +37,12 @@ Options:
                       Indiana/ATSPM codes, pre-emption events included),
                       trips.csv (one row per vehicle) and, per emergency
                       vehicle, timespace-ID.svg (distance along its route
-                      against time, each signal's colour, its trajectory)
+                      against time, each signal's colour, its trajectory),
+                      and detectors.csv (the event log's detector channels)
+  --pcd ID[,ID...]    with --out: for these intersections also the Purdue
+                      Coordination Diagram of every phase with advance loops
+                      (pcd-ID-pN.svg, with its percent arrivals on green) and
+                      the split monitor (split-ID.svg), drawn from the log
   -h, --help          this help
 
 Exit codes: 0 ok, 1 runtime failure, 2 bad input or usage.
@@ -47,6 +56,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     workers: { type: 'string' },
     json: { type: 'boolean' },
     'no-preemption': { type: 'boolean' },
+    pcd: { type: 'string' },
     cityflow: { type: 'boolean' },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -62,6 +72,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const workers = workersOption('run', values.workers);
   const json = values.json === true;
   const out = values.out as string | undefined;
+  const pcd = values.pcd === undefined ? [] : String(values.pcd).split(',').filter(Boolean);
+  if (pcd.length && out === undefined) throw new UsageError('run', '--pcd needs --out DIR');
 
   const t0 = performance.now();
   const source = scenarioFromArgs('run', positionals, values.cityflow === true, durationS);
@@ -70,12 +82,13 @@ export async function runCommand(argv: string[]): Promise<number> {
   const progress = new Progress(`${controller}`, !json);
   const result = await runPreparedAsync(p, controller, { eventLog: out !== undefined, workers, preemption: values['no-preemption'] !== true, onProgress: (f) => progress.update(f) });
   progress.done();
-  if (out !== undefined) writeOutputs(out, result);
+  if (pcd.length) for (const id of pcd) if (!p.net.intersectionIds.includes(id)) throw new InputError(source.file, '', `--pcd: unknown intersection "${id}"`);
+  if (out !== undefined) writeOutputs(out, result, pcd);
   process.stdout.write(json ? JSON.stringify(result.metrics) + '\n' : runSummary(result.metrics) + '\n');
   return 0;
 }
 
-function writeOutputs(dir: string, r: RunResult): void {
+function writeOutputs(dir: string, r: RunResult, pcd: string[]): void {
   mkdirSync(dir, { recursive: true });
   const { sim, metrics } = r;
   writeFileSync(join(dir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
@@ -94,9 +107,58 @@ function writeOutputs(dir: string, r: RunResult): void {
     );
   }
   writeFileSync(join(dir, 'trips.csv'), rows.join('\n') + '\n');
+  const net = sim.net;
+  const ch = loopChannels(net);
+  const detRows = ['SignalId,Channel,DetectorId,Kind,Lane,Movements'];
+  for (let d = 0; d < net.nDet; d++) {
+    if (ch.channel[d]! < 0) continue;
+    const lane = net.detLane[d]!;
+    const movs: string[] = [];
+    for (let q = net.laneOutStart[lane]!; q < net.laneOutStart[lane + 1]!; q++) {
+      const m = net.movementIds[net.linkMov[net.laneOut[q]! - net.nLanes]!]!;
+      if (!movs.includes(m)) movs.push(m);
+    }
+    detRows.push([net.intersectionIds[ch.inter[d]!], ch.channel[d], net.detectorIds[d], DET_KINDS[net.detKind[d]!], net.laneIds[lane], movs.join(' ')].join(','));
+  }
+  writeFileSync(join(dir, 'detectors.csv'), detRows.join('\n') + '\n');
+  if (pcd.length) {
+    const rows = eventRows(sim.eventLog!);
+    for (const id of pcd) {
+      const ix = net.intersectionIds.indexOf(id);
+      const names: string[] = [];
+      for (let p = net.interPhaseStart[ix]!; p < net.interPhaseStart[ix + 1]!; p++) {
+        const local = p - net.interPhaseStart[ix]!;
+        names.push(net.phaseNames[p]!);
+        const chans = advanceChannels(net, ch, ix, p);
+        if (chans.length === 0) continue;
+        const d = purdueCoordination(rows, ix, local, chans);
+        writeFileSync(join(dir, `pcd-${safeName(id)}-p${local}.svg`), pcdSvg(d, `PCD ${id}, phase ${local} (${net.phaseNames[p]}), ${metrics.controller}`));
+      }
+      writeFileSync(join(dir, `split-${safeName(id)}.svg`), splitMonitorSvg(splitMonitor(rows, ix), names, `Split monitor ${id}, ${metrics.controller}`));
+    }
+  }
   const mgr = sim.controller.priority;
   if (mgr instanceof PreemptionManager)
     for (const t of mgr.traces()) writeFileSync(join(dir, `timespace-${safeName(t.id)}.svg`), timeSpaceSvg(t, sim.nowMs, `${t.id} (priority ${t.priority}) under ${metrics.controller}${mgr.o.enabled ? '' : ', no pre-emption'}`));
+}
+
+const DET_KINDS = ['stopLine', 'advance', 'laneArea'];
+
+/** Event-log channels of the advance loops on lanes that carry a protected movement of phase p (global index) at intersection ix. */
+function advanceChannels(net: CompiledNetwork, ch: { inter: Int32Array; channel: Int32Array }, ix: number, p: number): number[] {
+  const movs = new Set<number>();
+  for (let k = net.phaseMovStart[p]!; k < net.phaseMovStart[p]! + net.phaseProtected[p]!; k++) movs.add(net.phaseMovs[k]!);
+  const out: number[] = [];
+  for (let d = 0; d < net.nDet; d++) {
+    if (net.detKind[d] !== DET_ADVANCE || ch.inter[d] !== ix) continue;
+    const lane = net.detLane[d]!;
+    for (let q = net.laneOutStart[lane]!; q < net.laneOutStart[lane + 1]!; q++)
+      if (movs.has(net.linkMov[net.laneOut[q]! - net.nLanes]!)) {
+        out.push(ch.channel[d]!);
+        break;
+      }
+  }
+  return out;
 }
 
 /** A file-name-safe form of an id. */

@@ -4,6 +4,8 @@
  * Stored flat in a growable Float64Array: no object per event.
  */
 
+import { DET_LANE_AREA, type CompiledNetwork } from '../network/compile.js';
+
 export const EV_PHASE_BEGIN_GREEN = 1;
 export const EV_PHASE_GAP_OUT = 4;
 export const EV_PHASE_MAX_OUT = 5;
@@ -24,6 +26,24 @@ export const EV_PREEMPT_EXIT = 111;
 export const EV_COORD_PATTERN_CHANGE = 131;
 export const EV_CYCLE_LENGTH_CHANGE = 132;
 export const EV_OFFSET_CHANGE = 133;
+
+/**
+ * Loop detectors' channels in the event log: per intersection (the one whose
+ * stop line the loop's lane leads to), channels 1, 2, … in detector order.
+ * Lane-area detectors (cameras) have none (−1).
+ */
+export function loopChannels(net: CompiledNetwork): { inter: Int32Array; channel: Int32Array } {
+  const inter = new Int32Array(net.nDet).fill(-1);
+  const channel = new Int32Array(net.nDet).fill(-1);
+  const next = new Int32Array(net.nInter).fill(1);
+  for (let d = 0; d < net.nDet; d++) {
+    if (net.detKind[d] === DET_LANE_AREA) continue;
+    const i = net.roadTo[net.laneRoad[net.detLane[d]!]!]!;
+    inter[d] = i;
+    channel[d] = next[i]!++;
+  }
+  return { inter, channel };
+}
 
 export class EventLog {
   private buf = new Float64Array(4 * 4096);

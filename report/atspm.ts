@@ -1,0 +1,170 @@
+/**
+ * Reading the high-resolution event log the way ATSPM tools do: phase
+ * intervals, the Purdue Coordination Diagram (arrivals at the advance
+ * detectors against each cycle's green) with its percent arrivals on green,
+ * and the split monitor (green per phase per cycle, and how each ended).
+ * Input: rows of [tMs, intersection, code, param], as EventLog.get gives or as
+ * parsed from events.csv.
+ */
+import {
+  EV_DETECTOR_ON,
+  EV_PHASE_BEGIN_GREEN,
+  EV_PHASE_FORCE_OFF,
+  EV_PHASE_GAP_OUT,
+  EV_PHASE_GREEN_TERMINATION,
+  EV_PHASE_MAX_OUT,
+  EV_PREEMPT_ENTRY,
+  type EventLog,
+} from '../engine/signals/eventlog.js';
+
+export type EventRow = readonly [tMs: number, inter: number, code: number, param: number];
+
+/** Every row of an event log. */
+export function eventRows(log: EventLog): EventRow[] {
+  const out: EventRow[] = [];
+  for (let k = 0; k < log.length; k++) out.push(log.get(k));
+  return out;
+}
+
+/** Rows of an events.csv (SignalId,TimestampS,EventCode,EventParam) with the signal ids mapped to indices. */
+export function parseEventsCsv(text: string, signalIds: readonly string[]): EventRow[] {
+  const idx = new Map(signalIds.map((s, i) => [s, i]));
+  const rows: EventRow[] = [];
+  const lines = text.split('\n');
+  for (let i = 1; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (!l) continue;
+    const [sig, t, c, p] = l.split(',');
+    const inter = idx.get(sig!);
+    if (inter === undefined) throw new Error(`events.csv line ${i + 1}: unknown signal "${sig}"`);
+    rows.push([Math.round(Number(t) * 1000), inter, Number(c), Number(p)]);
+  }
+  return rows;
+}
+
+export interface PhaseInterval {
+  /** Local phase index (0-based; the log's parameter is 1-based). */
+  phase: number;
+  startMs: number;
+  /** End of green (the termination event), or NaN if still green at the end of the log. */
+  endMs: number;
+}
+
+/** The green intervals of every phase of one intersection, in time order (begin green … green termination). */
+export function phaseIntervals(rows: readonly EventRow[], inter: number): PhaseInterval[] {
+  const out: PhaseInterval[] = [];
+  let open: PhaseInterval | undefined;
+  for (const [t, i, c, p] of rows) {
+    if (i !== inter) continue;
+    if (c === EV_PHASE_BEGIN_GREEN) {
+      open = { phase: p - 1, startMs: t, endMs: NaN };
+      out.push(open);
+    } else if (c === EV_PHASE_GREEN_TERMINATION && open && open.phase === p - 1) {
+      open.endMs = t;
+      open = undefined;
+    }
+  }
+  return out;
+}
+
+export interface PcdCycle {
+  /** Cycle start: the end of the phase's previous green (its yellow and red follow), ms. */
+  startMs: number;
+  /** Green start and end within the cycle (ms from startMs); NaN if the phase got no green. */
+  greenStartMs: number;
+  greenEndMs: number;
+  /** Arrivals (advance detector on events), ms from startMs. */
+  arrivalsMs: number[];
+}
+
+export interface Pcd {
+  inter: number;
+  phase: number;
+  channels: number[];
+  cycles: PcdCycle[];
+  arrivals: number;
+  arrivalsOnGreen: number;
+  /** Percent arrivals on green (AOG). */
+  aogPercent: number;
+}
+
+/**
+ * The Purdue Coordination Diagram of one phase: its cycles (each from the
+ * end of one of its greens to the end of the next), the green within each
+ * (at the top of the cycle), and the arrivals at
+ * the given detector channels (their on events) placed in the cycle.
+ */
+export function purdueCoordination(rows: readonly EventRow[], inter: number, phase: number, channels: readonly number[]): Pcd {
+  const param = phase + 1;
+  const ch = new Set(channels);
+  const greens: Array<[number, number]> = [];
+  const redStarts: number[] = [];
+  const arrivals: number[] = [];
+  let gStart = NaN;
+  for (const [t, i, c, p] of rows) {
+    if (i !== inter) continue;
+    if (c === EV_DETECTOR_ON && ch.has(p)) arrivals.push(t);
+    else if (p === param && c === EV_PHASE_BEGIN_GREEN) gStart = t;
+    else if (p === param && c === EV_PHASE_GREEN_TERMINATION) {
+      if (!Number.isNaN(gStart)) greens.push([gStart, t]);
+      gStart = NaN;
+      redStarts.push(t);
+    }
+  }
+  if (!Number.isNaN(gStart)) greens.push([gStart, Infinity]);
+  const cycles: PcdCycle[] = [];
+  for (let k = 0; k + 1 < redStarts.length; k++) {
+    const a = redStarts[k]!;
+    const b = redStarts[k + 1]!;
+    const g = greens.find(([s]) => s >= a && s < b);
+    cycles.push({ startMs: a, greenStartMs: g ? g[0] - a : NaN, greenEndMs: g ? Math.min(g[1], b) - a : NaN, arrivalsMs: [] });
+  }
+  let onGreen = 0;
+  let counted = 0;
+  let ci = 0;
+  for (const t of arrivals) {
+    while (ci < cycles.length && t >= cycles[ci]!.startMs + (ci + 1 < cycles.length ? cycles[ci + 1]!.startMs - cycles[ci]!.startMs : Infinity)) ci++;
+    const c = cycles[ci];
+    if (c && t >= c.startMs) c.arrivalsMs.push(t - c.startMs);
+    counted++;
+    if (greens.some(([s, e]) => t >= s && t < e)) onGreen++;
+  }
+  return { inter, phase, channels: [...channels], cycles, arrivals: counted, arrivalsOnGreen: onGreen, aogPercent: counted ? (100 * onGreen) / counted : 0 };
+}
+
+export interface SplitRecord {
+  phase: number;
+  startMs: number;
+  greenMs: number;
+  /** How the green ended: gap-out, max-out, force-off, pre-empted, or plain (the controller chose another phase). */
+  end: 'gap-out' | 'max-out' | 'force-off' | 'preempt' | 'change' | 'running';
+}
+
+/** The split monitor of one intersection: every green, its length and how it ended. */
+export function splitMonitor(rows: readonly EventRow[], inter: number): SplitRecord[] {
+  const out: SplitRecord[] = [];
+  const open = new Map<number, SplitRecord>();
+  let reason: SplitRecord['end'] = 'change';
+  let preemptAt = -Infinity;
+  for (const [t, i, c, p] of rows) {
+    if (i !== inter) continue;
+    if (c === EV_PREEMPT_ENTRY) preemptAt = t;
+    if (c === EV_PHASE_BEGIN_GREEN) {
+      const r: SplitRecord = { phase: p - 1, startMs: t, greenMs: NaN, end: 'running' };
+      open.set(p, r);
+      out.push(r);
+    } else if (c === EV_PHASE_GAP_OUT) reason = 'gap-out';
+    else if (c === EV_PHASE_MAX_OUT) reason = 'max-out';
+    else if (c === EV_PHASE_FORCE_OFF) reason = 'force-off';
+    else if (c === EV_PHASE_GREEN_TERMINATION) {
+      const r = open.get(p);
+      if (r) {
+        r.greenMs = t - r.startMs;
+        r.end = t - preemptAt < 1 ? 'preempt' : reason;
+        open.delete(p);
+      }
+      reason = 'change';
+    }
+  }
+  return out;
+}
