@@ -18,13 +18,17 @@ import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import { GENERAL_CONTROLLERS } from '../engine/controllers/index.js';
 import { importCityFlow } from '../scenarios/importers/cityflow.js';
-import { loadScenario, type ScenarioSource } from '../scenarios/index.js';
+import { gridScenario, loadScenario, type ScenarioSource } from '../scenarios/index.js';
 import { createSimulation, prepare, runPreparedAsync, type Prepared, type Simulation } from '../sim/index.js';
 import { replanLatency, type ReplanLatencyResult } from './replan.js';
 import { serveLoad, type ServeLoadResult } from './serve.js';
+import { microBenchmarks, type MicroResult } from './micro.js';
+import { publishResults } from './charts.js';
 
 export { replanLatency, type ReplanLatencyResult } from './replan.js';
 export { serveLoad, type ServeLoadResult } from './serve.js';
+export { microBenchmarks, type MicroResult } from './micro.js';
+export { benchCharts, publishResults } from './charts.js';
 
 export interface SimSpeedResult {
   scenario: string;
@@ -62,10 +66,11 @@ export interface BenchReport {
   controllers: ControllerResult[];
   replan: ReplanLatencyResult[];
   serve: ServeLoadResult[];
+  micro: MicroResult[];
 }
 
 /** Parts of the suite. */
-export const BENCH_PARTS = ['speed', 'controllers', 'replan', 'serve'] as const;
+export const BENCH_PARTS = ['micro', 'speed', 'controllers', 'replan', 'serve'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 export interface BenchOptions {
@@ -105,10 +110,29 @@ export function cityflowSource(name: string): ScenarioSource {
   return { scenario: importCityFlow(join(dir, ds.roadnet), join(dir, ds.flow)).scenario, file: join(dir, ds.roadnet) };
 }
 
-/** A built-in name, or `cityflow:<dataset>`. */
-function source(name: string): ScenarioSource {
-  return name.startsWith('cityflow:') ? cityflowSource(name.slice('cityflow:'.length)) : loadScenario(name);
+/**
+ * A built-in name, or `cityflow:<dataset>`; with `@light`, a grid at 40 % of
+ * its demand; with `@x2`, a CityFlow dataset with every vehicle twice (1 s
+ * apart): light and heavy demand on the same network.
+ */
+export function benchSource(name: string): ScenarioSource {
+  const [base, variant] = name.split('@') as [string, string | undefined];
+  if (base.startsWith('cityflow:')) {
+    const src = cityflowSource(base.slice('cityflow:'.length));
+    if (variant === 'x2') {
+      const sc = structuredClone(src.scenario);
+      const vs = sc.demand.vehicles ?? [];
+      sc.demand.vehicles = vs.flatMap((v) => [v, { ...v, id: `${v.id}_b`, departS: v.departS + 1 }]);
+      return { scenario: sc, file: src.file };
+    }
+    return src;
+  }
+  const m = /^grid-(\d+)x(\d+)$/.exec(base);
+  if (variant === 'light' && m) return { scenario: gridScenario({ rows: Number(m[1]), cols: Number(m[2]), avenueVph: 180, streetVph: 100, turnVph: 10, name: name }), file: `builtin:${name}` };
+  if (variant !== undefined) throw new Error(`unknown benchmark variant "${name}"`);
+  return loadScenario(base);
 }
+const source = benchSource;
 
 async function simSpeed(name: string, durationS: number, iterations: number, controller = 'fixed'): Promise<SimSpeedResult> {
   const p: Prepared = prepare(source(name), { durationS });
@@ -170,6 +194,14 @@ const M = (x: number): string => `${(x / 1e6).toFixed(2)} M`;
 export function markdown(r: BenchReport): string {
   const lines: string[] = [];
   lines.push(`greenwave bench${r.quick ? ' --quick' : ''} — ${r.date}, Node ${r.node}, ${r.cpu} (${r.cores} cores)`, '');
+  if (r.micro?.length) {
+    lines.push('### Micro-benchmarks (tinybench)', '');
+    lines.push('| what | per | mean | p99 | samples |');
+    lines.push('|---|---|---:|---:|---:|');
+    const ns = (x: number): string => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} ms` : x >= 1e3 ? `${(x / 1e3).toFixed(2)} µs` : `${x.toFixed(1)} ns`);
+    for (const m of r.micro) lines.push(`| ${m.name} | ${m.unit} | ${ns(m.meanNs)} | ${ns(m.p99Ns)} | ${m.samples} |`);
+    lines.push('');
+  }
   if (r.simSpeed.length) {
     lines.push('### Simulator speed (one core)', '');
     lines.push('| scenario | controller | intersections | trips | simulated s | vehicle-steps | wall s (mean of n) | vehicle-steps/s (mean) | best | CityFlow, same data |');
@@ -185,12 +217,15 @@ export function markdown(r: BenchReport): string {
   }
   if (r.controllers.length) {
     lines.push('### Controllers × scenarios (same demand and seed)', '');
-    lines.push('| scenario | controller | mean travel time (s) | mean delay (s) | stops/veh | throughput (veh/h) | unfinished | emergency delay (s) | safety violations |');
-    lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
-    for (const c of r.controllers)
+    lines.push('| scenario | controller | mean travel time (s) | vs fixed | mean delay (s) | vs fixed | stops/veh | vs fixed | throughput (veh/h) | unfinished | emergency delay (s) | safety violations |');
+    lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    const pc = (x: number, base: number | undefined): string => (base ? `${x >= base ? '+' : ''}${(((x - base) / base) * 100).toFixed(1)} %` : '–');
+    for (const c of r.controllers) {
+      const f = r.controllers.find((x) => x.scenario === c.scenario && x.controller === 'fixed');
       lines.push(
-        `| ${c.scenario} | ${c.controller} | ${c.travelTimeMean.toFixed(1)} | ${c.delayMean.toFixed(1)} | ${c.stopsMean.toFixed(2)} | ${c.throughputVph.toFixed(0)} | ${c.unfinished} | ${c.emergencyDelayS === null ? '–' : c.emergencyDelayS.toFixed(1)} | ${c.safetyViolations} |`,
+        `| ${c.scenario} | ${c.controller} | ${c.travelTimeMean.toFixed(1)} | ${pc(c.travelTimeMean, f?.travelTimeMean)} | ${c.delayMean.toFixed(1)} | ${pc(c.delayMean, f?.delayMean)} | ${c.stopsMean.toFixed(2)} | ${pc(c.stopsMean, f?.stopsMean)} | ${c.throughputVph.toFixed(0)} | ${c.unfinished} | ${c.emergencyDelayS === null ? '–' : c.emergencyDelayS.toFixed(1)} | ${c.safetyViolations} |`,
       );
+    }
     lines.push('');
   }
   if (r.replan.length) {
@@ -224,19 +259,25 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   const speedCases: Array<[string, number, string]> = quick
     ? [
         ['grid-4x4', 900, 'fixed'],
+        ['grid-10x10@light', 900, 'fixed'],
         ['grid-10x10', 900, 'fixed'],
         ['cityflow:hangzhou_4x4', 900, 'cityflow-fixed'],
       ]
     : [
+        ['grid-4x4@light', 3600, 'fixed'],
         ['grid-4x4', 3600, 'fixed'],
+        ['grid-10x10@light', 3600, 'fixed'],
         ['grid-10x10', 3600, 'fixed'],
         ['grid-16x16', 3600, 'fixed'],
+        ['grid-32x32@light', 1800, 'fixed'],
+        ['grid-32x32', 1800, 'fixed'],
         ...CITYFLOW_DATASETS.map((d) => [`cityflow:${d.name}`, 3600, 'cityflow-fixed'] as [string, number, string]),
+        ['cityflow:hangzhou_4x4@x2', 3600, 'cityflow-fixed'],
       ];
   const simSpeedResults: SimSpeedResult[] = [];
   for (const [name, dur, controller] of parts.has('speed') ? speedCases : []) {
     log(`simulator speed: ${name}, ${dur} s, ${controller}`);
-    simSpeedResults.push(await simSpeed(name, dur, quick ? 1 : 5, controller));
+    simSpeedResults.push(await simSpeed(name, dur, quick ? 1 : name.startsWith('grid-32x32') ? 2 : 5, controller));
   }
   const scenarios = quick
     ? ['single', 'default']
@@ -253,6 +294,11 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     for (const net of quick ? ['grid-32x32'] : ['grid-32x32', 'grid-100x100'])
       replan.push(...(await replanLatency(net, [0, ...workers.filter((w) => w > 0)], quick ? 10 : 30, log)));
   }
+  const micro: MicroResult[] = [];
+  if (parts.has('micro')) {
+    log('micro-benchmarks');
+    micro.push(...(await microBenchmarks(quick)));
+  }
   const serve: ServeLoadResult[] = [];
   if (parts.has('serve')) serve.push(await serveLoad(join(repoRoot(), 'dist', 'cli', 'main.js'), 'grid-32x32', 200, quick ? 10 : 60, log));
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
@@ -266,11 +312,14 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     controllers,
     replan,
     serve,
+    micro,
   };
   const dir = opts.resultsDir ?? defaultResultsDir();
   mkdirSync(dir, { recursive: true });
   // A partial run (--only) does not overwrite the full report.
   const file = opts.only ? `latest-${BENCH_PARTS.filter((x) => parts.has(x)).join('-')}.json` : 'latest.json';
   writeFileSync(join(dir, file), JSON.stringify(report, null, 2) + '\n');
+  // A full run also redraws the charts and the generated part of docs/RESULTS.md.
+  if (!opts.only && !quick && !opts.resultsDir) publishResults(report, markdown(report), repoRoot());
   return report;
 }

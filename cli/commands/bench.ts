@@ -1,21 +1,27 @@
 import { BENCH_PARTS, markdown, runBench, type BenchPart } from '../../bench/index.js';
 import { parse, UsageError } from '../args.js';
 
-export const BENCH_HELP = `Usage: greenwave bench [--quick] [--only PARTS] [--workers LIST] [--json]
+export const BENCH_HELP = `Usage: greenwave bench [--quick] [--only PARTS] [--workers LIST] [--results DIR] [--json]
 
-Runs the benchmark suite: simulator speed (vehicle-steps per second) on grids
-of growing size with heavy demand and on the CityFlow datasets; every
-controller on the built-in scenarios and the datasets; and the latency of one
-full network re-plan on grid-32x32 (1,024 signals) and grid-100x100 (10,000
-signals) in the calling thread and by worker count. Writes
+Runs the benchmark suite: micro-benchmarks of the hot paths (a simulation
+step per vehicle, a controller decision, encoding state and plans); simulator
+speed (vehicle-steps per second) on grids of growing size with light and heavy
+demand and on the CityFlow datasets; every controller on the built-in
+scenarios and the datasets; the latency of one full network re-plan on
+grid-32x32 (1,024 signals) and grid-100x100 (10,000 signals) in the calling
+thread and by worker count; and greenwave serve with 200 clients on 1,024
+signals. Writes
 bench/results/latest.json (latest-PARTS.json with --only) and prints a
-Markdown report.
+Markdown report; a full run also redraws the charts in docs/results/ and the
+generated section of docs/RESULTS.md.
 
 Options:
   --quick         shorter runs and fewer cases (a few minutes)
-  --only PARTS    some of speed,controllers,replan,serve (default: all)
+  --only PARTS    some of micro,speed,controllers,replan,serve (default: all)
   --workers LIST  worker counts for the re-plan benchmark, e.g. 1,2,4,8,16
                   (default: 1, 2, and this machine's cores when more)
+  --results DIR   write the JSON report there instead of bench/results
+                  (and leave docs/ alone)
   --json          print the JSON report instead of Markdown
   -h, --help      this help
 `;
@@ -24,6 +30,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('bench', argv, {
     quick: { type: 'boolean' },
     only: { type: 'string' },
+    results: { type: 'string' },
     workers: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -53,7 +60,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
     if (workers.length === 0 || workers.some((w) => !Number.isInteger(w) || w < 1 || w > 256))
       throw new UsageError('bench', `--workers takes worker counts from 1 to 256 separated by commas, got "${String(values.workers)}"`);
   }
-  const report = await runBench({ quick: values.quick === true, only, workers, log: json ? undefined : (l) => process.stderr.write(`… ${l}\n`) });
+  const resultsDir = values.results as string | undefined;
+  const report = await runBench({ quick: values.quick === true, only, workers, ...(resultsDir ? { resultsDir } : {}), log: json ? undefined : (l) => process.stderr.write(`… ${l}\n`) });
   process.stdout.write(json ? JSON.stringify(report) + '\n' : markdown(report));
   return 0;
 }

@@ -1,0 +1,47 @@
+/**
+ * `greenwave bench --quick --json`: one JSON object with every section
+ * (micro-benchmarks, simulator speed, controllers × scenarios, re-plan
+ * latency, the live service under load), and the charts drawn from it.
+ * Structure only: the figures themselves are measured, not asserted.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { benchCharts, type BenchReport } from '../bench/index.js';
+import { cli, requireBuiltCli } from './cli-helpers.js';
+
+describe('greenwave bench --quick --json', () => {
+  it('prints one JSON object with every section, writes it to --results, and its charts have axes and series', async () => {
+    requireBuiltCli();
+    const dir = mkdtempSync(join(tmpdir(), 'gw-bench-'));
+    try {
+      const r = await cli('bench', '--quick', '--json', '--results', dir);
+      expect(r.status, r.stderr).toBe(0);
+      const lines = r.stdout.split('\n');
+      expect(lines).toHaveLength(2);
+      const rep = JSON.parse(lines[0]!) as BenchReport;
+      expect(JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8'))).toEqual(rep);
+      expect(rep.quick).toBe(true);
+      expect(rep.micro.map((m) => m.unit)).toEqual(['vehicle-step', 'decision', 'frame', 'encoding']);
+      expect(rep.simSpeed.map((s) => s.scenario)).toEqual(['grid-4x4', 'grid-10x10@light', 'grid-10x10', 'cityflow:hangzhou_4x4']);
+      for (const s of rep.simSpeed) expect(s.vehicleStepsPerSecond).toBeGreaterThan(0);
+      const ctl = new Set(rep.controllers.map((c) => c.controller));
+      for (const c of ['fixed', 'actuated', 'max-pressure', 'adaptive']) expect(ctl.has(c)).toBe(true);
+      for (const c of rep.controllers) expect(c.safetyViolations).toBe(0);
+      expect(rep.controllers.find((c) => c.scenario === 'default' && c.controller === 'adaptive')!.emergencyDelayS).not.toBeNull();
+      expect(rep.replan.map((x) => x.workers)).toContain(0);
+      expect(rep.serve[0]).toMatchObject({ network: 'grid-32x32', signals: 1024, clients: 200 });
+      expect(rep.serve[0]!.frames).toBeGreaterThan(1000);
+      const charts = benchCharts(rep);
+      expect(Object.keys(charts).sort()).toEqual(['replan-latency.svg', 'sim-speed.svg', 'travel-time.svg']);
+      for (const svg of Object.values(charts)) {
+        expect(svg).toContain('<g id="x-axis"');
+        expect(svg).toContain('<g id="y-axis"');
+        expect(svg).toMatch(/<g class="series" data-name="[^"]+"/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
+});
