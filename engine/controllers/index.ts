@@ -17,6 +17,7 @@ export { CityFlowFixedController } from './cityflowFixed.js';
 export { MaxPressureController, MAX_PRESSURE_MIN_GREEN_S, MAX_PRESSURE_DECISION_S } from './maxPressure.js';
 export { servicePhases } from './servicePhases.js';
 export { ControlLoop } from './loop.js';
+export { OverrideController } from './override.js';
 export { DetectorHealth, FAULT_INVALID, FAULT_STUCK_ON, FAULT_SILENT } from './health.js';
 export * from './webster.js';
 

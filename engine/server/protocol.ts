@@ -101,11 +101,17 @@ const SCHEMAS: Record<string, object> = {
     additionalProperties: false,
     properties: { type: {}, id: ref, vehicle: id, road: id, posM: num(0, 100000), onLink: { type: 'boolean' }, speedMps: num(0, 100) },
   },
+  override: {
+    type: 'object',
+    required: ['type', 'intersection', 'phase', 'durationS'],
+    additionalProperties: false,
+    properties: { type: {}, id: ref, intersection: id, phase: { type: 'integer', minimum: 0, maximum: 63 }, durationS: num(0, 86400) },
+  },
   'emergency-arrived': { type: 'object', required: ['type', 'vehicle'], additionalProperties: false, properties: { type: {}, id: ref, vehicle: id } },
 };
 
 /** Message types that change the engine's state: they need the bearer token. */
-export const WRITE_TYPES: ReadonlySet<string> = new Set(['detectors', 'step', 'emergency', 'emergency-position', 'emergency-arrived']);
+export const WRITE_TYPES: ReadonlySet<string> = new Set(['detectors', 'step', 'emergency', 'emergency-position', 'emergency-arrived', 'override']);
 
 export type DetectorReading = { count?: number; occupancy?: number; presence?: 0 | 1; vehicles?: number; halting?: number; queueM?: number };
 export interface Observations {
@@ -122,7 +128,8 @@ export type ClientMessage =
   | ({ type: 'step'; id?: string | number; t: number } & Observations)
   | { type: 'emergency'; id?: string | number; vehicle: string; from: string; to: string; priority?: number }
   | { type: 'emergency-position'; id?: string | number; vehicle: string; road: string; posM: number; onLink?: boolean; speedMps?: number }
-  | { type: 'emergency-arrived'; id?: string | number; vehicle: string };
+  | { type: 'emergency-arrived'; id?: string | number; vehicle: string }
+  | { type: 'override'; id?: string | number; intersection: string; phase: number; durationS: number };
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 const validators = new Map<string, ValidateFunction>(Object.entries(SCHEMAS).map(([k, s]) => [k, ajv.compile(s)]));

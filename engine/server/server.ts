@@ -342,6 +342,11 @@ export class GreenwaveServer {
         this.sendControl(c, { type: 'ack', ...ref, seq: r.seq, ...(r.route ? { route: r.route } : {}) });
         return;
       }
+      case 'override': {
+        const r = s.override(msg.intersection, msg.phase, msg.durationS);
+        this.sendControl(c, { type: 'ack', ...ref, seq: r.seq, intersection: msg.intersection, phase: msg.phase, until: r.untilS });
+        return;
+      }
       case 'emergency-arrived': {
         const r = s.emergencyArrived(msg.vehicle);
         this.sendControl(c, { type: 'ack', ...ref, seq: r.seq });

@@ -8,7 +8,7 @@
  * It turns the engine's state into the frames the server sends (topics:
  * states, plans, queues, metrics, emergency); the server does the sockets.
  */
-import { controllerFactory, ControlLoop, DetectorHealth, FixedTimeController, AdaptiveController, type Controller } from '../controllers/index.js';
+import { controllerFactory, ControlLoop, DetectorHealth, FixedTimeController, AdaptiveController, OverrideController, type Controller, type ControllerFactory } from '../controllers/index.js';
 import type { CompiledNetwork } from '../network/compile.js';
 import { PreemptingController, PreemptionError, PreemptionManager, type PreemptionEvent } from '../preemption/index.js';
 import { ConflictMonitor, GREEN, PERMITTED, SignalLayer, STAGE_GREEN, YELLOW } from '../signals/index.js';
@@ -65,6 +65,8 @@ export class Service {
   /** Per intersection: phase changes already reported as decisions. */
   private readonly changesSeen: Int32Array;
   private lastPlan: unknown;
+  /** Operator holds (set while the controller is built). */
+  overrides!: OverrideController;
 
   constructor(o: ServiceOptions) {
     this.net = o.prepared.net;
@@ -72,7 +74,9 @@ export class Service {
     this.controllerName = o.controller ?? 'adaptive';
     this.stepMs = this.net.stepMs;
     const net = this.net;
-    const factory = controllerFactory(this.controllerName);
+    const base = controllerFactory(this.controllerName);
+    // operator overrides sit between the controller and pre-emption
+    const factory: ControllerFactory = (ctx) => (this.overrides = new OverrideController(ctx, base(ctx)));
     if (o.mode === 'sim') {
       const sim = createSimulation(o.prepared, factory, { preemption: o.preemption ?? true });
       this.sim = sim;
@@ -211,6 +215,22 @@ export class Service {
     return { seq: ++this.seq };
   }
 
+  /** An operator override: hold `phase` at intersection `inter` for durationS (0: release the hold). */
+  override(inter: string, phase: number, durationS: number): { seq: number; untilS: number | null } {
+    const ix = this.net.intersectionIds.indexOf(inter);
+    if (ix < 0) throw new ServiceError(ERR.unknownId, `override: intersection: unknown intersection "${inter.slice(0, 80)}"`);
+    if (!this.signalIdx.includes(ix)) throw new ServiceError(ERR.badMessage, `override: intersection: "${inter}" has no signal`);
+    const n = this.signals.phaseCount(ix);
+    if (phase >= n) throw new ServiceError(ERR.badMessage, `override: phase: "${inter}" has phases 0 … ${n - 1}, got ${phase}`);
+    if (durationS === 0) {
+      this.overrides.release(ix);
+      return { seq: ++this.seq, untilS: null };
+    }
+    const until = this.nowMs + durationS * 1000;
+    this.overrides.hold(ix, phase, until);
+    return { seq: ++this.seq, untilS: until / 1000 };
+  }
+
   // ------------------------------------------------------------------ frames
 
   /** The time of the state shown now (the last step's), s. */
@@ -285,7 +305,8 @@ export class Service {
    * since the last call.
    */
   plans(): { changed: boolean; plans: Array<{ inter: string; cycleS: number; offsetS: number; phases: Array<{ phase: number; startS: number; greenS: number }> }> } {
-    const ctl = this.controller instanceof PreemptingController ? this.controller.inner : this.controller;
+    let ctl = this.controller instanceof PreemptingController ? this.controller.inner : this.controller;
+    if (ctl instanceof OverrideController) ctl = ctl.inner;
     const net = this.net;
     const out: Array<{ inter: string; cycleS: number; offsetS: number; phases: Array<{ phase: number; startS: number; greenS: number }> }> = [];
     if (ctl instanceof AdaptiveController) {
