@@ -405,7 +405,7 @@ export class GreenwaveServer {
     const s = this.service;
     if (c.topics.has('states')) this.send(c, this.stateFrame(c), true);
     if (c.topics.has('plans')) {
-      const p = s.plans();
+      const p = s.plans(true);
       if (p.plans.length) this.send(c, this.plansFrame(c, p.plans), true);
     }
   }

@@ -302,9 +302,9 @@ export class Service {
   /**
    * The timing plan in force for every signal, when the controller has one
    * (fixed: Webster; adaptive: the network plan), and whether it changed
-   * since the last call.
+   * since the last call; unchanged plans are only listed when `always`.
    */
-  plans(): { changed: boolean; plans: Array<{ inter: string; cycleS: number; offsetS: number; phases: Array<{ phase: number; startS: number; greenS: number }> }> } {
+  plans(always = false): { changed: boolean; plans: Array<{ inter: string; cycleS: number; offsetS: number; phases: Array<{ phase: number; startS: number; greenS: number }> }> } {
     let ctl = this.controller instanceof PreemptingController ? this.controller.inner : this.controller;
     if (ctl instanceof OverrideController) ctl = ctl.inner;
     const net = this.net;
@@ -313,6 +313,7 @@ export class Service {
       const pl = ctl.plan;
       const changed = pl !== this.lastPlan;
       this.lastPlan = pl;
+      if (!changed && !always) return { changed, plans: out };
       const o = ctl.opt;
       for (const i of this.signalIdx) {
         const phases: Array<{ phase: number; startS: number; greenS: number }> = [];
@@ -327,6 +328,7 @@ export class Service {
     if (ctl instanceof FixedTimeController) {
       const changed = this.lastPlan !== ctl;
       this.lastPlan = ctl;
+      if (!changed && !always) return { changed, plans: out };
       for (const i of this.signalIdx) {
         const pl = ctl.plans[i];
         if (!pl) continue;
