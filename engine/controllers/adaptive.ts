@@ -9,7 +9,8 @@
  *   dispersed platoons — in worker threads when a pool is given. A plan made
  *   from the data at T is applied at T + APPLY_DELAY_S, a defined time, so
  *   results do not depend on thread timing.
- * - Local decisions, every DECISION_S after a MIN_GREEN_S minimum: the phase
+ * - Local decisions, every DECISION_S after a MIN_GREEN_S minimum (longer,
+ *   queueMinGreenS, for a green that starts on a long queue): the phase
  *   with the highest value gets the green, value = max-pressure (vehicles on
  *   the incoming lanes − on the outgoing lanes, from the cameras) + a
  *   head-of-line term (halting vehicles × seconds since the phase was first
@@ -34,6 +35,15 @@ export const ADAPTIVE_DEFAULTS = {
   decisionS: 5,
   /** Weight of the head-of-line term: per halting vehicle and second of wait. */
   waitWeight: 0.05,
+  /**
+   * Variable initial (after NEMA's "added initial"): a green that starts with
+   * at least queueMinGreenAt vehicles halting on its approaches gets
+   * queueMinGreenS instead of minGreenS, so a long queue is not cut off
+   * while it is still starting up (which, under saturation, wastes a
+   * clearance for a few vehicles).
+   */
+  queueMinGreenS: 12,
+  queueMinGreenAt: 15,
   /** Bonus for the phase the network plan schedules now (vehicles). */
   coordination: 0,
   replanS: 300,
@@ -79,6 +89,8 @@ export class AdaptiveController implements Controller {
   private readonly inCams: Int32Array;
   private readonly candidates: number[][];
   private readonly callSinceMs: Float64Array;
+  private readonly greenStartSeen: Float64Array;
+  private readonly greenStartQueue: Float64Array;
   /** Replans made, and replans abandoned by the pool (the last plan kept). */
   replans = 0;
   abandoned = 0;
@@ -109,6 +121,8 @@ export class AdaptiveController implements Controller {
     ({ pairStart: this.pairStart, pairIn: this.pairIn, pairOut: this.pairOut, inCamStart: this.inCamStart, inCams: this.inCams } = phaseCameras(net));
     this.candidates = pressureCandidates(net);
     this.callSinceMs = new Float64Array(net.nPhases).fill(-1);
+    this.greenStartSeen = new Float64Array(net.nInter).fill(-1);
+    this.greenStartQueue = new Float64Array(net.nInter);
   }
 
   // ------------------------------------------------------------ measurements
@@ -158,6 +172,15 @@ export class AdaptiveController implements Controller {
     let s = 0;
     for (let k = this.inCamStart[p]!; k < this.inCamStart[p + 1]!; k++) s += this.halting(this.inCams[k]!);
     return s;
+  }
+
+  /** Halting vehicles on phase p's approaches when its green began (recorded at the first decision of that green). */
+  private queueAtStart(ix: number, p: number, greenStartMs: number): number {
+    if (this.greenStartSeen[ix] !== greenStartMs) {
+      this.greenStartSeen[ix] = greenStartMs;
+      this.greenStartQueue[ix] = this.haltingOf(p);
+    }
+    return this.greenStartQueue[ix]!;
   }
 
   /** True when none of the intersection's approach cameras can be trusted. */
@@ -234,7 +257,8 @@ export class AdaptiveController implements Controller {
     if (!green) return nowMs + net.stepMs;
     const isCand = cands.includes(cur);
     const elapsed = signals.greenElapsedMs(ix, nowMs);
-    const minGreenMs = this.o.minGreenS * 1000;
+    let minGreenMs = this.o.minGreenS * 1000;
+    if (isCand && this.o.queueMinGreenS > this.o.minGreenS && this.queueAtStart(ix, p0 + cur, nowMs - elapsed) >= this.o.queueMinGreenAt) minGreenMs = this.o.queueMinGreenS * 1000;
     if (isCand && elapsed < minGreenMs) return nowMs + net.stepMs;
     if (this.blind(ix)) {
       // no camera to trust: run the network plan as a fixed coordinated plan
