@@ -119,15 +119,18 @@ export function purdueCoordination(rows: readonly EventRow[], inter: number, pha
     const g = greens.find(([s]) => s >= a && s < b);
     cycles.push({ startMs: a, greenStartMs: g ? g[0] - a : NaN, greenEndMs: g ? Math.min(g[1], b) - a : NaN, arrivalsMs: [] });
   }
+  // arrivals and greens are both in time order: one pass with a pointer into each
   let onGreen = 0;
   let counted = 0;
   let ci = 0;
+  let gi = 0;
   for (const t of arrivals) {
-    while (ci < cycles.length && t >= cycles[ci]!.startMs + (ci + 1 < cycles.length ? cycles[ci + 1]!.startMs - cycles[ci]!.startMs : Infinity)) ci++;
+    while (ci + 1 < cycles.length && t >= cycles[ci + 1]!.startMs) ci++;
     const c = cycles[ci];
     if (c && t >= c.startMs) c.arrivalsMs.push(t - c.startMs);
     counted++;
-    if (greens.some(([s, e]) => t >= s && t < e)) onGreen++;
+    while (gi < greens.length && greens[gi]![1] <= t) gi++;
+    if (gi < greens.length && t >= greens[gi]![0]) onGreen++;
   }
   return { inter, phase, channels: [...channels], cycles, arrivals: counted, arrivalsOnGreen: onGreen, aogPercent: counted ? (100 * onGreen) / counted : 0 };
 }

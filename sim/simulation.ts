@@ -541,13 +541,11 @@ export class Simulation {
     const e = tr.emergency.findIndex((x) => x.id === '' && tr.departMs[x.trip] === Infinity);
     if (e < 0 || !this.priority) return false;
     const k = tr.emergency[e]!.trip;
-    const off = tr.routeOff[k]!;
     const info = tr.emergency[e] as { id: string; priority: number; trip: number };
     const a = this.priority.dispatch({ ev: e, id, priority, fromRoad, toRoad, timeMs: this.nowMs });
     info.id = id;
     info.priority = priority;
     (tr.departMs as Float64Array)[k] = this.nowMs;
-    tr.routeRoads[off] = fromRoad;
     this.setRoute(k, a);
     this.evReported[e] = 1;
     this.waitNext[k] = -1;

@@ -236,9 +236,15 @@ export class PreemptionManager implements PrioritySink {
         const c = net.laneCamera[lane]!;
         if (c >= 0 && this.ctx.health.trusted(c)) q = Math.max(q, det.halting[c]!);
       }
-      this.roadTimeS[r] = Number.isNaN(this.blockedSinceMs[r]!) || nowMs - this.blockedSinceMs[r]! < this.o.blockedAfterS * 1000 ? this.roadFreeS(r) + q * this.o.headwayS : Infinity;
+      this.roadTimeS[r] = this.isBlocked(r, nowMs) ? Infinity : this.roadFreeS(r) + q * this.o.headwayS;
     }
     return this.roadTimeS;
+  }
+
+  /** True when road r has looked blocked (watchBlocked) for blockedAfterS. */
+  private isBlocked(r: number, nowMs: number): boolean {
+    const since = this.blockedSinceMs[r]!;
+    return !Number.isNaN(since) && nowMs - since >= this.o.blockedAfterS * 1000;
   }
 
   /** Watches for blocked roads: every lane's camera full of standing traffic and no vehicle leaving by the loops. */
@@ -471,10 +477,7 @@ export class PreemptionManager implements PrioritySink {
     const keep = v.k + (v.onLink ? 2 : 1);
     if (keep >= v.roads.length - 1) return null;
     let blocked = false;
-    for (let q = keep + 1; q < v.roads.length && !blocked; q++) {
-      const since = this.blockedSinceMs[v.roads[q]!]!;
-      if (!Number.isNaN(since) && nowMs - since >= this.o.blockedAfterS * 1000) blocked = true;
-    }
+    for (let q = keep + 1; q < v.roads.length && !blocked; q++) blocked = this.isBlocked(v.roads[q]!, nowMs);
     if (!blocked) return null;
     const tail = this.router.routeTimed(v.roads[keep]!, v.roads[v.roads.length - 1]!, this.updateRoadTimes(nowMs));
     if (!tail) return null; // no way round: keep the route, the vehicle waits
@@ -507,15 +510,12 @@ export class PreemptionManager implements PrioritySink {
       const minG = Math.min(this.o.minGreenS * 1000, net.phaseMinGreenMs[pc]!);
       return Math.max(0, minG - signals.greenElapsedMs(ix, nowMs)) / 1000 + clear;
     }
-    const left = Math.max(0, clear - (nowMs - this.stageStartMs(ix, nowMs)) / 1000);
+    // A clearance in progress is counted in full (its start is not part of SignalControl): the lead
+    // comes out at most a few seconds early, never late.
+    const left = clear;
     if (signals.targetOf(ix) === phase || signals.canRedirect(ix, phase)) return left;
     const pt = p0 + signals.targetOf(ix);
     return left + (Math.min(this.o.minGreenS * 1000, net.phaseMinGreenMs[pt]!) + net.phaseYellowMs[pt]! + net.phaseAllRedMs[pt]!) / 1000;
-  }
-
-  /** When the clearance in progress began: not in SignalControl, so taken as now (a conservative lead). */
-  private stageStartMs(_ix: number, nowMs: number): number {
-    return nowMs;
   }
 
   /** True when local phase `local` of ix serves movement m protected. */

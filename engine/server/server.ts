@@ -55,8 +55,8 @@ interface Conn {
   ws: WebSocket;
   authed: boolean;
   topics: Set<Topic>;
-  /** Subscribed intersections (indices), or null for all. */
-  inters: Int32Array | null;
+  /** Subscribed intersections (ids), or null for all. */
+  interIds: Set<string> | null;
   /** For subset subscriptions: positions in the state arrays, and the roads entering them. */
   statePos: Int32Array | null;
   roads: Int32Array | null;
@@ -186,7 +186,7 @@ export class GreenwaveServer {
       ws,
       authed: bearer !== undefined && this.tokenOk(bearer),
       topics: new Set(),
-      inters: null,
+      interIds: null,
       statePos: null,
       roads: null,
       tokens: this.limits.burst,
@@ -290,7 +290,7 @@ export class GreenwaveServer {
       case 'subscribe': {
         let inters: Int32Array | null = null;
         if (msg.intersections) {
-          const ids = new Map(s.net.intersectionIds.map((x, i) => [x, i]));
+          const ids = s.net.model.intersectionIndex;
           const idx: number[] = [];
           for (const id of msg.intersections) {
             const i = ids.get(id);
@@ -300,7 +300,7 @@ export class GreenwaveServer {
           inters = Int32Array.from(idx);
         }
         for (const t of msg.topics) c.topics.add(t);
-        c.inters = inters;
+        c.interIds = msg.intersections ? new Set(msg.intersections) : null;
         if (inters) {
           const pos = new Map(Array.from(s.signalIdx, (x, k) => [x, k]));
           c.statePos = Int32Array.from([...inters].filter((i) => pos.has(i)).map((i) => pos.get(i)!));
@@ -410,6 +410,11 @@ export class GreenwaveServer {
     }
   }
 
+  /** The state frame of every signal (what a subscriber to all of them gets each step). */
+  fullStateFrame(): string {
+    return this.stateFrame(null);
+  }
+
   private stateFrame(c: Conn | null): string {
     const s = this.service;
     if (!c || !c.statePos) {
@@ -423,7 +428,7 @@ export class GreenwaveServer {
 
   private plansFrame(c: Conn, plans: Array<{ inter: string }>): string {
     const s = this.service;
-    const list = c.inters ? plans.filter((p) => c.inters!.includes(s.net.intersectionIds.indexOf(p.inter))) : plans;
+    const list = c.interIds ? plans.filter((p) => c.interIds!.has(p.inter)) : plans;
     return JSON.stringify({ type: 'plans', t: s.shownS, inputSeq: s.ingest?.lastSeq ?? 0, plans: list });
   }
 
@@ -454,7 +459,7 @@ export class GreenwaveServer {
       if (stepped && c.topics.has('states')) this.send(c, c.statePos ? this.stateFrame(c) : (fullState ??= this.stateFrame(null)), true);
       if (c.topics.has('plans')) {
         if (plans.changed && plans.plans.length) this.send(c, this.plansFrame(c, plans.plans), false);
-        const d = c.inters ? decisions.filter((x) => c.inters!.includes(s.net.intersectionIds.indexOf(x.inter))) : decisions;
+        const d = c.interIds ? decisions.filter((x) => c.interIds!.has(x.inter)) : decisions;
         if (d.length) this.send(c, JSON.stringify({ type: 'decisions', t, inputSeq, decisions: d }), false);
       }
       if (stepped && c.topics.has('queues')) {

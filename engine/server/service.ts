@@ -11,7 +11,7 @@
 import { controllerFactory, ControlLoop, DetectorHealth, FixedTimeController, AdaptiveController, OverrideController, type Controller, type ControllerFactory } from '../controllers/index.js';
 import type { CompiledNetwork } from '../network/compile.js';
 import { PreemptingController, PreemptionError, PreemptionManager, type PreemptionEvent } from '../preemption/index.js';
-import { ConflictMonitor, GREEN, PERMITTED, SignalLayer, STAGE_GREEN, YELLOW } from '../signals/index.js';
+import { ConflictMonitor, SignalLayer, STAGE_GREEN } from '../signals/index.js';
 import { createSimulation, type Prepared } from '../../sim/run.js';
 import type { Simulation } from '../../sim/simulation.js';
 import { IngestedDetectors, IngestError } from './ingest.js';
@@ -199,7 +199,7 @@ export class Service {
     if (!m || this.sim) throw new ServiceError(ERR.notAccepted, 'emergency-position: no client emergency vehicles in this mode');
     const ev = m.vehicleNumber(vehicle);
     if (ev < 0) throw new ServiceError(ERR.unknownId, `vehicle: no active emergency vehicle "${vehicle}"`);
-    const r = this.net.roadIds.indexOf(road);
+    const r = this.net.model.roadIndex.get(road) ?? -1;
     if (r < 0) throw new ServiceError(ERR.unknownId, `road: unknown road id "${road}"`);
     const a = m.report({ ev, timeMs: this.nowMs, road: r, onLink, posM, speedMps });
     this.accepted.emergency++;
@@ -217,9 +217,9 @@ export class Service {
 
   /** An operator override: hold `phase` at intersection `inter` for durationS (0: release the hold). */
   override(inter: string, phase: number, durationS: number): { seq: number; untilS: number | null } {
-    const ix = this.net.intersectionIds.indexOf(inter);
+    const ix = this.net.model.intersectionIndex.get(inter) ?? -1;
     if (ix < 0) throw new ServiceError(ERR.unknownId, `override: intersection: unknown intersection "${inter.slice(0, 80)}"`);
-    if (!this.signalIdx.includes(ix)) throw new ServiceError(ERR.badMessage, `override: intersection: "${inter}" has no signal`);
+    if (this.net.interType[ix] !== 1 || this.signals.phaseCount(ix) === 0) throw new ServiceError(ERR.badMessage, `override: intersection: "${inter}" has no signal`);
     const n = this.signals.phaseCount(ix);
     if (phase >= n) throw new ServiceError(ERR.badMessage, `override: phase: "${inter}" has phases 0 … ${n - 1}, got ${phase}`);
     if (durationS === 0) {
@@ -394,15 +394,6 @@ export class Service {
       detectors: net.detectorIds.map((id, d) => ({ id, kind: ['stopLine', 'advance', 'laneArea'][net.detKind[d]!], lane: net.laneIds[net.detLane[d]!] })),
       signals: this.signalIds,
     };
-  }
-
-  /** True when some movement shows green or yellow (used by tests of the page). */
-  anyGreen(): boolean {
-    for (let m = 0; m < this.net.nMov; m++) {
-      const s = this.signals.movState[m];
-      if (s === GREEN || s === PERMITTED || s === YELLOW) return true;
-    }
-    return false;
   }
 
   async close(): Promise<void> {
