@@ -1,7 +1,8 @@
 /**
  * Reading the high-resolution event log the way ATSPM tools do: phase
- * intervals, the Purdue Coordination Diagram (arrivals at the advance
- * detectors against each cycle's green) with its percent arrivals on green,
+ * intervals, the Purdue Coordination Diagram (arrivals at the set-back count
+ * loops, projected to the stop bar, against each cycle's green) with its
+ * percent arrivals on green,
  * and the split monitor (green per phase per cycle, and how each ended).
  * Input: rows of [tMs, intersection, code, param], as EventLog.get gives or as
  * parsed from events.csv.
@@ -16,6 +17,7 @@ import {
   EV_PREEMPT_ENTRY,
   type EventLog,
 } from '../engine/signals/eventlog.js';
+import { DET_ADVANCE, DET_COUNT, type CompiledNetwork } from '../engine/network/compile.js';
 
 export type EventRow = readonly [tMs: number, inter: number, code: number, param: number];
 
@@ -73,7 +75,7 @@ export interface PcdCycle {
   /** Green start and end within the cycle (ms from startMs); NaN if the phase got no green. */
   greenStartMs: number;
   greenEndMs: number;
-  /** Arrivals (advance detector on events), ms from startMs. */
+  /** Arrivals (detector on events projected to the stop bar), ms from startMs. */
   arrivalsMs: number[];
 }
 
@@ -88,22 +90,66 @@ export interface Pcd {
   aogPercent: number;
 }
 
+export interface PcdDetectors {
+  /** Event-log channels of the loops whose on events are the phase's arrivals. */
+  channels: number[];
+  /** Per channel: free-flow travel time from the loop to the stop bar (ms), added to each on event. */
+  travelMs: number[];
+  /** The kind of loop used: the set-back count loops where the phase's lanes have them, else the advance loops. */
+  kind: 'count' | 'advance';
+}
+
+/**
+ * The loops a PCD of phase p (global index) at intersection ix reads, as
+ * ATSPM configures them: on every lane that carries one of the phase's
+ * protected movements, the set-back count loop (the advance loop if no lane
+ * has one), with the time to travel from it to the stop bar at the lane's
+ * speed limit, by which each arrival is projected to the stop bar.
+ */
+export function pcdDetectors(net: CompiledNetwork, ch: { inter: Int32Array; channel: Int32Array }, ix: number, p: number): PcdDetectors {
+  const movs = new Set<number>();
+  for (let k = net.phaseMovStart[p]!; k < net.phaseMovStart[p]! + net.phaseProtected[p]!; k++) movs.add(net.phaseMovs[k]!);
+  const byKind = new Map<number, number[]>([
+    [DET_COUNT, []],
+    [DET_ADVANCE, []],
+  ]);
+  for (let d = 0; d < net.nDet; d++) {
+    const list = byKind.get(net.detKind[d]!);
+    if (!list || ch.inter[d] !== ix) continue;
+    const lane = net.detLane[d]!;
+    for (let q = net.laneOutStart[lane]!; q < net.laneOutStart[lane + 1]!; q++)
+      if (movs.has(net.linkMov[net.laneOut[q]! - net.nLanes]!)) {
+        list.push(d);
+        break;
+      }
+  }
+  const kind = byKind.get(DET_COUNT)!.length > 0 ? 'count' : 'advance';
+  const dets = byKind.get(kind === 'count' ? DET_COUNT : DET_ADVANCE)!;
+  return {
+    channels: dets.map((d) => ch.channel[d]!),
+    // from the loop's upstream edge (a vehicle's front turns it on there) to the stop line
+    travelMs: dets.map((d) => Math.round(((net.drvLengthM[net.detLane[d]!]! - net.detStartM[d]!) / net.drvSpeedMps[net.detLane[d]!]!) * 1000)),
+    kind,
+  };
+}
+
 /**
  * The Purdue Coordination Diagram of one phase: its cycles (each from the
  * end of one of its greens to the end of the next), the green within each
- * (at the top of the cycle), and the arrivals at
- * the given detector channels (their on events) placed in the cycle.
+ * (at the top of the cycle), and the arrivals at the given detector channels
+ * (their on events, each plus its channel's travelMs to the stop bar, 0 if
+ * not given) placed in the cycle.
  */
-export function purdueCoordination(rows: readonly EventRow[], inter: number, phase: number, channels: readonly number[]): Pcd {
+export function purdueCoordination(rows: readonly EventRow[], inter: number, phase: number, channels: readonly number[], travelMs: readonly number[] = []): Pcd {
   const param = phase + 1;
-  const ch = new Set(channels);
+  const shift = new Map(channels.map((c, k) => [c, travelMs[k] ?? 0]));
   const greens: Array<[number, number]> = [];
   const redStarts: number[] = [];
   const arrivals: number[] = [];
   let gStart = NaN;
   for (const [t, i, c, p] of rows) {
     if (i !== inter) continue;
-    if (c === EV_DETECTOR_ON && ch.has(p)) arrivals.push(t);
+    if (c === EV_DETECTOR_ON && shift.has(p)) arrivals.push(t + shift.get(p)!);
     else if (p === param && c === EV_PHASE_BEGIN_GREEN) gStart = t;
     else if (p === param && c === EV_PHASE_GREEN_TERMINATION) {
       if (!Number.isNaN(gStart)) greens.push([gStart, t]);
@@ -112,6 +158,7 @@ export function purdueCoordination(rows: readonly EventRow[], inter: number, pha
     }
   }
   if (!Number.isNaN(gStart)) greens.push([gStart, Infinity]);
+  arrivals.sort((a, b) => a - b);
   const cycles: PcdCycle[] = [];
   for (let k = 0; k + 1 < redStarts.length; k++) {
     const a = redStarts[k]!;

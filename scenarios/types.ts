@@ -98,7 +98,7 @@ export interface DetectorPlacementJson {
   lengthM?: number;
 }
 
-export type DetectorKind = 'stopLine' | 'advance' | 'laneArea';
+export type DetectorKind = 'stopLine' | 'advance' | 'laneArea' | 'count';
 
 export interface DetectorJson {
   id: string;
@@ -113,6 +113,7 @@ export interface DetectorsJson {
   stopLine?: DetectorPlacementJson;
   advance?: DetectorPlacementJson;
   laneArea?: DetectorPlacementJson;
+  count?: DetectorPlacementJson;
   list?: DetectorJson[];
 }
 

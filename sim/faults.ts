@@ -100,11 +100,13 @@ export class FaultInjector {
   }
 }
 
-/** `n` random faults of random kinds on random detectors, starting at random times in [0, durationMs). */
-export function randomFaults(net: CompiledNetwork, n: number, durationMs: number, rng: Rng): FaultSpec[] {
+/** `n` random faults of random kinds on random detectors (of the given kinds, or any), starting at random times in [0, durationMs). */
+export function randomFaults(net: CompiledNetwork, n: number, durationMs: number, rng: Rng, kinds?: readonly number[]): FaultSpec[] {
   const out: FaultSpec[] = [];
+  const pool: number[] = [];
+  for (let d = 0; d < net.nDet; d++) if (!kinds || kinds.includes(net.detKind[d]!)) pool.push(d);
   for (let k = 0; k < n; k++) {
-    const detector = Math.floor(rng.next() * net.nDet);
+    const detector = pool[Math.floor(rng.next() * pool.length)]!;
     const kind = FAULT_KINDS[Math.floor(rng.next() * FAULT_KINDS.length)]!;
     const fromMs = Math.floor((rng.next() * durationMs) / net.stepMs) * net.stepMs;
     const spec: FaultSpec = { detector, kind, fromMs };

@@ -162,6 +162,9 @@ export class Simulation {
   private readonly laneInsertStamp: Int32Array;
   private readonly laneLoopFromM: Float64Array;
   private readonly laneLoopToM: Float64Array;
+  private readonly laneLoopStart: Int32Array;
+  private readonly loopStartM: Float64Array;
+  private readonly loopEndM: Float64Array;
   /** The lane-area detectors. */
   private readonly cameras: Int32Array;
 
@@ -214,19 +217,28 @@ export class Simulation {
     this.laneResM = new Float64Array(net.nLanes);
     this.laneResN = new Int32Array(net.nLanes);
     this.laneInsertStamp = new Int32Array(net.nLanes).fill(-1);
-    // Where each lane's loop detectors are, so the advance only tests vehicles near them.
+    // Where each lane's loop detectors are, so the advance only tests vehicles near them: the span
+    // from the first to the last, and each loop (a queue standing between two far-apart loops costs no call).
     this.laneLoopFromM = new Float64Array(net.nLanes).fill(Infinity);
     this.laneLoopToM = new Float64Array(net.nLanes).fill(-Infinity);
+    this.laneLoopStart = new Int32Array(net.nLanes + 1);
     const cameras: number[] = [];
-    for (let dIdx = 0; dIdx < net.nDet; dIdx++) {
-      if (net.detKind[dIdx] === DET_LANE_AREA) {
-        cameras.push(dIdx);
-        continue;
+    const loopS: number[] = [];
+    const loopE: number[] = [];
+    for (let lane = 0; lane < net.nLanes; lane++) {
+      for (let k = net.laneDetStart[lane]!; k < net.laneDetStart[lane + 1]!; k++) {
+        const dIdx = net.laneDets[k]!;
+        if (net.detKind[dIdx] === DET_LANE_AREA) continue;
+        loopS.push(net.detStartM[dIdx]!);
+        loopE.push(net.detEndM[dIdx]!);
+        this.laneLoopFromM[lane] = Math.min(this.laneLoopFromM[lane]!, net.detStartM[dIdx]!);
+        this.laneLoopToM[lane] = Math.max(this.laneLoopToM[lane]!, net.detEndM[dIdx]!);
       }
-      const lane = net.detLane[dIdx]!;
-      this.laneLoopFromM[lane] = Math.min(this.laneLoopFromM[lane]!, net.detStartM[dIdx]!);
-      this.laneLoopToM[lane] = Math.max(this.laneLoopToM[lane]!, net.detEndM[dIdx]!);
+      this.laneLoopStart[lane + 1] = loopS.length;
     }
+    this.loopStartM = Float64Array.from(loopS);
+    this.loopEndM = Float64Array.from(loopE);
+    for (let dIdx = 0; dIdx < net.nDet; dIdx++) if (net.detKind[dIdx] === DET_LANE_AREA) cameras.push(dIdx);
     this.cameras = Int32Array.from(cameras);
 
     const n = init.trips.n;
@@ -945,6 +957,9 @@ export class Simulation {
     const vMoving = this.vMoving;
     const loopFromM = this.laneLoopFromM;
     const loopToM = this.laneLoopToM;
+    const laneLoopStart = this.laneLoopStart;
+    const loopStartM = this.loopStartM;
+    const loopEndM = this.loopEndM;
     const occupied = this.occupied;
     const detArg = det.arg;
     let steps = 0;
@@ -958,6 +973,8 @@ export class Simulation {
           // a lane: loop detectors along it
           const loopFrom = loopFromM[d]!;
           const loopTo = loopToM[d]!;
+          const l0 = laneLoopStart[d]!;
+          const l1 = laneLoopStart[d + 1]!;
           while (v >= 0) {
             const old = vPos[v]!;
             const vn = vNew[v]!;
@@ -974,10 +991,14 @@ export class Simulation {
               }
             } else if (vn > MOVING_SPEED_MPS && vMoving[v] === 0) vMoving[v] = 1;
             if (pos >= loopFrom && old <= loopTo + len) {
-              detArg[0] = old;
-              detArg[1] = pos;
-              detArg[2] = len;
-              det.loop(d);
+              for (let k = l0; k < l1; k++)
+                if (pos >= loopStartM[k]! && old <= loopEndM[k]! + len) {
+                  detArg[0] = old;
+                  detArg[1] = pos;
+                  detArg[2] = len;
+                  det.loop(d);
+                  break;
+                }
             }
             steps++;
             v = vBehind[v]!;

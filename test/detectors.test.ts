@@ -113,12 +113,13 @@ describe('a lone vehicle at full speed over a 2 m advance loop', () => {
     for (let j = k; j < steps.length; j++) expect(steps[j]!.count[adv]).toBe(1);
   });
 
-  it('no other loop on the approach counts it, except its own lane’s stop-line loop', () => {
+  it('no other loop on the approach counts it, except its own lane’s stop-line and set-back count loops', () => {
+    const own = [`${net.laneIds[lane]}_stop`, `${net.laneIds[lane]}_cnt`];
     for (let d = 0; d < net.nDet; d++) {
-      if (d === adv || net.detectorIds[d] === `${net.laneIds[lane]}_stop`) continue;
+      if (d === adv || own.includes(net.detectorIds[d]!)) continue;
       expect(last.count[d], net.detectorIds[d]).toBe(0);
     }
-    expect(last.count[detector(net.detectorIds, `${net.laneIds[lane]}_stop`)]).toBe(1);
+    for (const id of own) expect(last.count[detector(net.detectorIds, id)], id).toBe(1);
   });
 
   it('its occupancy is (loop length + vehicle length) / speed: (2 + 5) m / 13.89 m/s ≈ 504 ms', () => {

@@ -5,7 +5,7 @@
  * and keeps the traffic moving.
  */
 import { describe, expect, it } from 'vitest';
-import { DET_ADVANCE, DET_LANE_AREA, DET_STOP_LINE } from '../engine/network/compile.js';
+import { DET_ADVANCE, DET_COUNT, DET_LANE_AREA, DET_STOP_LINE } from '../engine/network/compile.js';
 import { defaultScenario, gridScenario } from '../scenarios/index.js';
 import { FAULT_KINDS, randomFaults, type FaultKind, type FaultSpec } from '../sim/faults.js';
 import { Rng } from '../sim/rng.js';
@@ -49,11 +49,11 @@ function flaggedAt(p: Prepared, controller: string, faults: FaultSpec[], d: numb
 
 describe('the detector health monitor', () => {
   const p = prepared(defaultScenario(), { durationS: 3600 });
-  const loops = { 'stop-line loop': detectorOf(p, DET_STOP_LINE), 'advance loop': detectorOf(p, DET_ADVANCE) };
+  const loops = { 'stop-line loop': detectorOf(p, DET_STOP_LINE), 'advance loop': detectorOf(p, DET_ADVANCE), 'set-back count loop': detectorOf(p, DET_COUNT) };
   const camera = detectorOf(p, DET_LANE_AREA);
 
-  // Impossible values at the next check. A stuck or dead loop once its lane-mate has counted
-  // LANE_DISAGREE_COUNT vehicles it did not see; a camera frozen on a full or an empty zone once a
+  // Impossible values at the next check. A stuck or dead loop once a lane-mate has counted more
+  // vehicles than fit between the two; a camera frozen on a full or an empty zone once a
   // few vehicles passed over the loops inside it, one frozen on moving traffic after SILENT_S.
   const latestS = (kind: FaultKind, isCamera: boolean): number => {
     if (kind === 'nan' || kind === 'negative' || kind === 'huge') return HEALTH_PERIOD_MS / 1000;
@@ -92,9 +92,39 @@ describe('no false alarms in saturated traffic', () => {
   });
 });
 
+describe('an impossible reading between two checks', () => {
+  // The health checks run every HEALTH_PERIOD_MS; a camera that jumps to 100,000 vehicles just after
+  // one must not be read (and smoothed into the controller's memory) until the next flags it.
+  const p = prepared(gridScenario({ rows: 4, cols: 4 }), { durationS: 3600 });
+  const cam = p.net.detectorIds.indexOf('i_1_2-i_0_2_1_cam');
+  const fault: FaultSpec = { detector: cam, kind: 'huge', fromMs: 118_000 };
+
+  it('is not trusted from the sample it appears in, before any check has flagged it', () => {
+    const sim = createSimulation(p, 'fixed', { faults: [fault] });
+    while (sim.nowMs < 117_000) sim.step();
+    expect(sim.health.trusted(cam)).toBe(true);
+    // the sample at the end of this step is the first one corrupted
+    sim.step();
+    expect(sim.nowMs).toBe(118_000);
+    expect(sim.detectors.vehicles[cam]).toBe(100_000);
+    expect(sim.health.flags[cam]).toBe(0);
+    expect(sim.health.trusted(cam)).toBe(false);
+  });
+
+  it('leaves adaptive within 5 % of its travel time with healthy detectors (it gridlocked at 6.5x when the reading leaked in)', () => {
+    const tt = (faults: FaultSpec[]) => {
+      const sim = createSimulation(p, 'adaptive', { faults });
+      sim.run();
+      return computeMetrics(sim, { scenario: 'grid-4x4', controller: 'adaptive', seed: p.seed, loadSeconds: 0 }).travelTime.mean;
+    };
+    expect(tt([fault])).toBeLessThan(1.05 * tt([]));
+  });
+});
+
 describe('random detector faults on a 4x4 grid for a simulated hour', () => {
   const p = prepared(gridScenario({ rows: 4, cols: 4 }), { durationS: 3600 });
-  const faults = randomFaults(p.net, 40, 3_600_000, new Rng(2026));
+  // on the detectors controllers read (the set-back count loops are for the PCD only)
+  const faults = randomFaults(p.net, 40, 3_600_000, new Rng(2026), [DET_STOP_LINE, DET_ADVANCE, DET_LANE_AREA]);
   const clean: Record<string, number> = {};
 
   for (const c of ['fixed', 'actuated', 'max-pressure', 'adaptive']) {

@@ -151,7 +151,7 @@ describe('routing from detector data', () => {
     const a = fresh();
     expect(a.mgr.request({ id: 'x', from: 'W1', to: 'E1' }, 0).route).toEqual(['W1-i_1_0', 'i_1_0-i_1_1', 'i_1_1-i_1_2', 'i_1_2-E1']);
     const b = fresh();
-    for (const c of camsOf(b.sim, 'i_1_0-i_1_1')) b.sim.detectors.halting[c] = 25;
+    for (const c of camsOf(b.sim, 'i_1_0-i_1_1')) b.sim.detectors.vehicles[c] = b.sim.detectors.halting[c] = 25;
     const r = b.mgr.request({ id: 'x', from: 'W1', to: 'E1' }, 0).route;
     expect(r).not.toContain('i_1_0-i_1_1');
     expect(r[0]).toBe('W1-i_1_0');

@@ -7,9 +7,9 @@ import { scenarioFromArgs } from '../scenarioArgs.js';
 import { runSummary } from '../format.js';
 import { Progress } from '../progress.js';
 import { PreemptionManager, timeSpaceSvg } from '../../engine/preemption/index.js';
-import { DET_ADVANCE, type CompiledNetwork } from '../../engine/network/index.js';
+import { DET_KIND_NAMES } from '../../engine/network/index.js';
 import { loopChannels } from '../../engine/signals/index.js';
-import { eventRows, pcdSvg, purdueCoordination, splitMonitor, splitMonitorSvg } from '../../report/index.js';
+import { eventRows, pcdDetectors, pcdSvg, purdueCoordination, splitMonitor, splitMonitorSvg } from '../../report/index.js';
 import { InputError } from '../../scenarios/errors.js';
 
 export const RUN_HELP = `Usage: greenwave run SCENARIO [options]
@@ -118,7 +118,7 @@ function writeOutputs(dir: string, r: RunResult, pcd: string[]): void {
       const m = net.movementIds[net.linkMov[net.laneOut[q]! - net.nLanes]!]!;
       if (!movs.includes(m)) movs.push(m);
     }
-    detRows.push([net.intersectionIds[ch.inter[d]!], ch.channel[d], net.detectorIds[d], DET_KINDS[net.detKind[d]!], net.laneIds[lane], movs.join(' ')].join(','));
+    detRows.push([net.intersectionIds[ch.inter[d]!], ch.channel[d], net.detectorIds[d], DET_KIND_NAMES[net.detKind[d]!], net.laneIds[lane], movs.join(' ')].join(','));
   }
   writeFileSync(join(dir, 'detectors.csv'), detRows.join('\n') + '\n');
   if (pcd.length) {
@@ -129,10 +129,10 @@ function writeOutputs(dir: string, r: RunResult, pcd: string[]): void {
       for (let p = net.interPhaseStart[ix]!; p < net.interPhaseStart[ix + 1]!; p++) {
         const local = p - net.interPhaseStart[ix]!;
         names.push(net.phaseNames[p]!);
-        const chans = advanceChannels(net, ch, ix, p);
-        if (chans.length === 0) continue;
-        const d = purdueCoordination(rows, ix, local, chans);
-        writeFileSync(join(dir, `pcd-${safeName(id)}-p${local}.svg`), pcdSvg(d, `PCD ${id}, phase ${local} (${net.phaseNames[p]}), ${metrics.controller}`));
+        const dets = pcdDetectors(net, ch, ix, p);
+        if (dets.channels.length === 0) continue;
+        const d = purdueCoordination(rows, ix, local, dets.channels, dets.travelMs);
+        writeFileSync(join(dir, `pcd-${safeName(id)}-p${local}.svg`), pcdSvg(d, `PCD ${id}, phase ${local} (${net.phaseNames[p]}), ${metrics.controller}${dets.kind === 'advance' ? ' (advance loops)' : ''}`));
       }
       writeFileSync(join(dir, `split-${safeName(id)}.svg`), splitMonitorSvg(splitMonitor(rows, ix), names, `Split monitor ${id}, ${metrics.controller}`));
     }
@@ -142,24 +142,6 @@ function writeOutputs(dir: string, r: RunResult, pcd: string[]): void {
     for (const t of mgr.traces()) writeFileSync(join(dir, `timespace-${safeName(t.id)}.svg`), timeSpaceSvg(t, sim.nowMs, `${t.id} (priority ${t.priority}) under ${metrics.controller}${mgr.o.enabled ? '' : ', no pre-emption'}`));
 }
 
-const DET_KINDS = ['stopLine', 'advance', 'laneArea'];
-
-/** Event-log channels of the advance loops on lanes that carry a protected movement of phase p (global index) at intersection ix. */
-function advanceChannels(net: CompiledNetwork, ch: { inter: Int32Array; channel: Int32Array }, ix: number, p: number): number[] {
-  const movs = new Set<number>();
-  for (let k = net.phaseMovStart[p]!; k < net.phaseMovStart[p]! + net.phaseProtected[p]!; k++) movs.add(net.phaseMovs[k]!);
-  const out: number[] = [];
-  for (let d = 0; d < net.nDet; d++) {
-    if (net.detKind[d] !== DET_ADVANCE || ch.inter[d] !== ix) continue;
-    const lane = net.detLane[d]!;
-    for (let q = net.laneOutStart[lane]!; q < net.laneOutStart[lane + 1]!; q++)
-      if (movs.has(net.linkMov[net.laneOut[q]! - net.nLanes]!)) {
-        out.push(ch.channel[d]!);
-        break;
-      }
-  }
-  return out;
-}
 
 /** A file-name-safe form of an id. */
 const safeName = (id: string): string => id.replace(/[^A-Za-z0-9._-]/g, '_');

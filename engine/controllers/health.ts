@@ -5,9 +5,10 @@
  * - invalid: a value that cannot be (not finite, negative, a count or
  *   occupancy that goes back or grows faster than vehicles can pass, a camera
  *   seeing more vehicles than fit in its zone or more halting than present);
- * - stuck on / silent (a loop): it counted nothing while the other loops of
- *   its lane counted LANE_DISAGREE_COUNT vehicles (more than fit between
- *   them), flagged stuck on if it reads occupied, silent if not. A loop alone
+ * - stuck on / silent (a loop): it counted nothing while another loop of its
+ *   lane counted more vehicles than fit between the two (their span /
+ *   MIN_SPACING_M, + LANE_DISAGREE_MARGIN), flagged stuck on if it reads
+ *   occupied, silent if not. A loop alone
  *   on its lane is flagged stuck on after STUCK_ON_S of green on its lane
  *   occupied without a new vehicle (a vehicle standing at a red is no fault;
  *   the controller knows its own signal states). A lane that carries nothing
@@ -32,8 +33,8 @@ export const FAULT_SILENT = 4;
 
 /** A loop without a lane-mate: seconds of green on its lane it may stay occupied without counting a new vehicle. */
 export const STUCK_ON_S = 300;
-/** Vehicles the other loops of its lane may count while a loop counts none. */
-export const LANE_DISAGREE_COUNT = 10;
+/** Vehicles a lane-mate may count, beyond those that fit between the two loops, while a loop counts none. */
+export const LANE_DISAGREE_MARGIN = 2;
 /** A camera: seconds its readings may stay the same while the loops of its lane count SILENT_MIN_OTHERS vehicles. */
 export const SILENT_S = 900;
 export const SILENT_MIN_OTHERS = 20;
@@ -71,6 +72,8 @@ export class DetectorHealth {
   /** Per camera: 1 if a vehicle at the speed limit spends at least two checks' time in its zone. */
   private readonly seesEveryVehicle: Uint8Array;
   private lastMs = -1;
+  /** Time of the latest sample (update is called with every one). */
+  private nowMs = 0;
   private readonly maxCam: Float64Array;
   private readonly zoneM: Float64Array;
   /** Signal state of every movement (the controller's own outputs), or none. */
@@ -80,8 +83,14 @@ export class DetectorHealth {
   private readonly detMovs: Int32Array;
   /** Per loop: ms of green on its lane while occupied since its last new vehicle. */
   private readonly greenOccMs: Float64Array;
-  /** Per loop: other loops on its lane. */
-  private readonly laneMates: Int32Array;
+  /**
+   * Per loop (CSR): the other loops on its lane, how many vehicles each may
+   * count while this one counts none, and each one's count when this one last counted.
+   */
+  private readonly mateStart: Int32Array;
+  private readonly mates: Int32Array;
+  private readonly mateAllow: Float64Array;
+  private readonly mateAtChange: Float64Array;
 
   constructor(net: CompiledNetwork, view: DetectorView, movState?: Uint8Array) {
     this.net = net;
@@ -119,8 +128,22 @@ export class DetectorHealth {
       this.camLoopStart[d + 1] = camLoops.length;
     }
     this.camLoops = Int32Array.from(camLoops);
-    this.laneMates = new Int32Array(n);
-    for (let d = 0; d < n; d++) if (net.detKind[d] !== DET_LANE_AREA) this.laneMates[d] = loopsOnLane[net.detLane[d]!]!.length - 1;
+    this.mateStart = new Int32Array(n + 1);
+    const mates: number[] = [];
+    const allow: number[] = [];
+    for (let d = 0; d < n; d++) {
+      if (net.detKind[d] !== DET_LANE_AREA)
+        for (const e of loopsOnLane[net.detLane[d]!]!) {
+          if (e === d) continue;
+          const spanM = Math.max(net.detEndM[d]!, net.detEndM[e]!) - Math.min(net.detStartM[d]!, net.detStartM[e]!);
+          mates.push(e);
+          allow.push(Math.floor(spanM / MIN_SPACING_M) + LANE_DISAGREE_MARGIN);
+        }
+      this.mateStart[d + 1] = mates.length;
+    }
+    this.mates = Int32Array.from(mates);
+    this.mateAllow = Float64Array.from(allow);
+    this.mateAtChange = new Float64Array(mates.length);
     this.zoneM = new Float64Array(n);
     this.maxCam = new Float64Array(n);
     for (let d = 0; d < n; d++) {
@@ -132,7 +155,28 @@ export class DetectorHealth {
 
   /** True if detector d's data can be used. */
   trusted(d: number): boolean {
-    return this.flags[d] === 0;
+    return this.flags[d] === 0 && this.plausible(d);
+  }
+
+  /**
+   * The range tests of `invalid` on the reading now, between checks: a value
+   * that cannot be is not used even before the next check flags it (a
+   * controller that smoothed it in would carry it long after).
+   */
+  private plausible(d: number): boolean {
+    const v = this.view;
+    if (this.net.detKind[d] === DET_LANE_AREA) {
+      const n = v.vehicles[d]!;
+      const h = v.halting[d]!;
+      const q = v.queueM[d]!;
+      return n >= 0 && h >= 0 && h <= n && n <= this.maxCam[d]! && q >= 0 && q <= this.zoneM[d]! + 1;
+    }
+    if (this.lastMs < 0) return true;
+    const dtMs = this.nowMs - this.lastMs;
+    const dc = v.count[d]! - this.lastCount[d]!;
+    const doc = v.occupancyMs[d]! - this.lastOcc[d]!;
+    // NaN fails every comparison
+    return dc >= 0 && dc <= dtMs / 1000 / MIN_HEADWAY_S + 1 && doc >= -1e-6 && doc <= dtMs + 1e-6;
   }
 
   /** Number of detectors flagged now. */
@@ -167,6 +211,7 @@ export class DetectorHealth {
 
   /** Checks the view at time nowMs (call once per sample, after the detectors were sampled). */
   update(nowMs: number): void {
+    this.nowMs = nowMs;
     if (this.lastMs >= 0 && nowMs - this.lastMs < HEALTH_PERIOD_MS) return;
     const net = this.net;
     const v = this.view;
@@ -233,9 +278,19 @@ export class DetectorHealth {
       const present = v.presence[d] === 1;
       if (!present) this.greenOccMs[d] = 0;
       else if (this.laneGreen(d)) this.greenOccMs[d]! += dtMs;
-      if (this.laneMates[d]! > 0) {
-        // vehicles its lane-mates counted since it last counted one: they passed over it unseen
-        if (this.laneCount[lane]! - this.laneCountAtChange[d]! >= LANE_DISAGREE_COUNT) this.flag(d, present ? FAULT_STUCK_ON : FAULT_SILENT);
+      const m0 = this.mateStart[d]!;
+      const m1 = this.mateStart[d + 1]!;
+      if (m1 > m0) {
+        // vehicles a lane-mate counted since this loop last counted one, more than fit between them: they passed over it unseen
+        const counted = this.lastChangeMs[d] === nowMs;
+        for (let k = m0; k < m1; k++) {
+          const c = this.loopCount[this.mates[k]!]!;
+          if (counted) this.mateAtChange[k] = c;
+          else if (c - this.mateAtChange[k]! >= this.mateAllow[k]!) {
+            this.flag(d, present ? FAULT_STUCK_ON : FAULT_SILENT);
+            break;
+          }
+        }
       } else if (present && this.greenOccMs[d]! >= STUCK_ON_S * 1000) this.flag(d, FAULT_STUCK_ON);
     }
   }

@@ -70,6 +70,12 @@ export const DETECTOR_DEFAULTS = {
   advance: { distanceM: 40, lengthM: 2 },
   /** A video or radar detector at the stop line sees about 200 m upstream (the whole lane if shorter). */
   laneArea: { distanceM: 0, lengthM: 200 },
+  /**
+   * ATSPM's set-back count detection for the Purdue Coordination Diagram:
+   * about 400 ft upstream, beyond the queues, so that an arrival is counted
+   * when it arrives and not when the queue it joined discharges.
+   */
+  count: { distanceM: 120, lengthM: 2 },
 } as const;
 
 /** Default lane use by number of lanes, left lane first. */
@@ -508,6 +514,17 @@ export function buildNetwork(sc: ScenarioJson, file: string): NetworkModel {
       }
     }
   }
+  // Count loops after all the others, so adding them left the others' indices (and event-log channels) as they were.
+  if (dcfg.count?.enabled !== false) {
+    const d = { ...DETECTOR_DEFAULTS.count, ...dcfg.count };
+    for (const road of roads) {
+      if (intersections[road.to]!.type !== 'signal') continue;
+      for (let k = 0; k < road.lanes; k++) {
+        const lane = road.firstLane + k;
+        if (d.distanceM + d.lengthM <= lanes[lane]!.lengthM) addDet(`${lanes[lane]!.id}_cnt`, 'count', lane, d.distanceM, d.lengthM);
+      }
+    }
+  }
   (dcfg.list ?? []).forEach((d, i) => {
     const at = ['detectors', 'list', i];
     if (detIds.has(d.id)) throw err([...at, 'id'], `duplicate detector id "${d.id}"`);
@@ -516,14 +533,8 @@ export function buildNetwork(sc: ScenarioJson, file: string): NetworkModel {
     if (d.lane >= roads[r]!.lanes) throw err([...at, 'lane'], `road "${d.road}" has only ${roads[r]!.lanes} lanes`);
     const lane = roads[r]!.firstLane + d.lane;
     const L = lanes[lane]!.lengthM;
-    const distanceM = d.distanceM ?? (d.kind === 'advance' ? DETECTOR_DEFAULTS.advance.distanceM : 0);
-    const lengthM =
-      d.lengthM ??
-      (d.kind === 'laneArea'
-        ? Math.min(DETECTOR_DEFAULTS.laneArea.lengthM, L - distanceM)
-        : d.kind === 'advance'
-          ? DETECTOR_DEFAULTS.advance.lengthM
-          : DETECTOR_DEFAULTS.stopLine.lengthM);
+    const distanceM = d.distanceM ?? (d.kind === 'laneArea' ? 0 : DETECTOR_DEFAULTS[d.kind].distanceM);
+    const lengthM = d.lengthM ?? (d.kind === 'laneArea' ? Math.min(DETECTOR_DEFAULTS.laneArea.lengthM, L - distanceM) : DETECTOR_DEFAULTS[d.kind].lengthM);
     if (distanceM + lengthM > L + 1e-6)
       throw err([...at, 'distanceM'], `detector reaches ${(distanceM + lengthM).toFixed(1)} m upstream but the lane is ${L.toFixed(1)} m long`);
     addDet(d.id, d.kind, lane, distanceM, lengthM);

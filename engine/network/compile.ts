@@ -13,10 +13,14 @@ import type { NetworkModel } from './model.js';
 
 export const INTER_TYPE: Record<IntersectionType, number> = { boundary: 0, signal: 1, uncontrolled: 2 };
 export const TURN_CODE: Record<TurnType, number> = { through: 0, left: 1, right: 2, uturn: 3 };
-export const DET_KIND: Record<DetectorKind, number> = { stopLine: 0, advance: 1, laneArea: 2 };
+export const DET_KIND: Record<DetectorKind, number> = { stopLine: 0, advance: 1, laneArea: 2, count: 3 };
+/** Detector kind names by code (the inverse of DET_KIND). */
+export const DET_KIND_NAMES: readonly DetectorKind[] = ['stopLine', 'advance', 'laneArea', 'count'];
 export const DET_STOP_LINE = 0;
 export const DET_ADVANCE = 1;
 export const DET_LANE_AREA = 2;
+/** A set-back count loop (ATSPM's "advanced count" detection), upstream of the queues; for measurement, not actuation. */
+export const DET_COUNT = 3;
 
 export interface CompiledNetwork {
   readonly model: NetworkModel;
@@ -215,7 +219,7 @@ export function compileNetwork(net: NetworkModel, stepMs: number, designVph?: Fl
   const phaseDetLists = net.phases.map((p) => {
     const served = p.movements.length > 0 ? p.movements : p.permitted;
     const lanes = [...new Set(served.flatMap((m) => net.movements[m]!.links.map((l) => net.links[l]!.fromLane)))].sort((a, b) => a - b);
-    return lanes.flatMap((l) => laneDetLists[l]!.filter((d) => net.detectors[d]!.kind !== 'laneArea'));
+    return lanes.flatMap((l) => laneDetLists[l]!.filter((d) => net.detectors[d]!.kind === 'stopLine' || net.detectors[d]!.kind === 'advance'));
   });
   const phaseDets = csr(phaseDetLists);
   const phaseMovs = csr(net.phases.map((p) => [...p.movements, ...p.permitted]));

@@ -9,7 +9,7 @@
  * states, plans, queues, metrics, emergency); the server does the sockets.
  */
 import { controllerFactory, ControlLoop, DetectorHealth, FixedTimeController, AdaptiveController, OverrideController, type Controller, type ControllerFactory } from '../controllers/index.js';
-import type { CompiledNetwork } from '../network/compile.js';
+import { DET_KIND_NAMES, type CompiledNetwork } from '../network/compile.js';
 import { PreemptingController, PreemptionError, PreemptionManager, type PreemptionEvent } from '../preemption/index.js';
 import { ConflictMonitor, SignalLayer, STAGE_GREEN } from '../signals/index.js';
 import { createSimulation, type Prepared } from '../../sim/run.js';
@@ -391,7 +391,7 @@ export class Service {
       })),
       roads: model.roads.map((r) => ({ id: r.id, from: model.intersections[r.from]!.id, to: model.intersections[r.to]!.id, lanes: r.lanes, points: r.points.map((q) => [Math.round(q.x * 10) / 10, Math.round(q.y * 10) / 10]) })),
       lanes: net.laneIds,
-      detectors: net.detectorIds.map((id, d) => ({ id, kind: ['stopLine', 'advance', 'laneArea'][net.detKind[d]!], lane: net.laneIds[net.detLane[d]!] })),
+      detectors: net.detectorIds.map((id, d) => ({ id, kind: DET_KIND_NAMES[net.detKind[d]!], lane: net.laneIds[net.detLane[d]!] })),
       signals: this.signalIds,
     };
   }
