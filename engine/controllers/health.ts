@@ -72,8 +72,9 @@ export class DetectorHealth {
   /** Per camera: 1 if a vehicle at the speed limit spends at least two checks' time in its zone. */
   private readonly seesEveryVehicle: Uint8Array;
   private lastMs = -1;
-  /** Time of the latest sample (update is called with every one). */
-  private nowMs = 0;
+  /** The cameras, and the loops. */
+  private readonly cams: Int32Array;
+  private readonly loops: Int32Array;
   private readonly maxCam: Float64Array;
   private readonly zoneM: Float64Array;
   /** Signal state of every movement (the controller's own outputs), or none. */
@@ -128,6 +129,11 @@ export class DetectorHealth {
       this.camLoopStart[d + 1] = camLoops.length;
     }
     this.camLoops = Int32Array.from(camLoops);
+    const cams: number[] = [];
+    const loops: number[] = [];
+    for (let d = 0; d < n; d++) (net.detKind[d] === DET_LANE_AREA ? cams : loops).push(d);
+    this.cams = Int32Array.from(cams);
+    this.loops = Int32Array.from(loops);
     this.mateStart = new Int32Array(n + 1);
     const mates: number[] = [];
     const allow: number[] = [];
@@ -155,28 +161,41 @@ export class DetectorHealth {
 
   /** True if detector d's data can be used. */
   trusted(d: number): boolean {
-    return this.flags[d] === 0 && this.plausible(d);
+    return this.flags[d] === 0;
   }
 
   /**
-   * The range tests of `invalid` on the reading now, between checks: a value
-   * that cannot be is not used even before the next check flags it (a
-   * controller that smoothed it in would carry it long after).
+   * The range tests of `invalid`, on every sample: a value that cannot be is
+   * flagged in the sample it appears in, not at the next check (a controller
+   * that smoothed it in would carry it long after).
    */
-  private plausible(d: number): boolean {
+  private rangeTests(nowMs: number): void {
     const v = this.view;
-    if (this.net.detKind[d] === DET_LANE_AREA) {
+    const cams = this.cams;
+    for (let k = 0; k < cams.length; k++) {
+      const d = cams[k]!;
       const n = v.vehicles[d]!;
       const h = v.halting[d]!;
       const q = v.queueM[d]!;
-      return n >= 0 && h >= 0 && h <= n && n <= this.maxCam[d]! && q >= 0 && q <= this.zoneM[d]! + 1;
+      // NaN fails every comparison
+      if (!(n >= 0 && h >= 0 && h <= n && n <= this.maxCam[d]! && q >= 0 && q <= this.zoneM[d]! + 1)) {
+        this.flag(d, FAULT_INVALID);
+        this.lastValidSinceMs[d] = nowMs;
+      }
     }
-    if (this.lastMs < 0) return true;
-    const dtMs = this.nowMs - this.lastMs;
-    const dc = v.count[d]! - this.lastCount[d]!;
-    const doc = v.occupancyMs[d]! - this.lastOcc[d]!;
-    // NaN fails every comparison
-    return dc >= 0 && dc <= dtMs / 1000 / MIN_HEADWAY_S + 1 && doc >= -1e-6 && doc <= dtMs + 1e-6;
+    if (this.lastMs < 0) return;
+    const dtMs = nowMs - this.lastMs;
+    const maxInc = dtMs / 1000 / MIN_HEADWAY_S + 1;
+    const loops = this.loops;
+    for (let k = 0; k < loops.length; k++) {
+      const d = loops[k]!;
+      const dc = v.count[d]! - this.lastCount[d]!;
+      const doc = v.occupancyMs[d]! - this.lastOcc[d]!;
+      if (!(dc >= 0 && dc <= maxInc && doc >= -1e-6 && doc <= dtMs + 1e-6)) {
+        this.flag(d, FAULT_INVALID);
+        this.lastValidSinceMs[d] = nowMs;
+      }
+    }
   }
 
   /** Number of detectors flagged now. */
@@ -211,8 +230,10 @@ export class DetectorHealth {
 
   /** Checks the view at time nowMs (call once per sample, after the detectors were sampled). */
   update(nowMs: number): void {
-    this.nowMs = nowMs;
-    if (this.lastMs >= 0 && nowMs - this.lastMs < HEALTH_PERIOD_MS) return;
+    if (this.lastMs >= 0 && nowMs - this.lastMs < HEALTH_PERIOD_MS) {
+      this.rangeTests(nowMs);
+      return;
+    }
     const net = this.net;
     const v = this.view;
     const dtMs = this.lastMs < 0 ? net.stepMs : nowMs - this.lastMs;
