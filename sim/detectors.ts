@@ -146,41 +146,44 @@ export class DetectorState extends DetectorArrays {
 
   /** A vehicle (see `arg`) whose front moved from arg[0] to arg[1] during the current step on `lane`. */
   loop(lane: number): void {
+    const net = this.net;
+    for (let k = net.laneDetStart[lane]!; k < net.laneDetStart[lane + 1]!; k++) {
+      const d = net.laneDets[k]!;
+      if (net.detKind[d] !== DET_LANE_AREA) this.loopAt(d);
+    }
+  }
+
+  /** The same for one loop detector d of the vehicle's lane (nothing if the vehicle did not cover it). */
+  loopAt(d: number): void {
     const a = this.arg[0]!;
     const b = this.arg[1]!;
     const lenM = this.arg[2]!;
     const net = this.net;
-    const d0 = net.laneDetStart[lane]!;
-    const d1 = net.laneDetStart[lane + 1]!;
-    for (let k = d0; k < d1; k++) {
-      const d = net.laneDets[k]!;
-      if (net.detKind[d] === DET_LANE_AREA) continue;
-      const s = net.detStartM[d]!;
-      const e = net.detEndM[d]! + lenM;
-      if (b < s || a > e) continue;
-      // The vehicle covers the zone while its front is in [s, e]: that part of the step.
-      let t0 = 0;
-      let t1 = 1;
-      if (b > a) {
-        t0 = Math.max(0, (s - a) / (b - a));
-        t1 = Math.min(1, (e - a) / (b - a));
-      }
-      if (a < s && b >= s) this.count[d]!++;
-      if (this.presence[d] === 0) {
-        this.presence[d] = 1;
-        this.touched[this.nTouched++] = d;
-      }
-      const n = this.nSpans[d]!;
-      const o = d * MAX_SPANS * 2;
-      if (n < MAX_SPANS) {
-        this.spans[o + 2 * n] = t0;
-        this.spans[o + 2 * n + 1] = t1;
-        this.nSpans[d] = n + 1;
-      } else {
-        // more vehicles than spans in one step: widen the last span (never counts time twice)
-        this.spans[o + 2 * n - 2] = Math.min(this.spans[o + 2 * n - 2]!, t0);
-        this.spans[o + 2 * n - 1] = Math.max(this.spans[o + 2 * n - 1]!, t1);
-      }
+    const s = net.detStartM[d]!;
+    const e = net.detEndM[d]! + lenM;
+    if (b < s || a > e) return;
+    // The vehicle covers the zone while its front is in [s, e]: that part of the step.
+    let t0 = 0;
+    let t1 = 1;
+    if (b > a) {
+      t0 = Math.max(0, (s - a) / (b - a));
+      t1 = Math.min(1, (e - a) / (b - a));
+    }
+    if (a < s && b >= s) this.count[d]!++;
+    if (this.presence[d] === 0) {
+      this.presence[d] = 1;
+      this.touched[this.nTouched++] = d;
+    }
+    const n = this.nSpans[d]!;
+    const o = d * MAX_SPANS * 2;
+    if (n < MAX_SPANS) {
+      this.spans[o + 2 * n] = t0;
+      this.spans[o + 2 * n + 1] = t1;
+      this.nSpans[d] = n + 1;
+    } else {
+      // more vehicles than spans in one step: widen the last span (never counts time twice)
+      this.spans[o + 2 * n - 2] = Math.min(this.spans[o + 2 * n - 2]!, t0);
+      this.spans[o + 2 * n - 1] = Math.max(this.spans[o + 2 * n - 1]!, t1);
     }
   }
 }

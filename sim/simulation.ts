@@ -165,6 +165,7 @@ export class Simulation {
   private readonly laneLoopStart: Int32Array;
   private readonly loopStartM: Float64Array;
   private readonly loopEndM: Float64Array;
+  private readonly loopDet: Int32Array;
   /** The lane-area detectors. */
   private readonly cameras: Int32Array;
 
@@ -225,12 +226,14 @@ export class Simulation {
     const cameras: number[] = [];
     const loopS: number[] = [];
     const loopE: number[] = [];
+    const loopD: number[] = [];
     for (let lane = 0; lane < net.nLanes; lane++) {
       for (let k = net.laneDetStart[lane]!; k < net.laneDetStart[lane + 1]!; k++) {
         const dIdx = net.laneDets[k]!;
         if (net.detKind[dIdx] === DET_LANE_AREA) continue;
         loopS.push(net.detStartM[dIdx]!);
         loopE.push(net.detEndM[dIdx]!);
+        loopD.push(dIdx);
         this.laneLoopFromM[lane] = Math.min(this.laneLoopFromM[lane]!, net.detStartM[dIdx]!);
         this.laneLoopToM[lane] = Math.max(this.laneLoopToM[lane]!, net.detEndM[dIdx]!);
       }
@@ -238,6 +241,7 @@ export class Simulation {
     }
     this.loopStartM = Float64Array.from(loopS);
     this.loopEndM = Float64Array.from(loopE);
+    this.loopDet = Int32Array.from(loopD);
     for (let dIdx = 0; dIdx < net.nDet; dIdx++) if (net.detKind[dIdx] === DET_LANE_AREA) cameras.push(dIdx);
     this.cameras = Int32Array.from(cameras);
 
@@ -960,6 +964,7 @@ export class Simulation {
     const laneLoopStart = this.laneLoopStart;
     const loopStartM = this.loopStartM;
     const loopEndM = this.loopEndM;
+    const loopDet = this.loopDet;
     const occupied = this.occupied;
     const detArg = det.arg;
     let steps = 0;
@@ -991,14 +996,10 @@ export class Simulation {
               }
             } else if (vn > MOVING_SPEED_MPS && vMoving[v] === 0) vMoving[v] = 1;
             if (pos >= loopFrom && old <= loopTo + len) {
-              for (let k = l0; k < l1; k++)
-                if (pos >= loopStartM[k]! && old <= loopEndM[k]! + len) {
-                  detArg[0] = old;
-                  detArg[1] = pos;
-                  detArg[2] = len;
-                  det.loop(d);
-                  break;
-                }
+              detArg[0] = old;
+              detArg[1] = pos;
+              detArg[2] = len;
+              for (let k = l0; k < l1; k++) if (pos >= loopStartM[k]! && old <= loopEndM[k]! + len) det.loopAt(loopDet[k]!);
             }
             steps++;
             v = vBehind[v]!;

@@ -5,8 +5,8 @@
  * - invalid: a value that cannot be (not finite, negative, a count or
  *   occupancy that goes back or grows faster than vehicles can pass, a camera
  *   seeing more vehicles than fit in its zone or more halting than present);
- * - stuck on / silent (a loop): it counted nothing while another loop of its
- *   lane counted more vehicles than fit between the two (their span /
+ * - stuck on / silent (a loop): it counted nothing while a neighbouring loop
+ *   of its lane (the next one up or down) counted more vehicles than fit between the two (their span /
  *   MIN_SPACING_M, + LANE_DISAGREE_MARGIN), flagged stuck on if it reads
  *   occupied, silent if not. A loop alone
  *   on its lane is flagged stuck on after STUCK_ON_S of green on its lane
@@ -72,9 +72,14 @@ export class DetectorHealth {
   /** Per camera: 1 if a vehicle at the speed limit spends at least two checks' time in its zone. */
   private readonly seesEveryVehicle: Uint8Array;
   private lastMs = -1;
-  /** The cameras, and the loops. */
-  private readonly cams: Int32Array;
-  private readonly loops: Int32Array;
+  /** Samples seen (update calls), the latest one's time, and per detector the sample its range was tested in and the result. */
+  private sample = 0;
+  private nowMs = 0;
+  private readonly testedAt: Int32Array;
+  /** The loops, and the cameras. */
+  private readonly loopIdx: Int32Array;
+  private readonly camIdx: Int32Array;
+  private readonly inRange: Uint8Array;
   private readonly maxCam: Float64Array;
   private readonly zoneM: Float64Array;
   /** Signal state of every movement (the controller's own outputs), or none. */
@@ -85,7 +90,7 @@ export class DetectorHealth {
   /** Per loop: ms of green on its lane while occupied since its last new vehicle. */
   private readonly greenOccMs: Float64Array;
   /**
-   * Per loop (CSR): the other loops on its lane, how many vehicles each may
+   * Per loop (CSR): its neighbours on its lane, how many vehicles each may
    * count while this one counts none, and each one's count when this one last counted.
    */
   private readonly mateStart: Int32Array;
@@ -129,22 +134,29 @@ export class DetectorHealth {
       this.camLoopStart[d + 1] = camLoops.length;
     }
     this.camLoops = Int32Array.from(camLoops);
-    const cams: number[] = [];
-    const loops: number[] = [];
-    for (let d = 0; d < n; d++) (net.detKind[d] === DET_LANE_AREA ? cams : loops).push(d);
-    this.cams = Int32Array.from(cams);
-    this.loops = Int32Array.from(loops);
+    this.testedAt = new Int32Array(n).fill(-1);
+    const loopIdx: number[] = [];
+    const camIdx: number[] = [];
+    for (let d = 0; d < n; d++) (net.detKind[d] === DET_LANE_AREA ? camIdx : loopIdx).push(d);
+    this.loopIdx = Int32Array.from(loopIdx);
+    this.camIdx = Int32Array.from(camIdx);
+    this.inRange = new Uint8Array(n);
     this.mateStart = new Int32Array(n + 1);
     const mates: number[] = [];
     const allow: number[] = [];
+    // a loop's mates are its neighbours along the lane (the nearest loop upstream and downstream)
+    for (const list of loopsOnLane) list.sort((a, b) => net.detStartM[a]! - net.detStartM[b]! || a - b);
     for (let d = 0; d < n; d++) {
-      if (net.detKind[d] !== DET_LANE_AREA)
-        for (const e of loopsOnLane[net.detLane[d]!]!) {
-          if (e === d) continue;
+      if (net.detKind[d] !== DET_LANE_AREA) {
+        const list = loopsOnLane[net.detLane[d]!]!;
+        const i = list.indexOf(d);
+        for (const e of [list[i - 1], list[i + 1]]) {
+          if (e === undefined) continue;
           const spanM = Math.max(net.detEndM[d]!, net.detEndM[e]!) - Math.min(net.detStartM[d]!, net.detStartM[e]!);
           mates.push(e);
           allow.push(Math.floor(spanM / MIN_SPACING_M) + LANE_DISAGREE_MARGIN);
         }
+      }
       this.mateStart[d + 1] = mates.length;
     }
     this.mates = Int32Array.from(mates);
@@ -161,41 +173,36 @@ export class DetectorHealth {
 
   /** True if detector d's data can be used. */
   trusted(d: number): boolean {
-    return this.flags[d] === 0;
+    if (this.flags[d] !== 0) return false;
+    if (this.testedAt[d] !== this.sample) {
+      this.testedAt[d] = this.sample;
+      this.inRange[d] = this.rangeTest(d) ? 1 : 0;
+    }
+    return this.inRange[d] === 1;
   }
 
   /**
-   * The range tests of `invalid`, on every sample: a value that cannot be is
-   * flagged in the sample it appears in, not at the next check (a controller
-   * that smoothed it in would carry it long after).
+   * The range tests of `invalid` on the reading now. The checks run every
+   * HEALTH_PERIOD_MS; between two, trusted() applies these to each reading
+   * it is asked about (once per sample), so that a value that cannot be is
+   * never used, even before the next check flags it: a controller that
+   * smoothed it in would carry it long after. Detectors nobody reads cost
+   * nothing.
    */
-  private rangeTests(nowMs: number): void {
+  private rangeTest(d: number): boolean {
     const v = this.view;
-    const cams = this.cams;
-    for (let k = 0; k < cams.length; k++) {
-      const d = cams[k]!;
+    // NaN fails every comparison
+    if (this.net.detKind[d] === DET_LANE_AREA) {
       const n = v.vehicles[d]!;
       const h = v.halting[d]!;
       const q = v.queueM[d]!;
-      // NaN fails every comparison
-      if (!(n >= 0 && h >= 0 && h <= n && n <= this.maxCam[d]! && q >= 0 && q <= this.zoneM[d]! + 1)) {
-        this.flag(d, FAULT_INVALID);
-        this.lastValidSinceMs[d] = nowMs;
-      }
+      return n >= 0 && h >= 0 && h <= n && n <= this.maxCam[d]! && q >= 0 && q <= this.zoneM[d]! + 1;
     }
-    if (this.lastMs < 0) return;
-    const dtMs = nowMs - this.lastMs;
-    const maxInc = dtMs / 1000 / MIN_HEADWAY_S + 1;
-    const loops = this.loops;
-    for (let k = 0; k < loops.length; k++) {
-      const d = loops[k]!;
-      const dc = v.count[d]! - this.lastCount[d]!;
-      const doc = v.occupancyMs[d]! - this.lastOcc[d]!;
-      if (!(dc >= 0 && dc <= maxInc && doc >= -1e-6 && doc <= dtMs + 1e-6)) {
-        this.flag(d, FAULT_INVALID);
-        this.lastValidSinceMs[d] = nowMs;
-      }
-    }
+    if (this.lastMs < 0) return Number.isFinite(v.count[d]!) && Number.isFinite(v.occupancyMs[d]!);
+    const dtMs = this.nowMs - this.lastMs;
+    const dc = v.count[d]! - this.lastCount[d]!;
+    const doc = v.occupancyMs[d]! - this.lastOcc[d]!;
+    return dc >= 0 && dc <= dtMs / 1000 / MIN_HEADWAY_S + 1 && doc >= -1e-6 && doc <= dtMs + 1e-6;
   }
 
   /** Number of detectors flagged now. */
@@ -230,18 +237,19 @@ export class DetectorHealth {
 
   /** Checks the view at time nowMs (call once per sample, after the detectors were sampled). */
   update(nowMs: number): void {
-    if (this.lastMs >= 0 && nowMs - this.lastMs < HEALTH_PERIOD_MS) {
-      this.rangeTests(nowMs);
-      return;
-    }
+    this.sample++;
+    this.nowMs = nowMs;
+    if (this.lastMs >= 0 && nowMs - this.lastMs < HEALTH_PERIOD_MS) return;
     const net = this.net;
     const v = this.view;
     const dtMs = this.lastMs < 0 ? net.stepMs : nowMs - this.lastMs;
     this.lastMs = nowMs;
     const maxInc = dtMs / 1000 / MIN_HEADWAY_S + 1;
+    const loops = this.loopIdx;
+    const cams = this.camIdx;
     // loops first: lane totals for the tests that follow
-    for (let d = 0; d < net.nDet; d++) {
-      if (net.detKind[d] === DET_LANE_AREA) continue;
+    for (let k = 0; k < loops.length; k++) {
+      const d = loops[k]!;
       const c = v.count[d]!;
       const o = v.occupancyMs[d]!;
       const dc = c - this.lastCount[d]!;
@@ -264,37 +272,38 @@ export class DetectorHealth {
       if (Number.isFinite(c)) this.lastCount[d] = c;
       if (Number.isFinite(o)) this.lastOcc[d] = o;
     }
-    for (let d = 0; d < net.nDet; d++) {
+    for (let k = 0; k < cams.length; k++) {
+      const d = cams[k]!;
       const lane = net.detLane[d]!;
-      if (net.detKind[d] === DET_LANE_AREA) {
-        const n = v.vehicles[d]!;
-        const h = v.halting[d]!;
-        const q = v.queueM[d]!;
-        const invalid =
-          !Number.isFinite(n) || !Number.isFinite(h) || !Number.isFinite(q) || n < 0 || h < 0 || h > n || n > this.maxCam[d]! || q < 0 || q > this.zoneM[d]! + 1;
-        if (invalid) {
-          this.flag(d, FAULT_INVALID);
-          this.lastValidSinceMs[d] = nowMs;
-          continue;
-        }
-        if (this.flags[d]! & FAULT_INVALID && nowMs - this.lastValidSinceMs[d]! >= RECOVER_S * 1000) this.flags[d]! &= ~FAULT_INVALID;
-        const o = 3 * d;
-        if (n !== this.lastCam[o] || h !== this.lastCam[o + 1] || q !== this.lastCam[o + 2]) {
-          this.lastCam[o] = n;
-          this.lastCam[o + 1] = h;
-          this.lastCam[o + 2] = q;
-          this.lastChangeMs[d] = nowMs;
-          this.laneCountAtChange[d] = this.laneCount[lane]!;
-          this.camLoopsAtChange[d] = this.camLoopCount(d);
-          this.flags[d]! &= ~FAULT_SILENT;
-        } else if (
-          (((n === 0 && this.seesEveryVehicle[d] === 1) || (h === n && q > 0)) && this.camLoopCount(d) - this.camLoopsAtChange[d]! >= CAMERA_FROZEN_COUNT) ||
-          (nowMs - this.lastChangeMs[d]! >= SILENT_S * 1000 && this.laneCount[lane]! - this.laneCountAtChange[d]! >= SILENT_MIN_OTHERS)
-        ) {
-          this.flag(d, FAULT_SILENT);
-        }
+      const n = v.vehicles[d]!;
+      const h = v.halting[d]!;
+      const q = v.queueM[d]!;
+      const invalid =
+        !Number.isFinite(n) || !Number.isFinite(h) || !Number.isFinite(q) || n < 0 || h < 0 || h > n || n > this.maxCam[d]! || q < 0 || q > this.zoneM[d]! + 1;
+      if (invalid) {
+        this.flag(d, FAULT_INVALID);
+        this.lastValidSinceMs[d] = nowMs;
         continue;
       }
+      if (this.flags[d]! & FAULT_INVALID && nowMs - this.lastValidSinceMs[d]! >= RECOVER_S * 1000) this.flags[d]! &= ~FAULT_INVALID;
+      const o = 3 * d;
+      if (n !== this.lastCam[o] || h !== this.lastCam[o + 1] || q !== this.lastCam[o + 2]) {
+        this.lastCam[o] = n;
+        this.lastCam[o + 1] = h;
+        this.lastCam[o + 2] = q;
+        this.lastChangeMs[d] = nowMs;
+        this.laneCountAtChange[d] = this.laneCount[lane]!;
+        this.camLoopsAtChange[d] = this.camLoopCount(d);
+        this.flags[d]! &= ~FAULT_SILENT;
+      } else if (
+        (((n === 0 && this.seesEveryVehicle[d] === 1) || (h === n && q > 0)) && this.camLoopCount(d) - this.camLoopsAtChange[d]! >= CAMERA_FROZEN_COUNT) ||
+        (nowMs - this.lastChangeMs[d]! >= SILENT_S * 1000 && this.laneCount[lane]! - this.laneCountAtChange[d]! >= SILENT_MIN_OTHERS)
+      ) {
+        this.flag(d, FAULT_SILENT);
+      }
+    }
+    for (let k = 0; k < loops.length; k++) {
+      const d = loops[k]!;
       if (this.flags[d]! & FAULT_INVALID) continue;
       const present = v.presence[d] === 1;
       if (!present) this.greenOccMs[d] = 0;
@@ -304,10 +313,10 @@ export class DetectorHealth {
       if (m1 > m0) {
         // vehicles a lane-mate counted since this loop last counted one, more than fit between them: they passed over it unseen
         const counted = this.lastChangeMs[d] === nowMs;
-        for (let k = m0; k < m1; k++) {
-          const c = this.loopCount[this.mates[k]!]!;
-          if (counted) this.mateAtChange[k] = c;
-          else if (c - this.mateAtChange[k]! >= this.mateAllow[k]!) {
+        for (let j = m0; j < m1; j++) {
+          const c = this.loopCount[this.mates[j]!]!;
+          if (counted) this.mateAtChange[j] = c;
+          else if (c - this.mateAtChange[j]! >= this.mateAllow[j]!) {
             this.flag(d, present ? FAULT_STUCK_ON : FAULT_SILENT);
             break;
           }
