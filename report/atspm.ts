@@ -77,6 +77,8 @@ export interface PcdCycle {
   greenEndMs: number;
   /** Arrivals (detector on events projected to the stop bar), ms from startMs. */
   arrivalsMs: number[];
+  /** Per arrival: whether its movement was green (the cycle's own green, or another phase's that serves it). */
+  onGreen: boolean[];
 }
 
 export interface Pcd {
@@ -93,6 +95,12 @@ export interface Pcd {
 export interface PcdDetectors {
   /** Event-log channels of the loops whose on events are the phase's arrivals. */
   channels: number[];
+  /**
+   * Per channel: the local phases whose greens are green for its arrivals:
+   * every phase that serves (protected) one of the phase's movements leaving
+   * the loop's lane. Where each movement has one phase (NEMA), just the phase.
+   */
+  greenPhases: number[][];
   /** Per channel: free-flow travel time from the loop to the stop bar (ms), added to each on event. */
   travelMs: number[];
   /** The kind of loop used: the set-back count loops where the phase's lanes have them, else the advance loops. */
@@ -125,8 +133,25 @@ export function pcdDetectors(net: CompiledNetwork, ch: { inter: Int32Array; chan
   }
   const kind = byKind.get(DET_COUNT)!.length > 0 ? 'count' : 'advance';
   const dets = byKind.get(kind === 'count' ? DET_COUNT : DET_ADVANCE)!;
+  const p0 = net.interPhaseStart[ix]!;
+  const servedBy = (m: number): number[] => {
+    const out: number[] = [];
+    for (let q = p0; q < net.interPhaseStart[ix + 1]!; q++)
+      for (let k = net.phaseMovStart[q]!; k < net.phaseMovStart[q]! + net.phaseProtected[q]!; k++) if (net.phaseMovs[k] === m) out.push(q - p0);
+    return out;
+  };
+  const greenPhases = dets.map((d) => {
+    const lane = net.detLane[d]!;
+    const set = new Set<number>();
+    for (let q = net.laneOutStart[lane]!; q < net.laneOutStart[lane + 1]!; q++) {
+      const m = net.linkMov[net.laneOut[q]! - net.nLanes]!;
+      if (movs.has(m)) for (const ph of servedBy(m)) set.add(ph);
+    }
+    return [...set].sort((a, b) => a - b);
+  });
   return {
     channels: dets.map((d) => ch.channel[d]!),
+    greenPhases,
     // from the loop's upstream edge (a vehicle's front turns it on there) to the stop line
     travelMs: dets.map((d) => Math.round(((net.drvLengthM[net.detLane[d]!]! - net.detStartM[d]!) / net.drvSpeedMps[net.detLane[d]!]!) * 1000)),
     kind,
@@ -140,46 +165,74 @@ export function pcdDetectors(net: CompiledNetwork, ch: { inter: Int32Array; chan
  * (their on events, each plus its channel's travelMs to the stop bar, 0 if
  * not given) placed in the cycle.
  */
-export function purdueCoordination(rows: readonly EventRow[], inter: number, phase: number, channels: readonly number[], travelMs: readonly number[] = []): Pcd {
+export function purdueCoordination(
+  rows: readonly EventRow[],
+  inter: number,
+  phase: number,
+  channels: readonly number[],
+  travelMs: readonly number[] = [],
+  greenPhases?: ReadonlyArray<readonly number[]>,
+): Pcd {
   const param = phase + 1;
-  const shift = new Map(channels.map((c, k) => [c, travelMs[k] ?? 0]));
-  const greens: Array<[number, number]> = [];
+  const chIdx = new Map(channels.map((c, k) => [c, k]));
+  // the phases whose greens are green for each channel's arrivals (the PCD's own phase by default)
+  const setOf = channels.map((_, k) => (greenPhases?.[k] ?? [phase]).map((q) => q + 1));
+  const greens = new Map<number, Array<[number, number]>>();
+  for (const set of setOf) for (const q of set) greens.set(q, []);
+  greens.set(param, []);
+  const open = new Map<number, number>();
   const redStarts: number[] = [];
-  const arrivals: number[] = [];
-  let gStart = NaN;
+  const arrivals: Array<[number, number]> = [];
   for (const [t, i, c, p] of rows) {
     if (i !== inter) continue;
-    if (c === EV_DETECTOR_ON && shift.has(p)) arrivals.push(t + shift.get(p)!);
-    else if (p === param && c === EV_PHASE_BEGIN_GREEN) gStart = t;
-    else if (p === param && c === EV_PHASE_GREEN_TERMINATION) {
-      if (!Number.isNaN(gStart)) greens.push([gStart, t]);
-      gStart = NaN;
-      redStarts.push(t);
+    if (c === EV_DETECTOR_ON) {
+      const k = chIdx.get(p);
+      if (k !== undefined) arrivals.push([t + (travelMs[k] ?? 0), k]);
+    } else if (c === EV_PHASE_BEGIN_GREEN && greens.has(p)) open.set(p, t);
+    else if (c === EV_PHASE_GREEN_TERMINATION && greens.has(p)) {
+      const s = open.get(p);
+      if (s !== undefined) greens.get(p)!.push([s, t]);
+      open.delete(p);
+      if (p === param) redStarts.push(t);
     }
   }
-  if (!Number.isNaN(gStart)) greens.push([gStart, Infinity]);
-  arrivals.sort((a, b) => a - b);
+  for (const [p, s] of open) greens.get(p)!.push([s, Infinity]);
+  arrivals.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const own = greens.get(param)!;
   const cycles: PcdCycle[] = [];
   for (let k = 0; k + 1 < redStarts.length; k++) {
     const a = redStarts[k]!;
     const b = redStarts[k + 1]!;
-    const g = greens.find(([s]) => s >= a && s < b);
-    cycles.push({ startMs: a, greenStartMs: g ? g[0] - a : NaN, greenEndMs: g ? Math.min(g[1], b) - a : NaN, arrivalsMs: [] });
+    const g = own.find(([s]) => s >= a && s < b);
+    cycles.push({ startMs: a, greenStartMs: g ? g[0] - a : NaN, greenEndMs: g ? Math.min(g[1], b) - a : NaN, arrivalsMs: [], onGreen: [] });
   }
-  // arrivals and greens are both in time order: one pass with a pointer into each
   let onGreen = 0;
-  let counted = 0;
   let ci = 0;
-  let gi = 0;
-  for (const t of arrivals) {
+  for (const [t, k] of arrivals) {
+    let green = false;
+    for (const q of setOf[k]!) if (within(greens.get(q)!, t)) green = true;
+    if (green) onGreen++;
     while (ci + 1 < cycles.length && t >= cycles[ci + 1]!.startMs) ci++;
     const c = cycles[ci];
-    if (c && t >= c.startMs) c.arrivalsMs.push(t - c.startMs);
-    counted++;
-    while (gi < greens.length && greens[gi]![1] <= t) gi++;
-    if (gi < greens.length && t >= greens[gi]![0]) onGreen++;
+    if (c && t >= c.startMs) {
+      c.arrivalsMs.push(t - c.startMs);
+      c.onGreen.push(green);
+    }
   }
-  return { inter, phase, channels: [...channels], cycles, arrivals: counted, arrivalsOnGreen: onGreen, aogPercent: counted ? (100 * onGreen) / counted : 0 };
+  const n = arrivals.length;
+  return { inter, phase, channels: [...channels], cycles, arrivals: n, arrivalsOnGreen: onGreen, aogPercent: n ? (100 * onGreen) / n : 0 };
+}
+
+/** True if t lies in one of the time-ordered, disjoint intervals [start, end). */
+function within(iv: ReadonlyArray<readonly [number, number]>, t: number): boolean {
+  let lo = 0;
+  let hi = iv.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (iv[mid]![1] <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < iv.length && t >= iv[lo]![0];
 }
 
 export interface SplitRecord {

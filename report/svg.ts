@@ -154,7 +154,9 @@ export function pcdSvg(p: Pcd, title: string): string {
     out.push(`<rect x="${f1(x(c.startMs))}" y="${f1(y(c.greenEndMs / 1000))}" width="${f1(w)}" height="${f1(y(c.greenStartMs / 1000) - y(c.greenEndMs / 1000))}" fill="#b7e4b7"/>`);
   });
   out.push('</g><g class="series" data-name="arrivals" fill="#222">');
-  for (const c of p.cycles) for (const a of c.arrivalsMs) out.push(`<circle cx="${f1(x(c.startMs))}" cy="${f1(y(a / 1000))}" r="1.6"/>`);
+  out.push(`<text x="${fr.W - fr.m.r}" y="${fr.m.t - 10}" text-anchor="end" font-size="11"><tspan fill="#1b7a3a">●</tspan> arrived on green  ● on red</text>`);
+  for (const c of p.cycles)
+    c.arrivalsMs.forEach((a, k) => out.push(`<circle cx="${f1(x(c.startMs))}" cy="${f1(y(a / 1000))}" r="1.6"${c.onGreen[k] ? ' fill="#1b7a3a"' : ''}/>`));
   out.push('</g></svg>');
   return out.join('\n') + '\n';
 }
