@@ -14,7 +14,11 @@ import {
   EV_PHASE_GAP_OUT,
   EV_PHASE_GREEN_TERMINATION,
   EV_PHASE_MAX_OUT,
+  EV_OVERLAP_BEGIN_GREEN,
+  EV_OVERLAP_BEGIN_RED_CLEARANCE,
+  EV_OVERLAP_BEGIN_YELLOW,
   EV_PREEMPT_ENTRY,
+  overlaps,
   type EventLog,
 } from '../engine/signals/eventlog.js';
 import { DET_ADVANCE, DET_COUNT, type CompiledNetwork } from '../engine/network/compile.js';
@@ -92,15 +96,23 @@ export interface Pcd {
   aogPercent: number;
 }
 
+/** What is green for an arrival: phases (local indices) and overlaps (numbers), either one green. */
+export interface PcdGreen {
+  phases: number[];
+  overlaps: number[];
+}
+
 export interface PcdDetectors {
   /** Event-log channels of the loops whose on events are the phase's arrivals. */
   channels: number[];
   /**
-   * Per channel: the local phases whose greens are green for its arrivals:
-   * every phase that serves (protected) one of the phase's movements leaving
-   * the loop's lane. Where each movement has one phase (NEMA), just the phase.
+   * Per channel: whose greens are green for its arrivals. For each of the
+   * phase's movements leaving the loop's lane: the phase itself when it is
+   * the movement's only phase (NEMA), else the movement's overlap (its
+   * number at the intersection), which the log shows green also through a
+   * change between two of its phases.
    */
-  greenPhases: number[][];
+  green: PcdGreen[];
   /** Per channel: free-flow travel time from the loop to the stop bar (ms), added to each on event. */
   travelMs: number[];
   /** The kind of loop used: the set-back count loops where the phase's lanes have them, else the advance loops. */
@@ -133,25 +145,23 @@ export function pcdDetectors(net: CompiledNetwork, ch: { inter: Int32Array; chan
   }
   const kind = byKind.get(DET_COUNT)!.length > 0 ? 'count' : 'advance';
   const dets = byKind.get(kind === 'count' ? DET_COUNT : DET_ADVANCE)!;
-  const p0 = net.interPhaseStart[ix]!;
-  const servedBy = (m: number): number[] => {
-    const out: number[] = [];
-    for (let q = p0; q < net.interPhaseStart[ix + 1]!; q++)
-      for (let k = net.phaseMovStart[q]!; k < net.phaseMovStart[q]! + net.phaseProtected[q]!; k++) if (net.phaseMovs[k] === m) out.push(q - p0);
-    return out;
-  };
-  const greenPhases = dets.map((d) => {
+  const ov = overlaps(net);
+  const green = dets.map((d): PcdGreen => {
     const lane = net.detLane[d]!;
-    const set = new Set<number>();
+    const phases = new Set<number>();
+    const ovs = new Set<number>();
     for (let q = net.laneOutStart[lane]!; q < net.laneOutStart[lane + 1]!; q++) {
       const m = net.linkMov[net.laneOut[q]! - net.nLanes]!;
-      if (movs.has(m)) for (const ph of servedBy(m)) set.add(ph);
+      if (!movs.has(m)) continue;
+      const o = ov.movOverlap[m]!;
+      if (o >= 0) ovs.add(ov.list[o]!.number);
+      else phases.add(p - net.interPhaseStart[ix]!);
     }
-    return [...set].sort((a, b) => a - b);
+    return { phases: [...phases], overlaps: [...ovs].sort((a, b) => a - b) };
   });
   return {
     channels: dets.map((d) => ch.channel[d]!),
-    greenPhases,
+    green,
     // from the loop's upstream edge (a vehicle's front turns it on there) to the stop line
     travelMs: dets.map((d) => Math.round(((net.drvLengthM[net.detLane[d]!]! - net.detStartM[d]!) / net.drvSpeedMps[net.detLane[d]!]!) * 1000)),
     kind,
@@ -171,16 +181,20 @@ export function purdueCoordination(
   phase: number,
   channels: readonly number[],
   travelMs: readonly number[] = [],
-  greenPhases?: ReadonlyArray<readonly number[]>,
+  green?: readonly PcdGreen[],
 ): Pcd {
   const param = phase + 1;
   const chIdx = new Map(channels.map((c, k) => [c, k]));
-  // the phases whose greens are green for each channel's arrivals (the PCD's own phase by default)
-  const setOf = channels.map((_, k) => (greenPhases?.[k] ?? [phase]).map((q) => q + 1));
-  const greens = new Map<number, Array<[number, number]>>();
-  for (const set of setOf) for (const q of set) greens.set(q, []);
-  greens.set(param, []);
+  // green intervals keyed by phase parameter (1, 2, …) and by −overlap number; per channel, the keys that are green for it
+  const keysOf = channels.map((_, k) => (green?.[k] ? [...green[k]!.phases.map((q) => q + 1), ...green[k]!.overlaps.map((o) => -o)] : [param]));
+  const greens = new Map<number, Array<[number, number]>>([[param, []]]);
+  for (const keys of keysOf) for (const q of keys) greens.set(q, []);
   const open = new Map<number, number>();
+  const close = (key: number, t: number): void => {
+    const s = open.get(key);
+    if (s !== undefined) greens.get(key)!.push([s, t]);
+    open.delete(key);
+  };
   const redStarts: number[] = [];
   const arrivals: Array<[number, number]> = [];
   for (const [t, i, c, p] of rows) {
@@ -190,11 +204,10 @@ export function purdueCoordination(
       if (k !== undefined) arrivals.push([t + (travelMs[k] ?? 0), k]);
     } else if (c === EV_PHASE_BEGIN_GREEN && greens.has(p)) open.set(p, t);
     else if (c === EV_PHASE_GREEN_TERMINATION && greens.has(p)) {
-      const s = open.get(p);
-      if (s !== undefined) greens.get(p)!.push([s, t]);
-      open.delete(p);
+      close(p, t);
       if (p === param) redStarts.push(t);
-    }
+    } else if (c === EV_OVERLAP_BEGIN_GREEN && greens.has(-p)) open.set(-p, t);
+    else if ((c === EV_OVERLAP_BEGIN_YELLOW || c === EV_OVERLAP_BEGIN_RED_CLEARANCE) && greens.has(-p)) close(-p, t);
   }
   for (const [p, s] of open) greens.get(p)!.push([s, Infinity]);
   arrivals.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
@@ -209,14 +222,14 @@ export function purdueCoordination(
   let onGreen = 0;
   let ci = 0;
   for (const [t, k] of arrivals) {
-    let green = false;
-    for (const q of setOf[k]!) if (within(greens.get(q)!, t)) green = true;
-    if (green) onGreen++;
+    let isGreen = false;
+    for (const q of keysOf[k]!) if (within(greens.get(q)!, t)) isGreen = true;
+    if (isGreen) onGreen++;
     while (ci + 1 < cycles.length && t >= cycles[ci + 1]!.startMs) ci++;
     const c = cycles[ci];
     if (c && t >= c.startMs) {
       c.arrivalsMs.push(t - c.startMs);
-      c.onGreen.push(green);
+      c.onGreen.push(isGreen);
     }
   }
   const n = arrivals.length;

@@ -131,7 +131,7 @@ function writeOutputs(dir: string, r: RunResult, pcd: string[]): void {
         names.push(net.phaseNames[p]!);
         const dets = pcdDetectors(net, ch, ix, p);
         if (dets.channels.length === 0) continue;
-        const d = purdueCoordination(rows, ix, local, dets.channels, dets.travelMs, dets.greenPhases);
+        const d = purdueCoordination(rows, ix, local, dets.channels, dets.travelMs, dets.green);
         writeFileSync(join(dir, `pcd-${safeName(id)}-p${local}.svg`), pcdSvg(d, `PCD ${id}, phase ${local} (${net.phaseNames[p]}), ${metrics.controller}${dets.kind === 'advance' ? ' (advance loops)' : ''}`));
       }
       writeFileSync(join(dir, `split-${safeName(id)}.svg`), splitMonitorSvg(splitMonitor(rows, ix), names, `Split monitor ${id}, ${metrics.controller}`));

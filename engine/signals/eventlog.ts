@@ -16,6 +16,9 @@ export const EV_PHASE_END_YELLOW = 9;
 export const EV_PHASE_BEGIN_RED_CLEARANCE = 10;
 export const EV_PHASE_END_RED_CLEARANCE = 11;
 export const EV_PHASE_INACTIVE = 12;
+export const EV_OVERLAP_BEGIN_GREEN = 61;
+export const EV_OVERLAP_BEGIN_YELLOW = 63;
+export const EV_OVERLAP_BEGIN_RED_CLEARANCE = 64;
 export const EV_DETECTOR_OFF = 81;
 export const EV_DETECTOR_ON = 82;
 export const EV_PREEMPT_CALL_ON = 102;
@@ -43,6 +46,53 @@ export function loopChannels(net: CompiledNetwork): { inter: Int32Array; channel
     channel[d] = next[i]!++;
   }
   return { inter, channel };
+}
+
+export interface Overlap {
+  inter: number;
+  /** Its number at the intersection, 1, 2, … (NEMA's overlaps A, B, …): the event log's parameter. */
+  number: number;
+  /** Its movements, and the local phases that serve all of them (its parents). */
+  movements: number[];
+  phases: number[];
+}
+
+/**
+ * Overlaps, as a NEMA controller has them: a movement served (protected) by
+ * two or more phases is green through a change between two of them, while
+ * neither phase is green in the log. Such movements, grouped by the same set
+ * of parent phases, are logged as overlaps (61 green, 63 yellow, 64 red), so
+ * that the log shows when they were green. `movOverlap`: per movement, its
+ * overlap's index in `list`, or −1.
+ */
+export function overlaps(net: CompiledNetwork): { list: Overlap[]; movOverlap: Int32Array } {
+  const movOverlap = new Int32Array(net.nMov).fill(-1);
+  const list: Overlap[] = [];
+  for (let i = 0; i < net.nInter; i++) {
+    const parents = new Map<number, number[]>();
+    const p0 = net.interPhaseStart[i]!;
+    for (let p = p0; p < net.interPhaseStart[i + 1]!; p++)
+      for (let k = net.phaseMovStart[p]!; k < net.phaseMovStart[p]! + net.phaseProtected[p]!; k++) {
+        const m = net.phaseMovs[k]!;
+        const l = parents.get(m) ?? [];
+        if (!l.includes(p - p0)) l.push(p - p0);
+        parents.set(m, l);
+      }
+    const byKey = new Map<string, Overlap>();
+    for (const [m, ps] of [...parents].sort((a, b) => a[0] - b[0])) {
+      if (ps.length < 2) continue;
+      const key = ps.join(',');
+      let o = byKey.get(key);
+      if (!o) {
+        o = { inter: i, number: byKey.size + 1, movements: [], phases: ps };
+        byKey.set(key, o);
+        list.push(o);
+      }
+      o.movements.push(m);
+      movOverlap[m] = list.indexOf(o);
+    }
+  }
+  return { list, movOverlap };
 }
 
 export class EventLog {

@@ -20,6 +20,10 @@ import {
   EV_PHASE_END_RED_CLEARANCE,
   EV_PHASE_END_YELLOW,
   EV_PHASE_GREEN_TERMINATION,
+  EV_OVERLAP_BEGIN_GREEN,
+  EV_OVERLAP_BEGIN_RED_CLEARANCE,
+  EV_OVERLAP_BEGIN_YELLOW,
+  overlaps,
 } from './eventlog.js';
 
 /** Displayed state of a movement. */
@@ -88,10 +92,20 @@ export class SignalLayer implements SignalControl {
   private readonly net: CompiledNetwork;
   private readonly mark: Uint8Array;
   private readonly log: EventLog | undefined;
+  /** With a log: each overlap's intersection, number, a movement of it, and the state last logged. */
+  private readonly ovInter: Int32Array;
+  private readonly ovNumber: Int32Array;
+  private readonly ovMov: Int32Array;
+  private readonly ovState: Uint8Array;
 
   constructor(net: CompiledNetwork, log?: EventLog) {
     this.net = net;
     this.log = log;
+    const ov = log ? overlaps(net).list : [];
+    this.ovInter = Int32Array.from(ov, (o) => o.inter);
+    this.ovNumber = Int32Array.from(ov, (o) => o.number);
+    this.ovMov = Int32Array.from(ov, (o) => o.movements[0]!);
+    this.ovState = new Uint8Array(ov.length).fill(255);
     const n = net.nInter;
     this.movState = new Uint8Array(net.nMov);
     this.phase = new Int32Array(n).fill(-1);
@@ -120,6 +134,21 @@ export class SignalLayer implements SignalControl {
       } else if (type === 1 && net.interPhaseStart[i + 1]! > net.interPhaseStart[i]!) {
         this.startGreen(i, 0, nowMs, false);
       }
+    }
+    this.logOverlaps(nowMs);
+  }
+
+  /** Logs every overlap whose display changed (a permitted green counts as green). */
+  private logOverlaps(nowMs: number): void {
+    const log = this.log;
+    if (!log) return;
+    for (let o = 0; o < this.ovMov.length; o++) {
+      let s = this.movState[this.ovMov[o]!]!;
+      if (s === PERMITTED) s = GREEN;
+      if (s === this.ovState[o]) continue;
+      if (this.ovState[o] !== 255 || s !== RED)
+        log.push(nowMs, this.ovInter[o]!, s === GREEN ? EV_OVERLAP_BEGIN_GREEN : s === YELLOW ? EV_OVERLAP_BEGIN_YELLOW : EV_OVERLAP_BEGIN_RED_CLEARANCE, this.ovNumber[o]!);
+      this.ovState[o] = s;
     }
   }
 
@@ -210,6 +239,7 @@ export class SignalLayer implements SignalControl {
         this.startGreen(i, this.target[i]!, nowMs, true);
       }
     }
+    this.logOverlaps(nowMs);
   }
 
   /** Marks the movements of a phase: 1 protected, 2 permitted (clear = false) or 0 (clear = true). */
