@@ -6,10 +6,10 @@
  *   occupancy that goes back or grows faster than vehicles can pass, a camera
  *   seeing more vehicles than fit in its zone or more halting than present);
  * - stuck on / silent (a loop): it counted nothing while a neighbouring loop
- *   of its lane (the next one up or down) counted more vehicles than fit between the two (their span /
- *   MIN_SPACING_M, + LANE_DISAGREE_MARGIN), flagged stuck on if it reads
- *   occupied, silent if not. A loop alone
- *   on its lane is flagged stuck on after STUCK_ON_S of green on its lane
+ *   of its lane (the next one up or down) counted more vehicles than fit
+ *   between the two (their span / MIN_SPACING_M, + LANE_DISAGREE_MARGIN),
+ *   flagged stuck on if it reads occupied, silent if not. A loop alone on
+ *   its lane is flagged stuck on after STUCK_ON_S of green on its lane
  *   occupied without a new vehicle (a vehicle standing at a red is no fault;
  *   the controller knows its own signal states). A lane that carries nothing
  *   is not a fault: no loop is judged by other lanes' traffic.
@@ -76,10 +76,10 @@ export class DetectorHealth {
   private sample = 0;
   private nowMs = 0;
   private readonly testedAt: Int32Array;
+  private readonly inRange: Uint8Array;
   /** The loops, and the cameras. */
   private readonly loopIdx: Int32Array;
   private readonly camIdx: Int32Array;
-  private readonly inRange: Uint8Array;
   private readonly maxCam: Float64Array;
   private readonly zoneM: Float64Array;
   /** Signal state of every movement (the controller's own outputs), or none. */
