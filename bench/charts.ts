@@ -1,14 +1,32 @@
 /**
  * The benchmark report as pictures and as the generated part of
  * docs/RESULTS.md: travel time by controller and scenario, simulator speed
- * against network size, re-plan latency against workers.
+ * against network size, re-plan latency against workers, and the PCDs of
+ * the coordinated arterial under fixed and adaptive.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { barChart, lineChart } from '../report/svg.js';
-import type { BenchReport } from './index.js';
+import { barChart, lineChart, pcdSvg } from '../report/svg.js';
+import { prepare, runPreparedAsync } from '../sim/index.js';
+import { arterialPcd, benchSource, type BenchReport } from './index.js';
 
 export const CHART_FILES = ['travel-time.svg', 'sim-speed.svg', 'replan-latency.svg'] as const;
+
+/**
+ * The Purdue Coordination Diagrams behind the report's arrivals-on-green
+ * table, for fixed and adaptive (the run is deterministic: the same as
+ * measured), by file name.
+ */
+export async function pcdCharts(r: BenchReport): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const c of r.controllers) {
+    if (c.aogPercent === undefined || (c.controller !== 'fixed' && c.controller !== 'adaptive')) continue;
+    const { metrics, sim } = await runPreparedAsync(prepare(benchSource(c.scenario)), c.controller, { eventLog: true });
+    const { intersection, pcd } = arterialPcd(sim);
+    out[`pcd-${c.scenario}-${intersection}-${c.controller}.svg`] = pcdSvg(pcd, `PCD ${c.scenario} ${intersection}, main-street through, ${c.controller} (mean travel time ${metrics.travelTime.mean.toFixed(1)} s)`);
+  }
+  return out;
+}
 
 /** The three charts of a report (SVG text by file name); a chart without data is left out. */
 export function benchCharts(r: BenchReport): Record<string, string> {
@@ -54,10 +72,10 @@ const END = '<!-- bench:end -->';
  * docs/RESULTS.md (between its markers, or appended) with the report's tables
  * and the charts.
  */
-export function publishResults(r: BenchReport, markdownReport: string, repo: string): void {
+export async function publishResults(r: BenchReport, markdownReport: string, repo: string): Promise<void> {
   const dir = join(repo, 'docs', 'results');
   mkdirSync(dir, { recursive: true });
-  const charts = benchCharts(r);
+  const charts = { ...benchCharts(r), ...(await pcdCharts(r)) };
   for (const [f, svg] of Object.entries(charts)) writeFileSync(join(dir, f), svg);
   const section = [
     START,

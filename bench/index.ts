@@ -20,6 +20,8 @@ import { GENERAL_CONTROLLERS } from '../engine/controllers/index.js';
 import { importCityFlow } from '../scenarios/importers/cityflow.js';
 import { gridScenario, loadScenario, type ScenarioSource } from '../scenarios/index.js';
 import { createSimulation, prepare, runPreparedAsync, type Prepared, type Simulation } from '../sim/index.js';
+import { loopChannels } from '../engine/signals/index.js';
+import { eventRows, pcdDetectors, purdueCoordination, type Pcd } from '../report/index.js';
 import { replanLatency, type ReplanLatencyResult } from './replan.js';
 import { serveLoad, type ServeLoadResult } from './serve.js';
 import { microBenchmarks, type MicroResult } from './micro.js';
@@ -28,7 +30,7 @@ import { publishResults } from './charts.js';
 export { replanLatency, type ReplanLatencyResult } from './replan.js';
 export { serveLoad, type ServeLoadResult } from './serve.js';
 export { microBenchmarks, type MicroResult } from './micro.js';
-export { benchCharts, publishResults } from './charts.js';
+export { benchCharts, pcdCharts, publishResults } from './charts.js';
 
 export interface SimSpeedResult {
   scenario: string;
@@ -54,6 +56,21 @@ export interface ControllerResult {
   unfinished: number;
   emergencyDelayS: number | null;
   safetyViolations: number;
+  /** On an arterial: percent arrivals on green at its middle signal's main-street through phase, read from the event log (PCD). */
+  aogPercent?: number;
+}
+
+/** The middle signal of an `arterial-N` run and the PCD of its E–W through phase, read from the run's event log. */
+export function arterialPcd(sim: Simulation): { intersection: string; pcd: Pcd } {
+  const net = sim.net;
+  const n = net.intersectionIds.filter((id) => /^A\d+$/.test(id)).length;
+  const i = Math.floor(n / 2);
+  const ix = net.intersectionIds.indexOf(`A${i}`);
+  const m = net.model.movementIndex.get(`A${i - 1}-A${i}>A${i}-A${i + 1}`);
+  const phase = net.model.phases.find((q) => q.inter === ix && m !== undefined && q.movements.includes(m));
+  if (!sim.eventLog || ix < 0 || !phase) throw new Error('arterialPcd needs an arterial-N run (N ≥ 3) with an event log');
+  const pd = pcdDetectors(net, loopChannels(net), ix, net.interPhaseStart[ix]! + phase.local);
+  return { intersection: `A${i}`, pcd: purdueCoordination(eventRows(sim.eventLog), ix, phase.local, pd.channels, pd.travelMs, pd.green) };
 }
 
 export interface BenchReport {
@@ -171,9 +188,11 @@ async function controllerRuns(scenarios: string[], controllers: string[], durati
   const out: ControllerResult[] = [];
   for (const s of scenarios) {
     const p = prepare(source(s), { durationS });
+    const arterial = s.startsWith('arterial-');
     for (const c of s.startsWith('cityflow:') ? [...controllers, 'cityflow-fixed'] : controllers) {
-      const m = (await runPreparedAsync(p, c)).metrics;
+      const { metrics: m, sim } = await runPreparedAsync(p, c, { eventLog: arterial });
       out.push({
+        ...(arterial ? { aogPercent: arterialPcd(sim).pcd.aogPercent } : {}),
         scenario: s,
         controller: c,
         travelTimeMean: m.travelTime.mean,
@@ -227,6 +246,15 @@ export function markdown(r: BenchReport): string {
       );
     }
     lines.push('');
+    const aog = r.controllers.filter((c) => c.aogPercent !== undefined);
+    if (aog.length) {
+      lines.push('### Arrivals on green on the coordinated arterial (PCD from the event log)', '');
+      lines.push('Middle signal, main-street through phase; set-back count loops projected to the stop bar.', '');
+      lines.push('| scenario | controller | arrivals on green | mean travel time (s) |');
+      lines.push('|---|---|---:|---:|');
+      for (const c of aog) lines.push(`| ${c.scenario} | ${c.controller} | ${c.aogPercent!.toFixed(1)} % | ${c.travelTimeMean.toFixed(1)} |`);
+      lines.push('');
+    }
   }
   if (r.replan.length) {
     lines.push('### One full network re-plan (cycle, splits, offsets of every signal)', '');
@@ -280,7 +308,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     simSpeedResults.push(await simSpeed(name, dur, quick ? 1 : name.startsWith('grid-32x32') ? 2 : 5, controller));
   }
   const scenarios = quick
-    ? ['single', 'default']
+    ? ['single', 'arterial-5', 'default']
     : ['single', 'arterial-5', 'grid-4x4', 'default', ...CITYFLOW_DATASETS.map((d) => `cityflow:${d.name}`)];
   let controllers: ControllerResult[] = [];
   if (parts.has('controllers')) {
@@ -320,6 +348,6 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   const file = opts.only ? `latest-${BENCH_PARTS.filter((x) => parts.has(x)).join('-')}.json` : 'latest.json';
   writeFileSync(join(dir, file), JSON.stringify(report, null, 2) + '\n');
   // A full run also redraws the charts and the generated part of docs/RESULTS.md.
-  if (!opts.only && !quick && !opts.resultsDir) publishResults(report, markdown(report), repoRoot());
+  if (!opts.only && !quick && !opts.resultsDir) await publishResults(report, markdown(report), repoRoot());
   return report;
 }

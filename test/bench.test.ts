@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { benchCharts, type BenchReport } from '../bench/index.js';
+import { benchCharts, pcdCharts, type BenchReport } from '../bench/index.js';
 import { cli, requireBuiltCli } from './cli-helpers.js';
 
 describe('greenwave bench --quick --json', () => {
@@ -30,12 +30,16 @@ describe('greenwave bench --quick --json', () => {
       for (const c of ['fixed', 'actuated', 'max-pressure', 'adaptive']) expect(ctl.has(c)).toBe(true);
       for (const c of rep.controllers) expect(c.safetyViolations).toBe(0);
       expect(rep.controllers.find((c) => c.scenario === 'default' && c.controller === 'adaptive')!.emergencyDelayS).not.toBeNull();
+      // the arterial's rows carry the arrivals on green read from the log; no other row does
+      for (const c of rep.controllers) expect(c.aogPercent === undefined, `${c.scenario} ${c.controller}`).toBe(c.scenario !== 'arterial-5');
+      const pcds = await pcdCharts(rep);
+      expect(Object.keys(pcds).sort()).toEqual(['pcd-arterial-5-A2-adaptive.svg', 'pcd-arterial-5-A2-fixed.svg']);
       expect(rep.replan.map((x) => x.workers)).toContain(0);
       expect(rep.serve[0]).toMatchObject({ network: 'grid-32x32', signals: 1024, clients: 200 });
       expect(rep.serve[0]!.frames).toBeGreaterThan(1000);
       const charts = benchCharts(rep);
       expect(Object.keys(charts).sort()).toEqual(['replan-latency.svg', 'sim-speed.svg', 'travel-time.svg']);
-      for (const svg of Object.values(charts)) {
+      for (const svg of Object.values({ ...charts, ...pcds })) {
         expect(svg).toContain('<g id="x-axis"');
         expect(svg).toContain('<g id="y-axis"');
         expect(svg).toMatch(/<g class="series" data-name="[^"]+"/);
