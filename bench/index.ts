@@ -210,72 +210,95 @@ async function controllerRuns(scenarios: string[], controllers: string[], durati
 
 const M = (x: number): string => `${(x / 1e6).toFixed(2)} M`;
 
+/** A Markdown section: heading, optional lines of text, then a table (right-aligned columns marked by `right`). */
+function section(lines: string[], heading: string, text: string[], header: string[], right: boolean[], rows: string[][]): void {
+  lines.push(`### ${heading}`, '', ...text.flatMap((t) => [t, '']));
+  lines.push(`| ${header.join(' | ')} |`, `|${right.map((x) => (x ? '---:' : '---')).join('|')}|`);
+  for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
+  lines.push('');
+}
+
 export function markdown(r: BenchReport): string {
   const lines: string[] = [];
   lines.push(`greenwave bench${r.quick ? ' --quick' : ''} — ${r.date}, Node ${r.node}, ${r.cpu} (${r.cores} cores)`, '');
   if (r.micro?.length) {
-    lines.push('### Micro-benchmarks (tinybench)', '');
-    lines.push('| what | per | mean | p99 | samples |');
-    lines.push('|---|---|---:|---:|---:|');
     const ns = (x: number): string => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} ms` : x >= 1e3 ? `${(x / 1e3).toFixed(2)} µs` : `${x.toFixed(1)} ns`);
-    for (const m of r.micro) lines.push(`| ${m.name} | ${m.unit} | ${ns(m.meanNs)} | ${ns(m.p99Ns)} | ${m.samples} |`);
-    lines.push('');
+    section(lines, 'Micro-benchmarks (tinybench)', [], ['what', 'per', 'mean', 'p99', 'samples'], [false, false, true, true, true], r.micro.map((m) => [m.name, m.unit, ns(m.meanNs), ns(m.p99Ns), String(m.samples)]));
   }
   if (r.simSpeed.length) {
-    lines.push('### Simulator speed (one core)', '');
-    lines.push('| scenario | controller | intersections | trips | simulated s | vehicle-steps | wall s (mean of n) | vehicle-steps/s (mean) | best | CityFlow, same data |');
-    lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
-    for (const s of r.simSpeed) {
-      const cf = CITYFLOW_DATASETS.find((d) => `cityflow:${d.name}` === s.scenario);
-      const ref = cf ? `${M(cf.cityflowVehicleStepsPerS)} (greenwave ${(s.vehicleStepsPerSecond / cf.cityflowVehicleStepsPerS).toFixed(2)}×)` : '–';
-      lines.push(
-        `| ${s.scenario} | ${s.controller} | ${s.intersections} | ${s.trips} | ${s.durationS} | ${M(s.vehicleSteps)} | ${s.meanWallS.toFixed(2)} (n=${s.iterations}) | ${M(s.vehicleStepsPerSecond)} | ${M(s.bestVehicleStepsPerSecond)} | ${ref} |`,
-      );
-    }
-    lines.push('');
+    section(
+      lines,
+      'Simulator speed (one core)',
+      [],
+      ['scenario', 'controller', 'intersections', 'trips', 'simulated s', 'vehicle-steps', 'wall s (mean of n)', 'vehicle-steps/s (mean)', 'best', 'CityFlow, same data'],
+      [false, false, true, true, true, true, true, true, true, true],
+      r.simSpeed.map((s) => {
+        const cf = CITYFLOW_DATASETS.find((d) => `cityflow:${d.name}` === s.scenario);
+        const ref = cf ? `${M(cf.cityflowVehicleStepsPerS)} (greenwave ${(s.vehicleStepsPerSecond / cf.cityflowVehicleStepsPerS).toFixed(2)}×)` : '–';
+        return [s.scenario, s.controller, String(s.intersections), String(s.trips), String(s.durationS), M(s.vehicleSteps), `${s.meanWallS.toFixed(2)} (n=${s.iterations})`, M(s.vehicleStepsPerSecond), M(s.bestVehicleStepsPerSecond), ref];
+      }),
+    );
   }
   if (r.controllers.length) {
-    lines.push('### Controllers × scenarios (same demand and seed)', '');
-    lines.push('| scenario | controller | mean travel time (s) | vs fixed | mean delay (s) | vs fixed | stops/veh | vs fixed | throughput (veh/h) | unfinished | emergency delay (s) | safety violations |');
-    lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     const pc = (x: number, base: number | undefined): string => (base ? `${x >= base ? '+' : ''}${(((x - base) / base) * 100).toFixed(1)} %` : '–');
-    for (const c of r.controllers) {
-      const f = r.controllers.find((x) => x.scenario === c.scenario && x.controller === 'fixed');
-      lines.push(
-        `| ${c.scenario} | ${c.controller} | ${c.travelTimeMean.toFixed(1)} | ${pc(c.travelTimeMean, f?.travelTimeMean)} | ${c.delayMean.toFixed(1)} | ${pc(c.delayMean, f?.delayMean)} | ${c.stopsMean.toFixed(2)} | ${pc(c.stopsMean, f?.stopsMean)} | ${c.throughputVph.toFixed(0)} | ${c.unfinished} | ${c.emergencyDelayS === null ? '–' : c.emergencyDelayS.toFixed(1)} | ${c.safetyViolations} |`,
-      );
-    }
-    lines.push('');
+    section(
+      lines,
+      'Controllers × scenarios (same demand and seed)',
+      [],
+      ['scenario', 'controller', 'mean travel time (s)', 'vs fixed', 'mean delay (s)', 'vs fixed', 'stops/veh', 'vs fixed', 'throughput (veh/h)', 'unfinished', 'emergency delay (s)', 'safety violations'],
+      [false, false, true, true, true, true, true, true, true, true, true, true],
+      r.controllers.map((c) => {
+        const f = r.controllers.find((x) => x.scenario === c.scenario && x.controller === 'fixed');
+        return [
+          c.scenario,
+          c.controller,
+          c.travelTimeMean.toFixed(1),
+          pc(c.travelTimeMean, f?.travelTimeMean),
+          c.delayMean.toFixed(1),
+          pc(c.delayMean, f?.delayMean),
+          c.stopsMean.toFixed(2),
+          pc(c.stopsMean, f?.stopsMean),
+          c.throughputVph.toFixed(0),
+          String(c.unfinished),
+          c.emergencyDelayS === null ? '–' : c.emergencyDelayS.toFixed(1),
+          String(c.safetyViolations),
+        ];
+      }),
+    );
     const aog = r.controllers.filter((c) => c.aogPercent !== undefined);
-    if (aog.length) {
-      lines.push('### Arrivals on green on the coordinated arterial (PCD from the event log)', '');
-      lines.push('Middle signal, main-street through phase; set-back count loops projected to the stop bar.', '');
-      lines.push('| scenario | controller | arrivals on green | mean travel time (s) |');
-      lines.push('|---|---|---:|---:|');
-      for (const c of aog) lines.push(`| ${c.scenario} | ${c.controller} | ${c.aogPercent!.toFixed(1)} % | ${c.travelTimeMean.toFixed(1)} |`);
-      lines.push('');
-    }
+    if (aog.length)
+      section(
+        lines,
+        'Arrivals on green on the coordinated arterial (PCD from the event log)',
+        ['Middle signal, main-street through phase; set-back count loops projected to the stop bar.'],
+        ['scenario', 'controller', 'arrivals on green', 'mean travel time (s)'],
+        [false, false, true, true],
+        aog.map((c) => [c.scenario, c.controller, `${c.aogPercent!.toFixed(1)} %`, c.travelTimeMean.toFixed(1)]),
+      );
   }
   if (r.replan.length) {
-    lines.push('### One full network re-plan (cycle, splits, offsets of every signal)', '');
-    lines.push('| network | signals | links | workers | iterations | p50 ms | p99 ms | mean ms | min ms | speed-up vs 1 worker (p50) |');
-    lines.push('|---|---:|---:|---|---:|---:|---:|---:|---:|---:|');
-    for (const x of r.replan) {
-      const one = r.replan.find((y) => y.scenario === x.scenario && y.workers === 1);
-      const sp = one && x.workers > 0 ? `${(one.p50Ms / x.p50Ms).toFixed(2)}×` : '–';
-      lines.push(
-        `| ${x.scenario} | ${x.signals} | ${x.links} | ${x.workers === 0 ? 'none (calling thread)' : x.workers} | ${x.iterations} | ${x.p50Ms.toFixed(1)} | ${x.p99Ms.toFixed(1)} | ${x.meanMs.toFixed(1)} | ${x.minMs.toFixed(1)} | ${sp} |`,
-      );
-    }
-    lines.push('');
+    section(
+      lines,
+      'One full network re-plan (cycle, splits, offsets of every signal)',
+      [],
+      ['network', 'signals', 'links', 'workers', 'iterations', 'p50 ms', 'p99 ms', 'mean ms', 'min ms', 'speed-up vs 1 worker (p50)'],
+      [false, true, true, false, true, true, true, true, true, true],
+      r.replan.map((x) => {
+        const one = r.replan.find((y) => y.scenario === x.scenario && y.workers === 1);
+        const sp = one && x.workers > 0 ? `${(one.p50Ms / x.p50Ms).toFixed(2)}×` : '–';
+        return [x.scenario, String(x.signals), String(x.links), x.workers === 0 ? 'none (calling thread)' : String(x.workers), String(x.iterations), x.p50Ms.toFixed(1), x.p99Ms.toFixed(1), x.meanMs.toFixed(1), x.minMs.toFixed(1), sp];
+      }),
+    );
   }
-  if (r.serve?.length) {
-    lines.push('### Live service under load (`greenwave serve`, state frames at 1 Hz)', '');
-    lines.push('| network | signals | clients | seconds | frames delivered | p50 ms | p99 ms | max ms | server RSS start → end (max) MB | frames dropped |');
-    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---|---:|');
-    for (const x of r.serve) lines.push(`| ${x.network} | ${x.signals} | ${x.clients} | ${x.seconds} | ${x.frames} | ${x.p50Ms} | ${x.p99Ms} | ${x.maxMs} | ${x.rssStartMB} → ${x.rssEndMB} (${x.rssMaxMB}) | ${x.dropped} |`);
-    lines.push('');
-  }
+  if (r.serve?.length)
+    section(
+      lines,
+      'Live service under load (`greenwave serve`, state frames at 1 Hz)',
+      [],
+      ['network', 'signals', 'clients', 'seconds', 'frames delivered', 'p50 ms', 'p99 ms', 'max ms', 'server RSS start → end (max) MB', 'frames dropped'],
+      [false, true, true, true, true, true, true, true, false, true],
+      r.serve.map((x) => [x.network, String(x.signals), String(x.clients), String(x.seconds), String(x.frames), String(x.p50Ms), String(x.p99Ms), String(x.maxMs), `${x.rssStartMB} → ${x.rssEndMB} (${x.rssMaxMB})`, String(x.dropped)]),
+    );
   return lines.join('\n');
 }
 

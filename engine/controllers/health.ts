@@ -176,30 +176,28 @@ export class DetectorHealth {
     if (this.flags[d] !== 0) return false;
     if (this.testedAt[d] !== this.sample) {
       this.testedAt[d] = this.sample;
-      this.inRange[d] = this.rangeTest(d) ? 1 : 0;
+      this.inRange[d] = this.rangeTest(d, this.lastMs < 0 ? this.net.stepMs : this.nowMs - this.lastMs) ? 1 : 0;
     }
     return this.inRange[d] === 1;
   }
 
   /**
-   * The range tests of `invalid` on the reading now. The checks run every
-   * HEALTH_PERIOD_MS; between two, trusted() applies these to each reading
-   * it is asked about (once per sample), so that a value that cannot be is
-   * never used, even before the next check flags it: a controller that
-   * smoothed it in would carry it long after. Detectors nobody reads cost
-   * nothing.
+   * The range tests (`invalid` when false) on the reading now, dtMs after the
+   * last check. The checks run every HEALTH_PERIOD_MS; between two,
+   * trusted() applies these to each reading it is asked about (once per
+   * sample), so that a value that cannot be is never used, even before the
+   * next check flags it: a controller that smoothed it in would carry it long
+   * after. Detectors nobody reads cost nothing.
    */
-  private rangeTest(d: number): boolean {
+  private rangeTest(d: number, dtMs: number): boolean {
     const v = this.view;
-    // NaN fails every comparison
+    // NaN and ±Infinity fail one of the comparisons
     if (this.net.detKind[d] === DET_LANE_AREA) {
       const n = v.vehicles[d]!;
       const h = v.halting[d]!;
       const q = v.queueM[d]!;
       return n >= 0 && h >= 0 && h <= n && n <= this.maxCam[d]! && q >= 0 && q <= this.zoneM[d]! + 1;
     }
-    if (this.lastMs < 0) return Number.isFinite(v.count[d]!) && Number.isFinite(v.occupancyMs[d]!);
-    const dtMs = this.nowMs - this.lastMs;
     const dc = v.count[d]! - this.lastCount[d]!;
     const doc = v.occupancyMs[d]! - this.lastOcc[d]!;
     return dc >= 0 && dc <= dtMs / 1000 / MIN_HEADWAY_S + 1 && doc >= -1e-6 && doc <= dtMs + 1e-6;
@@ -244,7 +242,6 @@ export class DetectorHealth {
     const v = this.view;
     const dtMs = this.lastMs < 0 ? net.stepMs : nowMs - this.lastMs;
     this.lastMs = nowMs;
-    const maxInc = dtMs / 1000 / MIN_HEADWAY_S + 1;
     const loops = this.loopIdx;
     const cams = this.camIdx;
     // loops first: lane totals for the tests that follow
@@ -253,9 +250,7 @@ export class DetectorHealth {
       const c = v.count[d]!;
       const o = v.occupancyMs[d]!;
       const dc = c - this.lastCount[d]!;
-      const doc = o - this.lastOcc[d]!;
-      const invalid = !Number.isFinite(c) || !Number.isFinite(o) || dc < 0 || dc > maxInc || doc < -1e-6 || doc > dtMs + 1e-6;
-      if (invalid) {
+      if (!this.rangeTest(d, dtMs)) {
         this.flag(d, FAULT_INVALID);
         this.lastValidSinceMs[d] = nowMs;
       } else {
@@ -278,9 +273,7 @@ export class DetectorHealth {
       const n = v.vehicles[d]!;
       const h = v.halting[d]!;
       const q = v.queueM[d]!;
-      const invalid =
-        !Number.isFinite(n) || !Number.isFinite(h) || !Number.isFinite(q) || n < 0 || h < 0 || h > n || n > this.maxCam[d]! || q < 0 || q > this.zoneM[d]! + 1;
-      if (invalid) {
+      if (!this.rangeTest(d, dtMs)) {
         this.flag(d, FAULT_INVALID);
         this.lastValidSinceMs[d] = nowMs;
         continue;

@@ -66,6 +66,14 @@ export interface Overlap {
  * overlap's index in `list`, or −1.
  */
 export function overlaps(net: CompiledNetwork): { list: Overlap[]; movOverlap: Int32Array } {
+  let found = overlapsOf.get(net);
+  if (!found) overlapsOf.set(net, (found = findOverlaps(net)));
+  return found;
+}
+
+const overlapsOf = new WeakMap<CompiledNetwork, { list: Overlap[]; movOverlap: Int32Array }>();
+
+function findOverlaps(net: CompiledNetwork): { list: Overlap[]; movOverlap: Int32Array } {
   const movOverlap = new Int32Array(net.nMov).fill(-1);
   const list: Overlap[] = [];
   for (let i = 0; i < net.nInter; i++) {
@@ -78,18 +86,18 @@ export function overlaps(net: CompiledNetwork): { list: Overlap[]; movOverlap: I
         if (!l.includes(p - p0)) l.push(p - p0);
         parents.set(m, l);
       }
-    const byKey = new Map<string, Overlap>();
+    const byKey = new Map<string, number>();
     for (const [m, ps] of [...parents].sort((a, b) => a[0] - b[0])) {
       if (ps.length < 2) continue;
       const key = ps.join(',');
       let o = byKey.get(key);
-      if (!o) {
-        o = { inter: i, number: byKey.size + 1, movements: [], phases: ps };
+      if (o === undefined) {
+        o = list.length;
+        list.push({ inter: i, number: byKey.size + 1, movements: [], phases: ps });
         byKey.set(key, o);
-        list.push(o);
       }
-      o.movements.push(m);
-      movOverlap[m] = list.indexOf(o);
+      list[o]!.movements.push(m);
+      movOverlap[m] = o;
     }
   }
   return { list, movOverlap };
