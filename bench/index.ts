@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import { GENERAL_CONTROLLERS } from '../engine/controllers/index.js';
-import { importCityFlow } from '../scenarios/importers/cityflow.js';
+import { importCityFlow } from '../interop/cityflow/import.js';
 import { gridScenario, loadScenario, type ScenarioSource } from '../scenarios/index.js';
 import { createSimulation, prepare, runPreparedAsync, type Prepared, type Simulation } from '../sim/index.js';
 import { loopChannels } from '../engine/signals/index.js';

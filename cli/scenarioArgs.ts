@@ -1,5 +1,5 @@
 /** SCENARIO arguments shared by run and compare: a file or built-in name, or `--cityflow ROADNET FLOW`. */
-import { importCityFlow } from '../scenarios/importers/cityflow.js';
+import { importCityFlow } from '../interop/cityflow/import.js';
 import { loadScenario, type ScenarioSource } from '../scenarios/index.js';
 import { UsageError } from './args.js';
 

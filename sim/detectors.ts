@@ -9,7 +9,7 @@
  * ones, and the queue length, sampled at the end of each step.
  */
 import { DET_LANE_AREA, type CompiledNetwork } from '../engine/network/index.js';
-import { DetectorArrays } from '../engine/controllers/index.js';
+import { DetectorArrays } from '../engine/detectors/index.js';
 
 /** Speed below which a vehicle counts as halting (m/s), as in SUMO's jam detection. */
 export const HALTING_SPEED_MPS = 1.39;

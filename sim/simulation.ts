@@ -19,13 +19,14 @@
  * a vehicle that cannot enter waits in its origin road's insertion queue.
  */
 import type { CompiledNetwork } from '../engine/network/index.js';
-import { ControlLoop, type Controller, type ControllerFactory } from '../engine/controllers/index.js';
+import type { Controller, ControllerFactory } from '../engine/controllers/index.js';
+import { ControlLoop } from '../engine/cabinet/index.js';
 import { ConflictMonitor, EventLog, EV_DETECTOR_OFF, EV_DETECTOR_ON, GREEN, loopChannels, PERMITTED, RED, SignalLayer, YELLOW } from '../engine/signals/index.js';
 import { approachSpeed, boundSpeed, safeSpeed } from './carFollowing.js';
 import type { Trips } from './demand.js';
 import { DetectorState, HALTING_SPEED_MPS, QUEUE_JOIN_GAP_M } from './detectors.js';
 import { FaultInjector, type FaultSpec } from './faults.js';
-import { DetectorHealth } from '../engine/controllers/health.js';
+import { DetectorHealth } from '../engine/detectors/health.js';
 import { Rng } from './rng.js';
 import type { VehicleType } from './vehicleTypes.js';
 import { DET_LANE_AREA } from '../engine/network/index.js';

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CITYFLOW_DATASETS } from '../bench/index.js';
 import { GENERAL_CONTROLLERS } from '../engine/controllers/index.js';
 import { EV_PHASE_BEGIN_GREEN } from '../engine/signals/index.js';
-import { importCityFlow } from '../scenarios/importers/cityflow.js';
+import { importCityFlow } from '../interop/cityflow/import.js';
 import { validateScenario } from '../scenarios/index.js';
 import { prepare, runPrepared, type Prepared } from '../sim/index.js';
 import { cli, requireBuiltCli, ROOT } from './cli-helpers.js';

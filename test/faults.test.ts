@@ -11,7 +11,7 @@ import { FAULT_KINDS, randomFaults, type FaultKind, type FaultSpec } from '../si
 import { Rng } from '../sim/rng.js';
 import { computeMetrics, createSimulation, prepare, type Prepared } from '../sim/index.js';
 import { cityflowSource } from '../bench/index.js';
-import { FAULT_INVALID, HEALTH_PERIOD_MS, SILENT_S } from '../engine/controllers/health.js';
+import { FAULT_INVALID, HEALTH_PERIOD_MS, SILENT_S } from '../engine/detectors/health.js';
 import { prepared } from './helpers.js';
 
 const START_MS = 600_000;

@@ -15,7 +15,7 @@ import {
   type LinkModel,
   type NetworkModel,
 } from '../engine/network/index.js';
-import { iteAllRed, iteYellow, iteYellowRaw, toStepMs } from '../engine/signals/timing.js';
+import { iteAllRed, iteYellow, iteYellowRaw, toStepMs } from '../engine/network/timing.js';
 import { arterialScenario, gridScenario, singleScenario, validateScenario, type ScenarioJson } from '../scenarios/index.js';
 import { prepared } from './helpers.js';
 

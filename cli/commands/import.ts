@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { importCityFlow } from '../../scenarios/importers/cityflow.js';
+import { importCityFlow } from '../../interop/cityflow/import.js';
 import { validateScenario } from '../../scenarios/index.js';
 import { InputError } from '../../scenarios/errors.js';
 import { parse, positiveOption, UsageError } from '../args.js';

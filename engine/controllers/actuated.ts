@@ -21,7 +21,7 @@
 import { EV_PHASE_GAP_OUT, EV_PHASE_MAX_OUT } from '../signals/eventlog.js';
 import { DET_STOP_LINE } from '../network/compile.js';
 import { STAGE_GREEN } from '../signals/signals.js';
-import { servicePhases } from './servicePhases.js';
+import { servicePhases } from '../network/servicePhases.js';
 import type { Controller, ControllerContext } from './types.js';
 
 export class ActuatedController implements Controller {

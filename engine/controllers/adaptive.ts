@@ -27,7 +27,7 @@ import { ReplanPool } from '../optimizer/pool.js';
 import { newPlanArrays, replanInline, REPLAN_DEFAULTS, type PlanArrays } from '../optimizer/replan.js';
 import { DET_ADVANCE, DET_STOP_LINE } from '../network/compile.js';
 import { STAGE_GREEN } from '../signals/signals.js';
-import { phaseCameras, pressureCandidates } from './phaseCameras.js';
+import { phaseCameras, pressureCandidates } from '../detectors/phaseCameras.js';
 import type { Controller, ControllerContext } from './types.js';
 
 export const ADAPTIVE_DEFAULTS = {

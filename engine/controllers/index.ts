@@ -8,17 +8,13 @@ import { createMaxPressure } from './maxPressure.js';
 import type { CompiledNetwork } from '../network/compile.js';
 import type { ControllerFactory } from './types.js';
 
-export type { Controller, ControllerContext, ControllerFactory, DetectorView } from './types.js';
-export { DetectorArrays } from './types.js';
+export type { Controller, ControllerContext, ControllerFactory } from './types.js';
 export { FixedTimeController } from './fixed.js';
 export { ActuatedController } from './actuated.js';
 export { AdaptiveController, ADAPTIVE_DEFAULTS, type AdaptiveOptions } from './adaptive.js';
 export { CityFlowFixedController } from './cityflowFixed.js';
 export { MaxPressureController, MAX_PRESSURE_MIN_GREEN_S, MAX_PRESSURE_DECISION_S } from './maxPressure.js';
-export { servicePhases } from './servicePhases.js';
-export { ControlLoop } from './loop.js';
 export { OverrideController } from './override.js';
-export { DetectorHealth, FAULT_INVALID, FAULT_STUCK_ON, FAULT_SILENT } from './health.js';
 export * from './webster.js';
 
 /** Controllers by name, with a one-line description each. */

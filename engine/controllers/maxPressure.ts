@@ -12,7 +12,7 @@
  * health monitor does not trust counts with its last trusted reading.
  */
 import { STAGE_GREEN } from '../signals/signals.js';
-import { phaseCameras, pressureCandidates } from './phaseCameras.js';
+import { phaseCameras, pressureCandidates } from '../detectors/phaseCameras.js';
 import type { Controller, ControllerContext } from './types.js';
 
 /** Minimum green before the first decision (s). */

@@ -8,7 +8,7 @@
  *   d  = C(1−λ)²/[2(1−λx)] + x²/[2q(1−x)] − 0.65·(C/q²)^(1/3)·x^(2+5λ)
  */
 import type { CompiledNetwork } from '../network/compile.js';
-import { servicePhases } from './servicePhases.js';
+import { servicePhases } from '../network/servicePhases.js';
 
 /** Webster's optimal cycle (s) for total lost time L (s) and Σ critical flow ratios Y, clamped to [minS, maxS]. */
 export function websterCycleS(lostS: number, Y: number, minS = 30, maxS = 150): number {

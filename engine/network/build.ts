@@ -13,7 +13,7 @@ import type {
   SignalTimingJson,
   TurnType,
 } from '../../scenarios/types.js';
-import { iteAllRed, iteYellow } from '../signals/timing.js';
+import { iteAllRed, iteYellow } from './timing.js';
 import { movementConflicts } from './conflicts.js';
 import {
   angleDeg,

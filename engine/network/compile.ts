@@ -8,7 +8,7 @@
  * nLanes + k.
  */
 import type { DetectorKind, IntersectionType, TurnType } from '../../scenarios/types.js';
-import { toStepMs } from '../signals/timing.js';
+import { toStepMs } from './timing.js';
 import type { NetworkModel } from './model.js';
 
 export const INTER_TYPE: Record<IntersectionType, number> = { boundary: 0, signal: 1, uncontrolled: 2 };

@@ -5,3 +5,5 @@ export * from './compile.js';
 export { Router, movementTimeS } from './routing.js';
 export { linkConflict, movementConflicts, type ConflictKind } from './conflicts.js';
 export * as geometry from './geometry.js';
+export { servicePhases } from './servicePhases.js';
+export * from './timing.js';

@@ -7,7 +7,7 @@
  * aligned offset, in the order of FIELDS.
  */
 import type { CompiledNetwork } from '../network/compile.js';
-import { servicePhases } from '../controllers/servicePhases.js';
+import { servicePhases } from '../network/servicePhases.js';
 
 /** Buffer layout version; a worker refuses a buffer of another version. */
 export const OPTNET_VERSION = 1;

@@ -23,7 +23,7 @@
  * the other; the signal layer inserts yellow and all-red between them.
  */
 import type { ControllerContext } from '../controllers/types.js';
-import { phaseCameras, pressureCandidates, type PhaseCameras } from '../controllers/phaseCameras.js';
+import { phaseCameras, pressureCandidates, type PhaseCameras } from '../detectors/phaseCameras.js';
 import type { Router } from '../network/routing.js';
 import { DET_LANE_AREA } from '../network/compile.js';
 import {

@@ -5,6 +5,7 @@
  * `error` frame naming the field and the reason.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Observations } from '../detectors/ingest.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -113,11 +114,7 @@ const SCHEMAS: Record<string, object> = {
 /** Message types that change the engine's state: they need the bearer token. */
 export const WRITE_TYPES: ReadonlySet<string> = new Set(['detectors', 'step', 'emergency', 'emergency-position', 'emergency-arrived', 'override']);
 
-export type DetectorReading = { count?: number; occupancy?: number; presence?: 0 | 1; vehicles?: number; halting?: number; queueM?: number };
-export interface Observations {
-  detectors?: Record<string, DetectorReading>;
-  lanes?: Record<string, { vehicles?: number; halting?: number }>;
-}
+export type { DetectorReading, Observations } from '../detectors/ingest.js';
 export type ClientMessage =
   | { type: 'auth'; id?: string | number; token: string }
   | { type: 'subscribe'; id?: string | number; topics: Topic[]; intersections?: string[] }

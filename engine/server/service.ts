@@ -8,13 +8,15 @@
  * It turns the engine's state into the frames the server sends (topics:
  * states, plans, queues, metrics, emergency); the server does the sockets.
  */
-import { controllerFactory, ControlLoop, DetectorHealth, FixedTimeController, AdaptiveController, OverrideController, type Controller, type ControllerFactory } from '../controllers/index.js';
+import { ControlLoop } from '../cabinet/index.js';
+import { DetectorHealth } from '../detectors/index.js';
+import { controllerFactory, FixedTimeController, AdaptiveController, OverrideController, type Controller, type ControllerFactory } from '../controllers/index.js';
 import { DET_KIND_NAMES, type CompiledNetwork } from '../network/compile.js';
 import { PreemptingController, PreemptionError, PreemptionManager, type PreemptionEvent } from '../preemption/index.js';
 import { ConflictMonitor, SignalLayer, STAGE_GREEN } from '../signals/index.js';
 import { createSimulation, type Prepared } from '../../sim/run.js';
 import type { Simulation } from '../../sim/simulation.js';
-import { IngestedDetectors, IngestError } from './ingest.js';
+import { IngestedDetectors, IngestError } from '../detectors/ingest.js';
 import { ERR, type Observations } from './protocol.js';
 
 export type ServiceMode = 'sim' | 'field' | 'external';

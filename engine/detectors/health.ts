@@ -25,7 +25,7 @@
  */
 import { DET_LANE_AREA, type CompiledNetwork } from '../network/compile.js';
 import { GREEN, PERMITTED } from '../signals/signals.js';
-import type { DetectorView } from './types.js';
+import type { DetectorView } from './arrays.js';
 
 export const FAULT_INVALID = 1;
 export const FAULT_STUCK_ON = 2;

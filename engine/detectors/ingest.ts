@@ -5,9 +5,20 @@
  * message and are accumulated; occupancy arrives as the fraction of the last
  * interval and is accumulated as time; lane-area readings replace the last.
  */
-import { DetectorArrays } from '../controllers/types.js';
 import { DET_LANE_AREA, type CompiledNetwork } from '../network/compile.js';
-import { ERR, type Observations } from './protocol.js';
+import { DetectorArrays } from './arrays.js';
+
+/** One detector's reading in a message: loops send count (increment), occupancy (fraction) and presence; lane-area detectors vehicles, halting and queueM. */
+export type DetectorReading = { count?: number; occupancy?: number; presence?: 0 | 1; vehicles?: number; halting?: number; queueM?: number };
+/** The readings of one message: by detector id, and vehicle counts by lane id (held by the lane's lane-area detector). */
+export interface Observations {
+  detectors?: Record<string, DetectorReading>;
+  lanes?: Record<string, { vehicles?: number; halting?: number }>;
+}
+
+/** Why a message was refused (the same codes as the protocol's error frames). */
+export const INGEST_UNKNOWN_ID = 'unknown-id';
+export const INGEST_BAD_READING = 'bad-message';
 
 export class IngestError extends Error {
   constructor(
@@ -42,16 +53,16 @@ export class IngestedDetectors extends DetectorArrays {
     let n = 0;
     for (const [id, r] of Object.entries(o.detectors ?? {})) {
       const d = this.detIndex.get(id);
-      if (d === undefined) throw new IngestError(ERR.unknownId, `detectors.${id}: unknown detector id`);
+      if (d === undefined) throw new IngestError(INGEST_UNKNOWN_ID, `detectors.${id}: unknown detector id`);
       const area = this.net.detKind[d] === DET_LANE_AREA;
-      if (area && (r.count !== undefined || r.occupancy !== undefined || r.presence !== undefined)) throw new IngestError(ERR.badMessage, `detectors.${id}: a lane-area detector reports vehicles, halting and queueM`);
-      if (!area && (r.vehicles !== undefined || r.halting !== undefined || r.queueM !== undefined)) throw new IngestError(ERR.badMessage, `detectors.${id}: a loop detector reports count, occupancy and presence`);
+      if (area && (r.count !== undefined || r.occupancy !== undefined || r.presence !== undefined)) throw new IngestError(INGEST_BAD_READING, `detectors.${id}: a lane-area detector reports vehicles, halting and queueM`);
+      if (!area && (r.vehicles !== undefined || r.halting !== undefined || r.queueM !== undefined)) throw new IngestError(INGEST_BAD_READING, `detectors.${id}: a loop detector reports count, occupancy and presence`);
       n++;
     }
     for (const id of Object.keys(o.lanes ?? {})) {
       const l = this.laneIndex.get(id);
-      if (l === undefined) throw new IngestError(ERR.unknownId, `lanes.${id}: unknown lane id`);
-      if (this.net.laneCamera[l]! < 0) throw new IngestError(ERR.badMessage, `lanes.${id}: the lane has no lane-area detector to hold its count`);
+      if (l === undefined) throw new IngestError(INGEST_UNKNOWN_ID, `lanes.${id}: unknown lane id`);
+      if (this.net.laneCamera[l]! < 0) throw new IngestError(INGEST_BAD_READING, `lanes.${id}: the lane has no lane-area detector to hold its count`);
       n++;
     }
     return n;

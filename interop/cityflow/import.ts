@@ -19,10 +19,10 @@
  */
 import { basename, dirname } from 'node:path';
 import { buildNetwork, Router, type NetworkModel } from '../../engine/network/index.js';
-import { iteYellow, toStepMs } from '../../engine/signals/timing.js';
-import { InputError, jsonPath } from '../errors.js';
-import type { FlowJson, IntersectionJson, MovementJson, PhaseJson, RoadJson, ScenarioJson, TurnType, VehicleJson, VehicleTypeJson } from '../types.js';
-import { parseJson, readText, validateWithSchema } from '../validate.js';
+import { iteYellow, toStepMs } from '../../engine/network/timing.js';
+import { InputError, jsonPath } from '../../scenarios/errors.js';
+import type { FlowJson, IntersectionJson, MovementJson, PhaseJson, RoadJson, ScenarioJson, TurnType, VehicleJson, VehicleTypeJson } from '../../scenarios/types.js';
+import { parseJson, readText, validateWithSchema } from '../../scenarios/validate.js';
 import roadnetSchema from './cityflow-roadnet.schema.json' with { type: 'json' };
 import flowSchema from './cityflow-flow.schema.json' with { type: 'json' };
 

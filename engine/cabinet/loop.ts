@@ -6,7 +6,7 @@
 import FastPriorityQueue from 'fastpriorityqueue';
 import type { CompiledNetwork } from '../network/compile.js';
 import type { ConflictMonitor, SignalLayer } from '../signals/index.js';
-import type { Controller } from './types.js';
+import type { Controller } from '../controllers/types.js';
 
 /** Bits of the queue key below the due time: key = dueMs·2²⁰ + intersection. */
 const KEY_SHIFT = 1048576;

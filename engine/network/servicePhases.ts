@@ -6,7 +6,7 @@
  * phases are never served on their own. If no phase has a protected movement,
  * every non-clearance phase is served.
  */
-import type { CompiledNetwork } from '../network/compile.js';
+import type { CompiledNetwork } from './compile.js';
 
 /** Local indices of the phases intersection ix serves in a cycle, in order. */
 export function servicePhases(net: CompiledNetwork, ix: number): number[] {

@@ -1,0 +1,2 @@
+/** The engine as one unit: detectors, diagnostics, controller with pre-emption and overrides, signal layer, monitor, control loop, event log. */
+export { ControlLoop } from './loop.js';

@@ -1,0 +1,2 @@
+/** CityFlow: roadnet + flow files into a greenwave scenario. */
+export * from './import.js';
