@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { barChart, lineChart, pcdSvg } from '../report/svg.js';
 import { prepare, runPreparedAsync } from '../sim/index.js';
-import { arterialPcd, benchSource, type BenchReport } from './index.js';
+import { benchSource } from './sources.js';
+import { arterialPcd, type BenchReport } from './types.js';
 
 export const CHART_FILES = ['travel-time.svg', 'sim-speed.svg', 'replan-latency.svg'] as const;
 

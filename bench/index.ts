@@ -13,15 +13,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import { GENERAL_CONTROLLERS } from '../engine/controllers/index.js';
-import { importCityFlow } from '../interop/cityflow/import.js';
-import { gridScenario, loadScenario, type ScenarioSource } from '../scenarios/index.js';
 import { createSimulation, prepare, runPreparedAsync, type Prepared, type Simulation } from '../sim/index.js';
-import { loopChannels } from '../engine/signals/index.js';
-import { eventRows, pcdDetectors, purdueCoordination, type Pcd } from '../report/index.js';
 import { replanLatency, type ReplanLatencyResult } from './replan.js';
 import { serveLoad, type ServeLoadResult } from './serve.js';
 import { microBenchmarks, type MicroResult } from './micro.js';
@@ -31,60 +25,12 @@ export { replanLatency, type ReplanLatencyResult } from './replan.js';
 export { serveLoad, type ServeLoadResult } from './serve.js';
 export { microBenchmarks, type MicroResult } from './micro.js';
 export { benchCharts, pcdCharts, publishResults } from './charts.js';
-
-export interface SimSpeedResult {
-  scenario: string;
-  controller: string;
-  durationS: number;
-  intersections: number;
-  trips: number;
-  vehicleSteps: number;
-  iterations: number;
-  meanWallS: number;
-  minWallS: number;
-  vehicleStepsPerSecond: number;
-  bestVehicleStepsPerSecond: number;
-}
-
-export interface ControllerResult {
-  scenario: string;
-  controller: string;
-  travelTimeMean: number;
-  delayMean: number;
-  stopsMean: number;
-  throughputVph: number;
-  unfinished: number;
-  emergencyDelayS: number | null;
-  safetyViolations: number;
-  /** On an arterial: percent arrivals on green at its middle signal's main-street through phase, read from the event log (PCD). */
-  aogPercent?: number;
-}
-
-/** The middle signal of an `arterial-N` run and the PCD of its E–W through phase, read from the run's event log. */
-export function arterialPcd(sim: Simulation): { intersection: string; pcd: Pcd } {
-  const net = sim.net;
-  const n = net.intersectionIds.filter((id) => /^A\d+$/.test(id)).length;
-  const i = Math.floor(n / 2);
-  const ix = net.intersectionIds.indexOf(`A${i}`);
-  const m = net.model.movementIndex.get(`A${i - 1}-A${i}>A${i}-A${i + 1}`);
-  const phase = net.model.phases.find((q) => q.inter === ix && m !== undefined && q.movements.includes(m));
-  if (!sim.eventLog || ix < 0 || !phase) throw new Error('arterialPcd needs an arterial-N run (N ≥ 3) with an event log');
-  const pd = pcdDetectors(net, loopChannels(net), ix, net.interPhaseStart[ix]! + phase.local);
-  return { intersection: `A${i}`, pcd: purdueCoordination(eventRows(sim.eventLog), ix, phase.local, pd.channels, pd.travelMs, pd.green) };
-}
-
-export interface BenchReport {
-  date: string;
-  node: string;
-  cpu: string;
-  cores: number;
-  quick: boolean;
-  simSpeed: SimSpeedResult[];
-  controllers: ControllerResult[];
-  replan: ReplanLatencyResult[];
-  serve: ServeLoadResult[];
-  micro: MicroResult[];
-}
+export * from './types.js';
+export * from './sources.js';
+import { benchSource, CITYFLOW_DATASETS, defaultResultsDir, repoRoot } from './sources.js';
+import { join } from 'node:path';
+import type { BenchReport, ControllerResult, SimSpeedResult } from './types.js';
+import { arterialPcd } from './types.js';
 
 /** Parts of the suite. */
 export const BENCH_PARTS = ['micro', 'speed', 'controllers', 'replan', 'serve'] as const;
@@ -101,54 +47,6 @@ export interface BenchOptions {
   workers?: readonly number[];
 }
 
-/** The repository's bench/results folder, from src (bench/) or dist (dist/bench/). */
-export function defaultResultsDir(): string {
-  return join(repoRoot(), 'bench', 'results');
-}
-
-/** The CityFlow datasets shipped with greenwave (scenarios/data/cityflow), with CityFlow's own figures (SOURCES.md). */
-export const CITYFLOW_DATASETS = [
-  { name: 'hangzhou_4x4', roadnet: 'roadnet_4_4.json', flow: 'anon_4_4_hangzhou_real.json', cityflowTravelTimeS: 525.3, cityflowVehicleStepsPerS: 3.6e6 },
-  { name: 'jinan_3x4', roadnet: 'roadnet_3_4.json', flow: 'anon_3_4_jinan_real.json', cityflowTravelTimeS: 444.8, cityflowVehicleStepsPerS: 3.4e6 },
-  { name: 'synthetic_10x10', roadnet: 'roadnet_10x10.json', flow: 'flow_10x10_turn_iv10.json', cityflowTravelTimeS: 781.2, cityflowVehicleStepsPerS: 2.7e6 },
-] as const;
-
-/** The repository root, from src or dist. */
-function repoRoot(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  return here.includes(`${join('dist', 'bench')}`) ? join(here, '..', '..') : join(here, '..');
-}
-
-/** A shipped CityFlow dataset, imported. */
-export function cityflowSource(name: string): ScenarioSource {
-  const ds = CITYFLOW_DATASETS.find((d) => d.name === name);
-  if (!ds) throw new Error(`no CityFlow dataset "${name}"`);
-  const dir = join(repoRoot(), 'scenarios', 'data', 'cityflow', ds.name);
-  return { scenario: importCityFlow(join(dir, ds.roadnet), join(dir, ds.flow)).scenario, file: join(dir, ds.roadnet) };
-}
-
-/**
- * A built-in name, or `cityflow:<dataset>`; with `@light`, a grid at 40 % of
- * its demand; with `@x2`, a CityFlow dataset with every vehicle twice (1 s
- * apart): light and heavy demand on the same network.
- */
-export function benchSource(name: string): ScenarioSource {
-  const [base, variant] = name.split('@') as [string, string | undefined];
-  if (base.startsWith('cityflow:')) {
-    const src = cityflowSource(base.slice('cityflow:'.length));
-    if (variant === 'x2') {
-      const sc = structuredClone(src.scenario);
-      const vs = sc.demand.vehicles ?? [];
-      sc.demand.vehicles = vs.flatMap((v) => [v, { ...v, id: `${v.id}_b`, departS: v.departS + 1 }]);
-      return { scenario: sc, file: src.file };
-    }
-    return src;
-  }
-  const m = /^grid-(\d+)x(\d+)$/.exec(base);
-  if (variant === 'light' && m) return { scenario: gridScenario({ rows: Number(m[1]), cols: Number(m[2]), avenueVph: 180, streetVph: 100, turnVph: 10, name: name }), file: `builtin:${name}` };
-  if (variant !== undefined) throw new Error(`unknown benchmark variant "${name}"`);
-  return loadScenario(base);
-}
 const source = benchSource;
 
 async function simSpeed(name: string, durationS: number, iterations: number, controller = 'fixed'): Promise<SimSpeedResult> {

@@ -3,10 +3,11 @@
  * vehicle on the road, one controller decision, and encoding the state and
  * plans of a 1,024-signal network for the live service.
  */
+import { INTER_SIGNAL } from '../engine/network/index.js';
 import { Bench } from 'tinybench';
-import { GreenwaveServer, Service } from '../engine/server/index.js';
+import { GreenwaveServer } from '../engine/server/index.js';
 import { loadScenario } from '../scenarios/index.js';
-import { createSimulation, prepare } from '../sim/index.js';
+import { createService, createSimulation, prepare } from '../sim/index.js';
 
 export interface MicroResult {
   name: string;
@@ -53,7 +54,7 @@ export async function microBenchmarks(quick: boolean): Promise<MicroResult[]> {
   const simA = createSimulation(p10, 'adaptive');
   for (let i = 0; i < 1200; i++) simA.step();
   const sig: number[] = [];
-  for (let i = 0; i < p10.net.nInter; i++) if (p10.net.interType[i] === 1) sig.push(i);
+  for (let i = 0; i < p10.net.nInter; i++) if (p10.net.interType[i] === INTER_SIGNAL) sig.push(i);
   out.push(
     await timeIt(
       'controller decision, adaptive, grid-10x10',
@@ -67,7 +68,7 @@ export async function microBenchmarks(quick: boolean): Promise<MicroResult[]> {
   );
   // encoding what the live service sends: the state and the plans of 1,024 signals
   const p32 = prepare(loadScenario('grid-32x32'), { durationS: 60 });
-  const service = new Service({ prepared: p32, controller: 'adaptive', mode: 'field' });
+  const service = createService(p32, { controller: 'adaptive', mode: 'field' });
   const server = new GreenwaveServer({ service, clock: 'external' });
   for (let i = 0; i < 30; i++) service.step();
   out.push(await timeIt('state frame encoding, 1,024 signals', 'frame', () => void server.fullStateFrame(), () => 1, t));

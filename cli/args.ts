@@ -1,6 +1,7 @@
 /** Command-line parsing helpers: usage errors are InputErrors (exit code 2). */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InputError } from '../scenarios/errors.js';
+import { CONTROLLER_NAMES } from '../engine/controllers/index.js';
 
 export class UsageError extends InputError {
   constructor(command: string, reason: string) {
@@ -78,4 +79,10 @@ export function workersOption(command: string, v: string | boolean | undefined):
   const n = intOption(command, 'workers', v, 0);
   if (n !== undefined && n > 256) throw new UsageError(command, `--workers must be at most 256, got ${n}`);
   return n;
+}
+
+/** A controller name given on the command line: one of CONTROLLER_NAMES, else an InputError naming the flag. */
+export function controllerName(flag: string, name: string): string {
+  if (!CONTROLLER_NAMES.includes(name)) throw new InputError(flag, '', `unknown controller "${name}"; known: ${CONTROLLER_NAMES.join(', ')}`);
+  return name;
 }

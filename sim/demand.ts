@@ -12,6 +12,12 @@ import type { FlowJson, ScenarioJson } from '../scenarios/types.js';
 import { Rng } from './rng.js';
 import type { VehicleType } from './vehicleTypes.js';
 
+/** Trip states (Simulation.tripState): not yet scheduled, waiting to enter, on the road, arrived. */
+export const TRIP_FUTURE = 0;
+export const TRIP_WAITING = 1;
+export const TRIP_ACTIVE = 2;
+export const TRIP_DONE = 3;
+
 export interface Trips {
   readonly n: number;
   /** Scheduled departure (ms), ascending. */

@@ -8,7 +8,7 @@
  * the end it is the time so far minus the free-flow time of the distance
  * covered so far (waiting to enter is all delay).
  */
-import type { CompiledNetwork } from '../engine/network/index.js';
+import { TRIP_ACTIVE, TRIP_DONE, TRIP_FUTURE } from './demand.js';
 import type { Simulation } from './simulation.js';
 
 export interface EmergencyMetrics {
@@ -48,36 +48,18 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
   return i + 1 < n ? sorted[i]! * (1 - f) + sorted[i + 1]! * f : sorted[i]!;
 }
 
-/** Free-flow seconds of each road (lane 0) and movement. */
-export function freeFlowTables(net: CompiledNetwork): { road: Float64Array; mov: Float64Array } {
-  const road = new Float64Array(net.nRoads);
-  for (let r = 0; r < net.nRoads; r++) {
-    const l = net.roadFirstLane[r]!;
-    road[r] = net.drvLengthM[l]! / net.drvSpeedMps[l]!;
-  }
-  const mov = new Float64Array(net.nMov);
-  for (let m = 0; m < net.nMov; m++) {
-    const a = net.movLinkStart[m]!;
-    const b = net.movLinkStart[m + 1]!;
-    let t = 0;
-    for (let k = a; k < b; k++) t += net.drvLengthM[net.nLanes + k]! / net.drvSpeedMps[net.nLanes + k]!;
-    mov[m] = b > a ? t / (b - a) : 0;
-  }
-  return { road, mov };
-}
-
 /** Free-flow time (s) of the part of its route that trip k's vehicle v has covered. */
-function freeFlowSoFar(sim: Simulation, v: number, ff: { road: Float64Array; mov: Float64Array }): number {
+function freeFlowSoFar(sim: Simulation, v: number): number {
   const tr = sim.trips;
   const net = sim.net;
   const trip = sim.vTrip[v]!;
   const off = tr.routeOff[trip]!;
   const k = sim.vRouteIdx[v]!;
   let t = 0;
-  for (let q = 0; q < k; q++) t += ff.road[tr.routeRoads[off + q]!]! + ff.mov[tr.routeMoves[off + q]!]!;
+  for (let q = 0; q < k; q++) t += net.roadFreeFlowS[tr.routeRoads[off + q]!]! + net.movFreeFlowS[tr.routeMoves[off + q]!]!;
   const d = sim.vDrv[v]!;
   if (d < net.nLanes) return t + sim.vPos[v]! / net.drvSpeedMps[d]!;
-  return t + ff.road[tr.routeRoads[off + k]!]! + sim.vPos[v]! / net.drvSpeedMps[d]!;
+  return t + net.roadFreeFlowS[tr.routeRoads[off + k]!]! + sim.vPos[v]! / net.drvSpeedMps[d]!;
 }
 
 export function computeMetrics(
@@ -86,7 +68,6 @@ export function computeMetrics(
 ): RunMetrics {
   const tr = sim.trips;
   const end = sim.nowMs;
-  const ff = freeFlowTables(sim.net);
   const tts: number[] = [];
   let delaySum = 0;
   let stopSum = 0;
@@ -94,13 +75,13 @@ export function computeMetrics(
     const dep = tr.departMs[k]!;
     if (dep >= sim.durationMs) continue;
     const state = sim.tripState[k]!;
-    if (state === 0) continue;
+    if (state === TRIP_FUTURE) continue;
     const arr = sim.tripArriveMs[k]!;
-    const tt = ((state === 3 ? arr : end) - dep) / 1000;
+    const tt = ((state === TRIP_DONE ? arr : end) - dep) / 1000;
     tts.push(tt);
     let delay: number;
-    if (state === 3) delay = tt - tr.freeFlowS[k]!;
-    else if (state === 2) delay = tt - freeFlowSoFar(sim, sim.tripVeh[k]!, ff);
+    if (state === TRIP_DONE) delay = tt - tr.freeFlowS[k]!;
+    else if (state === TRIP_ACTIVE) delay = tt - freeFlowSoFar(sim, sim.tripVeh[k]!);
     else delay = tt;
     delaySum += delay;
     stopSum += sim.tripStops[k]!;
@@ -113,10 +94,10 @@ export function computeMetrics(
     const k = e.trip;
     const dep = tr.departMs[k]!;
     const state = sim.tripState[k]!;
-    const tt = state === 0 ? 0 : ((state === 3 ? sim.tripArriveMs[k]! : end) - dep) / 1000;
+    const tt = state === TRIP_FUTURE ? 0 : ((state === TRIP_DONE ? sim.tripArriveMs[k]! : end) - dep) / 1000;
     let delay = 0;
-    if (state === 3) delay = tt - tr.freeFlowS[k]!;
-    else if (state === 2) delay = tt - freeFlowSoFar(sim, sim.tripVeh[k]!, ff);
+    if (state === TRIP_DONE) delay = tt - tr.freeFlowS[k]!;
+    else if (state === TRIP_ACTIVE) delay = tt - freeFlowSoFar(sim, sim.tripVeh[k]!);
     else delay = tt;
     return { id: e.id, travelTime: r3(tt), freeFlowTime: r3(tr.freeFlowS[k]!), delay: r3(delay), stops: sim.tripStops[k]! };
   });

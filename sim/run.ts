@@ -2,9 +2,8 @@
  * From a scenario to a result: build and compile the network, draw the
  * demand, run a controller, compute the metrics.
  */
-import { controllerFactory, type ControllerFactory } from '../engine/controllers/index.js';
+import type { ControllerFactory } from '../engine/controllers/index.js';
 import { buildNetwork, compileNetwork, Router, type CompiledNetwork, type NetworkModel } from '../engine/network/index.js';
-import { EventLog } from '../engine/signals/index.js';
 import { InputError } from '../scenarios/errors.js';
 import type { ScenarioSource } from '../scenarios/types.js';
 import { buildTrips, type Trips } from './demand.js';
@@ -12,7 +11,7 @@ import { computeMetrics, type RunMetrics } from './metrics.js';
 import { Simulation } from './simulation.js';
 import { resolveVehicleTypes, type VehicleType } from './vehicleTypes.js';
 import type { FaultSpec } from './faults.js';
-import { withPreemption, type PreemptionOptions } from '../engine/preemption/index.js';
+import type { PreemptionOptions } from '../engine/preemption/index.js';
 
 export interface Prepared {
   source: ScenarioSource;
@@ -42,7 +41,7 @@ export function prepare(source: ScenarioSource, opts: PrepareOptions = {}): Prep
   const sc = source.scenario;
   const seed = opts.seed ?? sc.seed ?? 1;
   const durationS = opts.durationS ?? sc.durationS;
-  if (!(durationS > 0)) throw new InputError('--duration', '', `must be > 0 seconds, got ${durationS}`);
+  if (!(durationS > 0)) throw new InputError(source.file, 'durationS', `must be > 0 seconds, got ${durationS}`);
   const stepMs = sc.stepMs ?? 1000;
   const model = buildNetwork(sc, source.file);
   const router = new Router(model);
@@ -78,16 +77,17 @@ export function scenarioName(p: Prepared): string {
 
 /** Creates a simulation of a prepared scenario under a controller (by name or factory). */
 export function createSimulation(p: Prepared, controller: string | ControllerFactory, opts: RunOptions = {}): Simulation {
-  let factory = typeof controller === 'string' ? controllerFactory(controller, opts.workers ? { workers: opts.workers } : {}) : controller;
-  const log = opts.eventLog ? new EventLog() : undefined;
-  if (p.trips.emergency.length > 0) factory = withPreemption(factory, p.router, log, { ...opts.preemptionOptions, enabled: opts.preemption ?? opts.preemptionOptions?.enabled ?? true });
   return new Simulation({
     net: p.net,
     trips: p.trips,
     types: p.types,
     durationMs: Math.round(p.durationS * 1000),
-    controller: factory,
-    eventLog: log,
+    router: p.router,
+    controller,
+    workers: opts.workers,
+    preemption: opts.preemption,
+    preemptionOptions: opts.preemptionOptions,
+    eventLog: opts.eventLog,
     seed: p.seed,
     faults: opts.faults,
   });

@@ -20,28 +20,25 @@
  */
 import type { CompiledNetwork } from '../engine/network/index.js';
 import type { Controller, ControllerFactory } from '../engine/controllers/index.js';
-import { ControlLoop } from '../engine/cabinet/index.js';
+import { Cabinet } from '../engine/cabinet/index.js';
+import { routeFreeFlowS, type Router } from '../engine/network/index.js';
+import type { PreemptionOptions } from '../engine/preemption/index.js';
 import { ConflictMonitor, EventLog, EV_DETECTOR_OFF, EV_DETECTOR_ON, GREEN, loopChannels, PERMITTED, RED, SignalLayer, YELLOW } from '../engine/signals/index.js';
 import { approachSpeed, boundSpeed, safeSpeed } from './carFollowing.js';
-import type { Trips } from './demand.js';
+import { TRIP_ACTIVE, TRIP_DONE, TRIP_FUTURE, TRIP_WAITING, type Trips } from './demand.js';
 import { DetectorState, HALTING_SPEED_MPS, QUEUE_JOIN_GAP_M } from './detectors.js';
 import { FaultInjector, type FaultSpec } from './faults.js';
-import { DetectorHealth } from '../engine/detectors/health.js';
+import type { DetectorHealth } from '../engine/detectors/index.js';
 import { Rng } from './rng.js';
 import type { VehicleType } from './vehicleTypes.js';
 import { DET_LANE_AREA } from '../engine/network/index.js';
 import type { PrioritySink, RouteAnswer } from '../engine/preemption/types.js';
-import { freeFlowTables } from './metrics.js';
 
 /** A vehicle counts a stop when its speed falls below this after having been moving (m/s). */
 export const STOP_SPEED_MPS = 1.39;
 /** ...and is "moving" again once above this (m/s). Hysteresis keeps queue creep from counting as many stops. */
 export const MOVING_SPEED_MPS = 4.17;
 
-const TRIP_FUTURE = 0;
-const TRIP_WAITING = 1;
-const TRIP_ACTIVE = 2;
-const TRIP_DONE = 3;
 
 /** Vehicles stop with their front this far before the stop line (m). */
 export const STOP_LINE_OFFSET_M = 1.5;
@@ -74,8 +71,17 @@ export interface SimulationInit {
   trips: Trips;
   types: readonly VehicleType[];
   durationMs: number;
-  controller: ControllerFactory;
-  eventLog?: EventLog | undefined;
+  /** Routes emergency vehicles (the engine's router for the same network). */
+  router: Router;
+  /** A controller name or factory; the engine (engine/cabinet) wraps it with overrides and pre-emption. */
+  controller: string | ControllerFactory;
+  /** Worker threads for controllers that re-plan in a pool (adaptive). */
+  workers?: number | undefined;
+  /** Emergency pre-emption (default on); its settings. */
+  preemption?: boolean | undefined;
+  preemptionOptions?: PreemptionOptions | undefined;
+  /** Record the event log (signal, pre-emption and loop detector events). */
+  eventLog?: boolean | undefined;
   /** Seconds between an emergency vehicle's position reports (default 1). */
   reportPeriodS?: number;
   /** Seed of the simulator's own random numbers (driver dawdling, σ > 0). */
@@ -85,6 +91,8 @@ export interface SimulationInit {
 }
 
 export class Simulation {
+  /** The engine: detectors, diagnostics, controller, pre-emption, signals, monitor, event log. */
+  readonly cabinet: Cabinet<DetectorState>;
   readonly net: CompiledNetwork;
   readonly trips: Trips;
   readonly durationMs: number;
@@ -187,8 +195,6 @@ export class Simulation {
   private evReported = new Uint8Array(0);
   private reportEveryMs = 1000;
 
-  /** Calls the controller when due, then the signal layer and the monitor. */
-  private readonly loop: ControlLoop;
   /** The distance argument of intoLane (a double passed as an argument to a call that is not inlined is boxed). */
   private readonly distScratch = new Float64Array(1);
 
@@ -198,7 +204,6 @@ export class Simulation {
     this.trips = init.trips;
     this.durationMs = init.durationMs;
     this.stepMs = net.stepMs;
-    this.eventLog = init.eventLog;
 
     const types = init.types;
     const f = (g: (t: VehicleType) => number): Float64Array => Float64Array.from(types.map(g));
@@ -258,27 +263,35 @@ export class Simulation {
 
     this.grow(Math.max(64, Math.min(n, 1 << 14)));
 
-    this.signals = new SignalLayer(net, init.eventLog);
-    this.monitor = new ConflictMonitor(net);
-    this.detectors = new DetectorState(net);
-    this.health = new DetectorHealth(net, this.detectors, this.signals.movState);
+    const cab = new Cabinet({
+      net,
+      router: init.router,
+      controller: init.controller,
+      detectors: new DetectorState(net),
+      workers: init.workers,
+      preemption: init.preemption,
+      preemptionOptions: init.preemptionOptions,
+      eventLog: init.eventLog,
+    });
+    this.cabinet = cab;
+    this.signals = cab.signals;
+    this.monitor = cab.monitor;
+    this.detectors = cab.detectors;
+    this.health = cab.health;
+    this.controller = cab.controller;
+    this.eventLog = cab.eventLog;
     this.faults = init.faults && init.faults.length ? new FaultInjector(net, init.faults) : undefined;
-    this.controller = init.controller({ net, detectors: this.detectors, signals: this.signals, health: this.health });
     if (this.eventLog) {
       this.detectors.enableEdges();
       const ch = loopChannels(net);
       this.detInter = ch.inter;
       this.detChannel = ch.channel;
     }
-    const pr = this.controller.priority;
-    if (pr) {
-      this.priority = pr;
-      this.monitor.minGreenOverride = (m, greenMs) => pr.allowsShortGreen(net.movInter[m]!, greenMs);
+    if (init.trips.emergency.length > 0) {
+      this.priority = cab.preemption;
       this.evReported = new Uint8Array(init.trips.emergency.length);
       this.reportEveryMs = Math.max(net.stepMs, Math.round((init.reportPeriodS ?? 1) * 1000));
     }
-    this.signals.init(0);
-    this.loop = new ControlLoop(net, this.controller, this.signals, this.monitor);
   }
 
   get done(): boolean {
@@ -299,9 +312,9 @@ export class Simulation {
   async runAsync(onProgress?: (fraction: number) => void): Promise<void> {
     const every = Math.max(1, Math.floor(this.durationMs / this.stepMs / 200));
     while (!this.done) {
-      const wait = this.controller.beforeStep?.(this.nowMs);
+      const wait = this.cabinet.step(this.nowMs);
       if (wait) await wait;
-      this.advanceStep();
+      this.move();
       if (onProgress && this.steps % every === 0) onProgress(this.nowMs / this.durationMs);
     }
     this.finish();
@@ -310,19 +323,21 @@ export class Simulation {
   /** Releases the trips scheduled in the last partial step, so that the final counts balance. */
   finish(): void {
     this.release(this.durationMs - 1);
+    this.cabinet.finish(this.nowMs);
   }
 
+  /** One step: the engine decides and shows the signals for now, then the vehicles move. */
   step(): void {
-    if (this.controller.beforeStep?.(this.nowMs)) throw new Error(`controller ${this.controller.name} waits for work in other threads: run the simulation with runAsync`);
-    this.advanceStep();
+    if (this.cabinet.step(this.nowMs)) throw new Error(`controller ${this.controller.name} waits for work in other threads: run the simulation with runAsync`);
+    this.move();
   }
 
-  private advanceStep(): void {
+  /** The vehicles' part of a step, under the signals the engine shows. */
+  private move(): void {
     const t0 = performance.now();
     const t = this.nowMs;
     this.release(t);
     this.spawn();
-    this.switchSignals(t);
     this.follow();
     this.detectors.beginStep(this.stepMs);
     this.advance();
@@ -332,7 +347,6 @@ export class Simulation {
     this.sampleDetectors();
     if (this.priority) this.reportEmergencies(t + this.stepMs);
     this.faults?.apply(this.detectors, t + this.stepMs, this.stepMs);
-    this.health.update(t + this.stepMs);
     this.nowMs = t + this.stepMs;
     this.steps++;
     if (this.steps % COMPACT_EVERY === 0) this.compact();
@@ -394,13 +408,8 @@ export class Simulation {
       tr.routeMoves[off + q] = a.moves[q]!;
     }
     tr.routeLen[k] = a.roads.length;
-    const ff = (this.ffTables ??= freeFlowTables(this.net));
-    let s = 0;
-    for (let q = 0; q < a.roads.length; q++) s += ff.road[a.roads[q]!]! + (a.moves[q]! >= 0 ? ff.mov[a.moves[q]!]! : 0);
-    (tr.freeFlowS as Float64Array)[k] = s;
+    (tr.freeFlowS as Float64Array)[k] = routeFreeFlowS({ roadS: this.net.roadFreeFlowS, movS: this.net.movFreeFlowS }, a.roads, a.moves);
   }
-
-  private ffTables: { road: Float64Array; mov: Float64Array } | undefined;
 
   /** Position reports of the emergency vehicles on the road (every reportPeriodS), and their arrivals. */
   private reportEmergencies(nowMs: number): void {
@@ -650,12 +659,6 @@ export class Simulation {
     this.inNetwork++;
     this.entered++;
     return true;
-  }
-
-  // ---------------------------------------------------------- switchSignals
-
-  private switchSignals(t: number): void {
-    this.loop.switchSignals(t);
   }
 
   // ----------------------------------------------------------------- follow
@@ -1196,6 +1199,18 @@ export class Simulation {
 
   /** Trip states: 0 not yet scheduled, 1 waiting to enter, 2 on the road, 3 arrived. */
   static readonly TRIP = { FUTURE: TRIP_FUTURE, WAITING: TRIP_WAITING, ACTIVE: TRIP_ACTIVE, DONE: TRIP_DONE } as const;
+
+  /** Live traffic figures: trips scheduled, on the road, arrived, waiting to enter, and the mean travel time of those arrived (s, 0.1 s). */
+  traffic(): { scheduled: number; inNetwork: number; completed: number; waitingToEnter: number; meanTravelTimeS: number } {
+    let sum = 0;
+    let n = 0;
+    for (let k = 0; k < this.trips.n; k++)
+      if (this.tripState[k] === TRIP_DONE) {
+        sum += this.tripArriveMs[k]! - this.trips.departMs[k]!;
+        n++;
+      }
+    return { scheduled: this.scheduled, inNetwork: this.inNetwork, completed: this.completed, waitingToEnter: this.waitingToEnter, meanTravelTimeS: n ? Math.round(sum / n / 100) / 10 : 0 };
+  }
 
   /** Vehicles on drivable d, front first (for tests and pictures; allocates). */
   vehiclesOn(d: number): number[] {

@@ -6,7 +6,7 @@
  * and requests that are refused without changing anything.
  */
 import { describe, expect, it } from 'vitest';
-import { PreemptionError, PreemptionManager, PREEMPTION_DEFAULTS, timeSpaceSvg } from '../engine/preemption/index.js';
+import { PreemptionError, PREEMPTION_DEFAULTS, timeSpaceSvg } from '../engine/preemption/index.js';
 import { EV_PHASE_BEGIN_RED_CLEARANCE, EV_PHASE_BEGIN_YELLOW, EV_PHASE_END_RED_CLEARANCE, EV_PHASE_END_YELLOW, EV_PREEMPT_ENTRY, EV_PREEMPT_DWELL, EV_PREEMPT_EXIT, EV_PREEMPT_CALL_ON, EV_PREEMPT_CALL_OFF } from '../engine/signals/index.js';
 import { defaultScenario, gridScenario, type ScenarioJson } from '../scenarios/index.js';
 import { createSimulation, computeMetrics, runPrepared, type RunMetrics, type Simulation } from '../sim/index.js';
@@ -27,7 +27,7 @@ function run(sc: ScenarioJson, controller: string, preemption: boolean, duration
   const sim = createSimulation(p, controller, { preemption, eventLog: true });
   sim.run();
   const metrics = computeMetrics(sim, { scenario: 'test', controller, seed: p.seed, loadSeconds: 0 });
-  return { p, sim, metrics, mgr: sim.controller.priority as PreemptionManager };
+  return { p, sim, metrics, mgr: sim.cabinet.preemption };
 }
 
 /** Every pre-emption entry's change: yellow and red clearance lasted at least the phase's own. Returns the changes checked. */
@@ -137,7 +137,7 @@ describe('routing from detector data', () => {
   function fresh() {
     const p = prepared(sc());
     const sim = createSimulation(p, 'fixed', { preemption: true });
-    return { p, sim, mgr: sim.controller.priority as PreemptionManager };
+    return { p, sim, mgr: sim.cabinet.preemption };
   }
   const camsOf = (sim: Simulation, roadId: string): number[] => {
     const net = sim.net;

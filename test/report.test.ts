@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EV_DETECTOR_ON, EV_DETECTOR_OFF, GREEN, loopChannels, PERMITTED, STAGE_GREEN } from '../engine/signals/index.js';
-import { DET_COUNT } from '../engine/network/index.js';
+import { INTER_SIGNAL, DET_COUNT } from '../engine/network/index.js';
 import { arterialScenario, defaultScenario, gridScenario } from '../scenarios/index.js';
 import { createSimulation, prepare } from '../sim/index.js';
 import { cityflowSource } from '../bench/index.js';
@@ -24,7 +24,7 @@ function runRecording(sc: Parameters<typeof prepared>[0], controller: string, du
     const t = sim.nowMs;
     sim.step();
     for (let i = 0; i < p.net.nInter; i++) {
-      if (p.net.interType[i] !== 1) continue;
+      if (p.net.interType[i] !== INTER_SIGNAL) continue;
       const green = sim.signals.stageOf(i) === STAGE_GREEN;
       const ph = sim.signals.phaseOf(i);
       const o = open[i];
@@ -53,7 +53,7 @@ describe('the signal event log', () => {
       const fromCsv = parseEventsCsv(sim.eventLog!.toCsv(p.net.intersectionIds), p.net.intersectionIds);
       let n = 0;
       for (let i = 0; i < p.net.nInter; i++) {
-        if (p.net.interType[i] !== 1) continue;
+        if (p.net.interType[i] !== INTER_SIGNAL) continue;
         const want = shown[i]!;
         expect(phaseIntervals(rows, i)).toEqual(want);
         expect(phaseIntervals(fromCsv, i)).toEqual(want);

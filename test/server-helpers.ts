@@ -1,6 +1,7 @@
 /** Helpers for the live-service tests: an in-process server on a free loopback port, and a client that records frames. */
 import { WebSocket } from 'ws';
-import { GreenwaveServer, Service, type ServiceMode, SERVER_LIMITS } from '../engine/server/index.js';
+import { GreenwaveServer, type ServiceMode, SERVER_LIMITS } from '../engine/server/index.js';
+import { createService } from '../sim/index.js';
 import type { ScenarioJson } from '../scenarios/index.js';
 import { prepared } from './helpers.js';
 
@@ -11,7 +12,7 @@ export async function startServer(
   o: { mode: ServiceMode; controller?: string; speed?: number; limits?: Partial<typeof SERVER_LIMITS>; durationS?: number },
 ): Promise<{ server: GreenwaveServer; url: string; http: string }> {
   const p = prepared(sc, { ...(o.durationS ? { durationS: o.durationS } : {}), spareEmergency: o.mode === 'sim' ? 4 : 0 });
-  const service = new Service({ prepared: p, controller: o.controller ?? 'adaptive', mode: o.mode });
+  const service = createService(p, { controller: o.controller ?? 'adaptive', mode: o.mode });
   const server = new GreenwaveServer({ service, port: 0, token: TOKEN, clock: o.mode === 'external' ? 'external' : 'realtime', speed: o.speed ?? 1, limits: o.limits });
   const port = await server.listen();
   return { server, url: `ws://127.0.0.1:${port}/ws`, http: `http://127.0.0.1:${port}` };

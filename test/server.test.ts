@@ -4,6 +4,7 @@
  * lock-step, 10,000 malformed frames, a client that never reads, and
  * the HTTP side (page, network, health).
  */
+import { TRIP_DONE, type Simulation } from '../sim/index.js';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { gridScenario, singleScenario, defaultScenario } from '../scenarios/index.js';
@@ -150,9 +151,9 @@ describe('emergency vehicles from clients in the built-in simulator', () => {
     await codes(105, 3);
     await codes(111, 3);
     expect(watcher.frames.some((f) => f.type === 'emergency' && (f.vehicles as Array<{ id: string }>).some((v) => v.id === 'amb-9'))).toBe(true);
-    const sim = server.service.sim!;
+    const sim = server.service.sim as Simulation;
     const k = sim.trips.emergency.find((e) => e.id === 'amb-9')!.trip;
-    for (let i = 0; i < 100 && sim.tripState[k] !== 3; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && sim.tripState[k] !== TRIP_DONE; i++) await new Promise((r) => setTimeout(r, 100));
     expect(sim.tripState[k]).toBe(3);
     expect(server.service.monitor.counts()).toEqual({ conflictingGreens: 0, minGreenViolations: 0, clearanceViolations: 0 });
     // a bad one is refused and changes nothing

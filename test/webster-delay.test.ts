@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { FixedTimeController, websterDelayS, type ControllerFactory, type FixedPlan } from '../engine/controllers/index.js';
 import { singleScenario } from '../scenarios/index.js';
-import { createSimulation, type Prepared } from '../sim/index.js';
+import { createSimulation, TRIP_DONE, type Prepared } from '../sim/index.js';
 import { prepared, stopLineCrossings } from './helpers.js';
 
 const GREEN_MS = 23_000;
@@ -81,7 +81,7 @@ describe("Webster's delay formula", () => {
           const tr = p.trips;
           for (let k = 0; k < tr.n; k++) {
             // completed trips after a 10-minute warm-up
-            if (sim.tripState[k] !== 3 || tr.departMs[k]! < 600_000 || tr.routeRoads[tr.routeOff[k]!] !== r) continue;
+            if (sim.tripState[k] !== TRIP_DONE || tr.departMs[k]! < 600_000 || tr.routeRoads[tr.routeOff[k]!] !== r) continue;
             sum += (sim.tripArriveMs[k]! - tr.departMs[k]!) / 1000 - tr.freeFlowS[k]!;
             n++;
           }

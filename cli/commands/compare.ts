@@ -1,6 +1,6 @@
-import { controllerFactory, controllersFor, GENERAL_CONTROLLERS } from '../../engine/controllers/index.js';
+import { controllersFor, GENERAL_CONTROLLERS } from '../../engine/controllers/index.js';
 import { prepare, runPreparedAsync, scenarioName, type RunMetrics } from '../../sim/index.js';
-import { intOption, parse, positiveOption, UsageError, workersOption } from '../args.js';
+import { controllerName, intOption, parse, positiveOption, UsageError, workersOption } from '../args.js';
 import { scenarioFromArgs } from '../scenarioArgs.js';
 import { compareTable, pctChange } from '../format.js';
 import { Progress } from '../progress.js';
@@ -45,7 +45,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
     .map((s) => s.trim())
     .filter(Boolean);
   if (asked !== undefined && askedNames.length === 0) throw new UsageError('compare', '--controllers needs at least one controller name');
-  for (const n of askedNames) controllerFactory(n);
+  for (const n of askedNames) controllerName('--controller', n);
   const seed = intOption('compare', 'seed', values.seed);
   const durationS = positiveOption('compare', 'duration', values.duration);
   const workers = workersOption('compare', values.workers);

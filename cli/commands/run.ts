@@ -1,12 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONTROLLER_NAMES, controllerFactory } from '../../engine/controllers/index.js';
-import { prepare, runPreparedAsync, type RunResult } from '../../sim/index.js';
-import { intOption, parse, positiveOption, UsageError, workersOption } from '../args.js';
+import { CONTROLLER_NAMES } from '../../engine/controllers/index.js';
+import { prepare, runPreparedAsync, TRIP_FUTURE, type RunResult } from '../../sim/index.js';
+import { controllerName, intOption, parse, positiveOption, UsageError, workersOption } from '../args.js';
 import { scenarioFromArgs } from '../scenarioArgs.js';
 import { runSummary } from '../format.js';
 import { Progress } from '../progress.js';
-import { PreemptionManager, timeSpaceSvg } from '../../engine/preemption/index.js';
+import { timeSpaceSvg } from '../../engine/preemption/index.js';
 import { DET_KIND_NAMES } from '../../engine/network/index.js';
 import { loopChannels } from '../../engine/signals/index.js';
 import { eventRows, pcdDetectors, pcdSvg, purdueCoordination, splitMonitor, splitMonitorSvg } from '../../report/index.js';
@@ -66,7 +66,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const controller = (values.controller as string | undefined) ?? 'fixed';
-  controllerFactory(controller);
+  controllerName('--controller', controller);
   const seed = intOption('run', 'seed', values.seed);
   const durationS = positiveOption('run', 'duration', values.duration);
   const workers = workersOption('run', values.workers);
@@ -96,7 +96,7 @@ function writeOutputs(dir: string, r: RunResult, pcd: string[]): void {
   const tr = sim.trips;
   const rows = ['trip,emergency,departS,enterS,arriveS,travelTimeS,freeFlowS,stops'];
   for (let k = 0; k < tr.n; k++) {
-    if (sim.tripState[k] === 0) continue;
+    if (sim.tripState[k] === TRIP_FUTURE) continue;
     const dep = tr.departMs[k]! / 1000;
     const arr = sim.tripArriveMs[k]!;
     const end = Number.isNaN(arr) ? sim.nowMs : arr;
@@ -137,9 +137,8 @@ function writeOutputs(dir: string, r: RunResult, pcd: string[]): void {
       writeFileSync(join(dir, `split-${safeName(id)}.svg`), splitMonitorSvg(splitMonitor(rows, ix), names, `Split monitor ${id}, ${metrics.controller}`));
     }
   }
-  const mgr = sim.controller.priority;
-  if (mgr instanceof PreemptionManager)
-    for (const t of mgr.traces()) writeFileSync(join(dir, `timespace-${safeName(t.id)}.svg`), timeSpaceSvg(t, sim.nowMs, `${t.id} (priority ${t.priority}) under ${metrics.controller}${mgr.o.enabled ? '' : ', no pre-emption'}`));
+  const mgr = sim.cabinet.preemption;
+  for (const t of mgr.traces()) writeFileSync(join(dir, `timespace-${safeName(t.id)}.svg`), timeSpaceSvg(t, sim.nowMs, `${t.id} (priority ${t.priority}) under ${metrics.controller}${mgr.o.enabled ? '' : ', no pre-emption'}`));
 }
 
 

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { CONTROLLER_NAMES, controllerFactory } from '../../engine/controllers/index.js';
-import { GreenwaveServer, Service, type ServiceMode } from '../../engine/server/index.js';
+import { CONTROLLER_NAMES } from '../../engine/controllers/index.js';
+import { GreenwaveServer, type ServiceMode } from '../../engine/server/index.js';
 import { InputError } from '../../scenarios/errors.js';
-import { prepare } from '../../sim/index.js';
-import { intOption, parse, positiveOption, UsageError } from '../args.js';
+import { createService, prepare } from '../../sim/index.js';
+import { controllerName, intOption, parse, positiveOption, UsageError } from '../args.js';
 import { scenarioFromArgs } from '../scenarioArgs.js';
 
 export const SERVE_HELP = `Usage: greenwave serve [SCENARIO] [options]
@@ -64,7 +64,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const mode: ServiceMode = clock === 'external' ? 'external' : values.field ? 'field' : 'sim';
   const speed = positiveOption('serve', 'speed', values.speed) ?? 1;
   const controller = (values.controller as string | undefined) ?? 'adaptive';
-  controllerFactory(controller);
+  controllerName('--controller', controller);
   let token: string | undefined;
   const tf = values['token-file'] as string | undefined;
   if (tf !== undefined) {
@@ -79,7 +79,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const durationS = positiveOption('serve', 'duration', values.duration);
   const source = scenarioFromArgs('serve', positionals.length ? positionals : ['default'], values.cityflow === true, durationS);
   const p = prepare(source, { seed, durationS, spareEmergency: mode === 'sim' ? 16 : 0 });
-  const service = new Service({ prepared: p, controller, mode, preemption: values['no-preemption'] !== true });
+  const service = createService(p, { controller, mode, preemption: values['no-preemption'] !== true });
   const log = (line: string): void => void process.stderr.write(`greenwave serve: ${line}\n`);
   const server = new GreenwaveServer({ service, port, host: (values.host as string | undefined) ?? '127.0.0.1', token, clock, speed, log });
   const bound = await server.listen();

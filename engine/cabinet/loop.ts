@@ -4,7 +4,7 @@
  * monitor check what is shown. Shared by the simulator and the live service.
  */
 import FastPriorityQueue from 'fastpriorityqueue';
-import type { CompiledNetwork } from '../network/compile.js';
+import { INTER_SIGNAL, type CompiledNetwork } from '../network/compile.js';
 import type { ConflictMonitor, SignalLayer } from '../signals/index.js';
 import type { Controller } from '../controllers/types.js';
 
@@ -20,7 +20,7 @@ export class ControlLoop {
     private readonly signals: SignalLayer,
     private readonly monitor: ConflictMonitor,
   ) {
-    for (let i = 0; i < net.nInter; i++) if (net.interType[i] === 1 && net.interPhaseStart[i + 1]! > net.interPhaseStart[i]!) this.pq.add(i);
+    for (let i = 0; i < net.nInter; i++) if (net.interType[i] === INTER_SIGNAL && net.interPhaseStart[i + 1]! > net.interPhaseStart[i]!) this.pq.add(i);
   }
 
   /** Decisions due at t, then the signal layer's update and the monitor's check. */
@@ -38,6 +38,6 @@ export class ControlLoop {
       }
     }
     this.signals.update(t);
-    this.monitor.check(t, this.signals.movState);
+    this.monitor.check(t, this.signals.movState, this.signals.cutGreenFloorMs);
   }
 }

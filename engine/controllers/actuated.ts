@@ -19,7 +19,7 @@
  * Called every step while it has a decision to make.
  */
 import { EV_PHASE_GAP_OUT, EV_PHASE_MAX_OUT } from '../signals/eventlog.js';
-import { DET_STOP_LINE } from '../network/compile.js';
+import { INTER_SIGNAL, DET_STOP_LINE } from '../network/compile.js';
 import { STAGE_GREEN } from '../signals/signals.js';
 import { servicePhases } from '../network/servicePhases.js';
 import type { Controller, ControllerContext } from './types.js';
@@ -65,7 +65,7 @@ export class ActuatedController implements Controller {
     this.groupQueue = new Uint8Array(groups);
     this.groupStopOn = new Uint8Array(groups);
     this.call = new Uint8Array(net.nPhases);
-    this.sequence = Array.from({ length: net.nInter }, (_, i) => (net.interType[i] === 1 ? servicePhases(net, i) : []));
+    this.sequence = Array.from({ length: net.nInter }, (_, i) => (net.interType[i] === INTER_SIGNAL ? servicePhases(net, i) : []));
   }
 
   /**

@@ -28,7 +28,7 @@ import { newPlanArrays, replanInline, REPLAN_DEFAULTS, type PlanArrays } from '.
 import { DET_ADVANCE, DET_STOP_LINE } from '../network/compile.js';
 import { STAGE_GREEN } from '../signals/signals.js';
 import { phaseCameras, pressureCandidates } from '../detectors/phaseCameras.js';
-import type { Controller, ControllerContext } from './types.js';
+import type { Controller, ControllerContext, PlanSet } from './types.js';
 
 export const ADAPTIVE_DEFAULTS = {
   minGreenS: 5,
@@ -210,10 +210,32 @@ export class AdaptiveController implements Controller {
 
   // ------------------------------------------------------------------ plans
 
+  /** The network plan in force: each served phase's green start and length in its signal's cycle. */
+  timingPlans(): PlanSet {
+    const pl = this.plan;
+    const o = this.opt;
+    const p0 = this.ctx.net.interPhaseStart;
+    return {
+      version: this.planVersion,
+      plan: (ix) => {
+        const phases: Array<{ phase: number; startMs: number; greenMs: number }> = [];
+        for (let k = o.svcStart[ix]!; k < o.svcStart[ix + 1]!; k++) {
+          const ph = o.svc[k]!;
+          phases.push({ phase: ph - p0[ix]!, startMs: pl.startMs[ph]!, greenMs: pl.greenMs[ph]! });
+        }
+        return { cycleMs: pl.cycleMs[ix]!, offsetMs: pl.offsetMs[ix]!, phases };
+      },
+    };
+  }
+
+  /** Counts the plans put in force (a change of version tells clients to fetch them again). */
+  private planVersion = 0;
+
   private swap(): void {
     const t = this.plan;
     this.plan = this.next;
     this.next = t;
+    this.planVersion++;
     this.pendingAtMs = -1;
     this.pending = undefined;
   }

@@ -9,6 +9,7 @@
  * the next phase's slot. Needs every phase to have a `durationS` (imported
  * CityFlow networks do).
  */
+import { INTER_SIGNAL } from '../network/compile.js';
 import { InputError } from '../../scenarios/errors.js';
 import type { Controller, ControllerContext } from './types.js';
 
@@ -30,14 +31,14 @@ export class CityFlowFixedController implements Controller {
     this.plans = Array.from({ length: net.nInter }, (_, i) => {
       const p0 = net.interPhaseStart[i]!;
       const p1 = net.interPhaseStart[i + 1]!;
-      if (net.interType[i] !== 1 || p1 === p0) return undefined;
+      if (net.interType[i] !== INTER_SIGNAL || p1 === p0) return undefined;
       const startMs: number[] = [];
       const clearance: boolean[] = [];
       let t = 0;
       for (let p = p0; p < p1; p++) {
         if (net.phaseDurationMs[p]! <= 0)
           throw new InputError(
-            '--controller cityflow-fixed',
+            'cityflow-fixed',
             '',
             `intersection "${net.intersectionIds[i]}" phase ${p - p0} has no durationS: this controller runs a scenario's own fixed plan (an imported CityFlow network has one)`,
           );

@@ -5,7 +5,8 @@
  * offsets). The controller is called only
  * at the end of each green, when it requests the next phase.
  */
-import type { Controller, ControllerContext } from './types.js';
+import { INTER_SIGNAL } from '../network/compile.js';
+import type { Controller, ControllerContext, PlanSet } from './types.js';
 import { websterPlan, type FixedPlan } from './webster.js';
 
 export class FixedTimeController implements Controller {
@@ -17,8 +18,19 @@ export class FixedTimeController implements Controller {
     this.ctx = ctx;
     const net = ctx.net;
     this.plans = Array.from({ length: net.nInter }, (_, i) =>
-      net.interType[i] === 1 && net.interPhaseStart[i + 1]! > net.interPhaseStart[i]! ? websterPlan(net, i) : undefined,
+      net.interType[i] === INTER_SIGNAL && net.interPhaseStart[i + 1]! > net.interPhaseStart[i]! ? websterPlan(net, i) : undefined,
     );
+  }
+
+  /** Webster's plans never change; every cycle starts at 0. */
+  timingPlans(): PlanSet {
+    return {
+      version: 0,
+      plan: (ix) => {
+        const pl = this.plans[ix];
+        return pl && { cycleMs: pl.cycleMs, offsetMs: 0, phases: pl.phases.map((phase, k) => ({ phase, startMs: pl.startMs[k]!, greenMs: pl.greenMs[k]! })) };
+      },
+    };
   }
 
   decide(ix: number, nowMs: number): number {

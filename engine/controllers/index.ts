@@ -8,7 +8,7 @@ import { createMaxPressure } from './maxPressure.js';
 import type { CompiledNetwork } from '../network/compile.js';
 import type { ControllerFactory } from './types.js';
 
-export type { Controller, ControllerContext, ControllerFactory } from './types.js';
+export type { Controller, ControllerContext, ControllerFactory, PlanSet, SignalPlan } from './types.js';
 export { FixedTimeController } from './fixed.js';
 export { ActuatedController } from './actuated.js';
 export { AdaptiveController, ADAPTIVE_DEFAULTS, type AdaptiveOptions } from './adaptive.js';
@@ -48,7 +48,7 @@ export interface ControllerOptions {
 /** The factory for a controller name; an InputError for an unknown one. */
 export function controllerFactory(name: string, options: ControllerOptions = {}): ControllerFactory {
   const c = CONTROLLERS[name];
-  if (!c) throw new InputError('--controller', '', `unknown controller "${name}"; known: ${CONTROLLER_NAMES.join(', ')}`);
+  if (!c) throw new InputError('controller', '', `unknown controller "${name}"; known: ${CONTROLLER_NAMES.join(', ')}`);
   if (name === 'adaptive' && options.workers) {
     const opts: AdaptiveOptions = { workers: options.workers };
     return (ctx) => createAdaptive(ctx, opts);

@@ -6,7 +6,7 @@
  * underneath is not asked until the hold ends. Emergency pre-emption, wrapped
  * around this, still comes first.
  */
-import type { Controller, ControllerContext } from './types.js';
+import type { Controller, ControllerContext, PlanSet } from './types.js';
 
 export class OverrideController implements Controller {
   readonly name: string;
@@ -49,6 +49,10 @@ export class OverrideController implements Controller {
       return nowMs + this.ctx.net.stepMs;
     }
     return this.inner.decide(ix, nowMs);
+  }
+
+  timingPlans(): PlanSet | undefined {
+    return this.inner.timingPlans?.();
   }
 
   close(): Promise<void> | void {

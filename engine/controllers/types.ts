@@ -7,7 +7,6 @@
 import type { CompiledNetwork } from '../network/compile.js';
 import type { SignalControl } from '../signals/signals.js';
 import type { DetectorHealth, DetectorView } from '../detectors/index.js';
-import type { PrioritySink } from '../preemption/types.js';
 
 export interface ControllerContext {
   readonly net: CompiledNetwork;
@@ -31,10 +30,28 @@ export interface Controller {
    * threads) returns a promise; the simulation then has to run with runAsync.
    */
   beforeStep?(nowMs: number): Promise<void> | void;
-  /** Optional: takes emergency-vehicle requests and position reports (engine/preemption). */
-  readonly priority?: PrioritySink;
+  /**
+   * Optional: the timing plans in force (a controller that runs plans: fixed,
+   * adaptive), for operators and clients. Wrappers (pre-emption, overrides)
+   * pass their inner controller's plans on.
+   */
+  timingPlans?(): PlanSet | undefined;
   /** Optional: frees resources (worker threads) at the end of a run. */
   close?(): Promise<void> | void;
+}
+
+/** One signal's timing plan (ms): cycle, offset, and each served phase's green start within the cycle and length. */
+export interface SignalPlan {
+  cycleMs: number;
+  offsetMs: number;
+  phases: ReadonlyArray<{ phase: number; startMs: number; greenMs: number }>;
+}
+
+/** The plans a controller has in force: `version` changes whenever a plan does. */
+export interface PlanSet {
+  readonly version: number;
+  /** Intersection ix's plan, or undefined for one it does not run on a plan. */
+  plan(ix: number): SignalPlan | undefined;
 }
 
 export type ControllerFactory = (ctx: ControllerContext) => Controller;

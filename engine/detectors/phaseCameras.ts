@@ -3,7 +3,7 @@
  * outgoing camera) pair of every lane link of its protected movements, its
  * distinct incoming cameras, and per intersection the phases they may choose.
  */
-import type { CompiledNetwork } from '../network/compile.js';
+import { INTER_SIGNAL, type CompiledNetwork } from '../network/compile.js';
 
 export interface PhaseCameras {
   /** Per phase (global index), CSR: camera of the link's incoming and outgoing lane (−1: none). */
@@ -47,7 +47,7 @@ export function phaseCameras(net: CompiledNetwork): PhaseCameras {
 export function pressureCandidates(net: CompiledNetwork): number[][] {
   return Array.from({ length: net.nInter }, (_, i) => {
     const out: number[] = [];
-    if (net.interType[i] !== 1) return out;
+    if (net.interType[i] !== INTER_SIGNAL) return out;
     for (let p = net.interPhaseStart[i]!; p < net.interPhaseStart[i + 1]!; p++)
       if (net.phaseProtected[p]! > 0 && !net.phaseClearance[p]) out.push(p - net.interPhaseStart[i]!);
     return out;

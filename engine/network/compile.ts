@@ -10,8 +10,13 @@
 import type { DetectorKind, IntersectionType, TurnType } from '../../scenarios/types.js';
 import { toStepMs } from './timing.js';
 import type { NetworkModel } from './model.js';
+import { freeFlowTables } from './routing.js';
 
-export const INTER_TYPE: Record<IntersectionType, number> = { boundary: 0, signal: 1, uncontrolled: 2 };
+/** Intersection types in the compiled arrays (interType). */
+export const INTER_BOUNDARY = 0;
+export const INTER_SIGNAL = 1;
+export const INTER_UNCONTROLLED = 2;
+export const INTER_TYPE: Record<IntersectionType, number> = { boundary: INTER_BOUNDARY, signal: INTER_SIGNAL, uncontrolled: INTER_UNCONTROLLED };
 export const TURN_CODE: Record<TurnType, number> = { through: 0, left: 1, right: 2, uturn: 3 };
 export const DET_KIND: Record<DetectorKind, number> = { stopLine: 0, advance: 1, laneArea: 2, count: 3 };
 /** Detector kind names by code (the inverse of DET_KIND). */
@@ -83,6 +88,9 @@ export interface CompiledNetwork {
   // drivables
   readonly drvLengthM: Float64Array;
   readonly drvSpeedMps: Float64Array;
+  /** Free-flow seconds of each road (its first lane end to end) and each movement (mean over its links): see freeFlowTables. */
+  readonly roadFreeFlowS: Float64Array;
+  readonly movFreeFlowS: Float64Array;
   readonly laneRoad: Int32Array;
   readonly laneIndex: Int32Array;
   readonly laneOutStart: Int32Array;
@@ -138,6 +146,7 @@ function csr(lists: ReadonlyArray<ReadonlyArray<number>>): { start: Int32Array; 
 
 /** Compiles the model. `designVph` (per movement) comes from the demand. */
 export function compileNetwork(net: NetworkModel, stepMs: number, designVph?: Float64Array): CompiledNetwork {
+  const ff = freeFlowTables(net);
   const nInter = net.intersections.length;
   const nLanes = net.lanes.length;
   const nLinks = net.links.length;
@@ -295,6 +304,8 @@ export function compileNetwork(net: NetworkModel, stepMs: number, designVph?: Fl
     roadLanes: I32((r) => net.roads[r]!.lanes, net.roads.length),
     drvLengthM,
     drvSpeedMps,
+    roadFreeFlowS: ff.roadS,
+    movFreeFlowS: ff.movS,
     laneRoad: I32((l) => net.lanes[l]!.road, nLanes),
     laneIndex: I32((l) => net.lanes[l]!.index, nLanes),
     laneOutStart: laneOut.start,

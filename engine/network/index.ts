@@ -2,7 +2,7 @@
 export type * from './model.js';
 export { buildNetwork, defaultLaneUse, turnType, TIMING_DEFAULTS, DETECTOR_DEFAULTS } from './build.js';
 export * from './compile.js';
-export { Router, movementTimeS } from './routing.js';
+export { Router, movementTimeS, freeFlowTables, routeFreeFlowS, type FreeFlowTables } from './routing.js';
 export { linkConflict, movementConflicts, type ConflictKind } from './conflicts.js';
 export * as geometry from './geometry.js';
 export { servicePhases } from './servicePhases.js';

@@ -21,20 +21,48 @@ export function movementTimeS(net: NetworkModel, movement: number): number {
   return t / Math.max(1, links.length);
 }
 
+/** Free-flow seconds of every road (its first lane, end to end) and of every movement (the mean over its lane links). */
+export interface FreeFlowTables {
+  roadS: Float64Array;
+  movS: Float64Array;
+}
+
+/** The free-flow tables of a network: the one free-flow computation that routing, trips, metrics and pre-emption share. */
+export function freeFlowTables(net: NetworkModel): FreeFlowTables {
+  const roadS = new Float64Array(net.roads.length);
+  for (const r of net.roads) {
+    const lane = net.lanes[r.firstLane]!;
+    roadS[r.idx] = lane.lengthM / lane.speedMps;
+  }
+  const movS = new Float64Array(net.movements.length);
+  for (const m of net.movements) movS[m.idx] = movementTimeS(net, m.idx);
+  return { roadS, movS };
+}
+
+/** Free-flow time (s) of the first `n` roads of a route and the movements at their ends (−1: none). */
+export function routeFreeFlowS(ff: FreeFlowTables, roads: ArrayLike<number>, moves: ArrayLike<number>, n = roads.length, offset = 0): number {
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    t += ff.roadS[roads[offset + i]!]!;
+    const m = moves[offset + i]!;
+    if (m >= 0) t += ff.movS[m]!;
+  }
+  return t;
+}
+
 export class Router {
   private readonly g = new DirectedGraph();
   private readonly net: NetworkModel;
+  /** Free-flow seconds of each road and movement. */
+  readonly freeFlow: FreeFlowTables;
   /** Free-flow seconds to drive each road (lane 0) end to end. */
   readonly roadTimeS: Float64Array;
 
   constructor(net: NetworkModel) {
     this.net = net;
-    this.roadTimeS = new Float64Array(net.roads.length);
-    for (const r of net.roads) {
-      const lane = net.lanes[r.firstLane]!;
-      this.roadTimeS[r.idx] = lane.lengthM / lane.speedMps;
-      this.g.addNode(r.id, { road: r.idx });
-    }
+    this.freeFlow = freeFlowTables(net);
+    this.roadTimeS = this.freeFlow.roadS;
+    for (const r of net.roads) this.g.addNode(r.id, { road: r.idx });
     for (const n of net.intersections) {
       this.g.addNode(SRC + n.id);
       this.g.addNode(DST + n.id);
@@ -43,7 +71,7 @@ export class Router {
     }
     for (const m of net.movements) {
       this.g.addDirectedEdge(net.roads[m.fromRoad]!.id, net.roads[m.toRoad]!.id, {
-        w: this.roadTimeS[m.fromRoad]! + movementTimeS(net, m.idx),
+        w: this.roadTimeS[m.fromRoad]! + this.freeFlow.movS[m.idx]!,
         movement: m.idx,
       });
     }
@@ -112,11 +140,7 @@ export class Router {
 
   /** Free-flow time (s) of a route: its lanes plus the movements between them. */
   freeFlowS(route: readonly number[]): number {
-    let t = 0;
-    for (let i = 0; i < route.length; i++) {
-      t += this.roadTimeS[route[i]!]!;
-      if (i + 1 < route.length) t += movementTimeS(this.net, this.net.movementByRoads.get(`${route[i]},${route[i + 1]}`)!);
-    }
-    return t;
+    const moves = route.map((r, i) => (i + 1 < route.length ? this.net.movementByRoads.get(`${r},${route[i + 1]}`)! : -1));
+    return routeFreeFlowS(this.freeFlow, route, moves);
   }
 }

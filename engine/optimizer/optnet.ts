@@ -6,7 +6,7 @@
  * Layout: a small header of Int32 counts, then each array at an 8-byte
  * aligned offset, in the order of FIELDS.
  */
-import type { CompiledNetwork } from '../network/compile.js';
+import { INTER_SIGNAL, type CompiledNetwork } from '../network/compile.js';
 import { servicePhases } from '../network/servicePhases.js';
 
 /** Buffer layout version; a worker refuses a buffer of another version. */
@@ -127,7 +127,7 @@ function servingPhase(net: CompiledNetwork, svc: readonly number[], ix: number, 
 
 /** Builds the optimizer network from the compiled network. */
 export function buildOptNet(net: CompiledNetwork): OptNet {
-  const svcLists = Array.from({ length: net.nInter }, (_, i) => (net.interType[i] === 1 ? servicePhases(net, i) : []));
+  const svcLists = Array.from({ length: net.nInter }, (_, i) => (net.interType[i] === INTER_SIGNAL ? servicePhases(net, i) : []));
   const svcStart = new Int32Array(net.nInter + 1);
   const svc: number[] = [];
   svcLists.forEach((l, i) => {

@@ -4,7 +4,7 @@
  * and afterwards, it decides as always. The manager runs at the start of
  * every step, before any decision.
  */
-import type { Controller, ControllerContext, ControllerFactory } from '../controllers/types.js';
+import type { Controller, ControllerContext, ControllerFactory, PlanSet } from '../controllers/types.js';
 import type { Router } from '../network/routing.js';
 import type { EventLog } from '../signals/index.js';
 import { PreemptionManager, type PreemptionOptions } from './manager.js';
@@ -12,24 +12,28 @@ import { PreemptionManager, type PreemptionOptions } from './manager.js';
 export class PreemptingController implements Controller {
   readonly name: string;
   readonly inner: Controller;
-  readonly priority: PreemptionManager;
+  readonly manager: PreemptionManager;
   private readonly ctx: ControllerContext;
 
   constructor(ctx: ControllerContext, inner: Controller, manager: PreemptionManager) {
     this.ctx = ctx;
     this.inner = inner;
     this.name = inner.name;
-    this.priority = manager;
+    this.manager = manager;
   }
 
   beforeStep(nowMs: number): Promise<void> | void {
-    this.priority.update(nowMs);
+    this.manager.update(nowMs);
     return this.inner.beforeStep?.(nowMs);
   }
 
   decide(ix: number, nowMs: number): number {
-    if (this.priority.controls(ix)) return nowMs + this.ctx.net.stepMs;
+    if (this.manager.controls(ix)) return nowMs + this.ctx.net.stepMs;
     return this.inner.decide(ix, nowMs);
+  }
+
+  timingPlans(): PlanSet | undefined {
+    return this.inner.timingPlans?.();
   }
 
   close(): Promise<void> | void {

@@ -196,10 +196,6 @@ export class PreemptionManager implements PrioritySink {
     return this.stage[ix] !== IDLE;
   }
 
-  allowsShortGreen(ix: number, greenMs: number): boolean {
-    return this.stage[ix] === ENTRY && greenMs >= this.o.minGreenS * 1000;
-  }
-
   // --------------------------------------------------------------- routing
 
   private roadFreeS(r: number): number {

@@ -42,6 +42,4 @@ export interface PrioritySink {
   report(rep: PositionReport): RouteAnswer | null;
   /** The vehicle has reached its destination (or left the network). */
   arrived(ev: number, timeMs: number): void;
-  /** True when a green at intersection ix may end after greenMs, below its minimum green (a pre-emption entry). */
-  allowsShortGreen(ix: number, greenMs: number): boolean;
 }

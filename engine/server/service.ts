@@ -8,23 +8,45 @@
  * It turns the engine's state into the frames the server sends (topics:
  * states, plans, queues, metrics, emergency); the server does the sockets.
  */
-import { ControlLoop } from '../cabinet/index.js';
-import { DetectorHealth } from '../detectors/index.js';
-import { controllerFactory, FixedTimeController, AdaptiveController, OverrideController, type Controller, type ControllerFactory } from '../controllers/index.js';
-import { DET_KIND_NAMES, type CompiledNetwork } from '../network/compile.js';
-import { PreemptingController, PreemptionError, PreemptionManager, type PreemptionEvent } from '../preemption/index.js';
-import { ConflictMonitor, SignalLayer, STAGE_GREEN } from '../signals/index.js';
-import { createSimulation, type Prepared } from '../../sim/run.js';
-import type { Simulation } from '../../sim/simulation.js';
-import { IngestedDetectors, IngestError } from '../detectors/ingest.js';
-import { ERR, type Observations } from './protocol.js';
+import { Cabinet } from '../cabinet/index.js';
+import type { DetectorHealth, DetectorView } from '../detectors/index.js';
+import { IngestedDetectors, IngestError, type Observations } from '../detectors/index.js';
+import type { Controller } from '../controllers/index.js';
+import { INTER_SIGNAL, DET_KIND_NAMES, type CompiledNetwork } from '../network/compile.js';
+import type { Router } from '../network/routing.js';
+import { PreemptionError, type PreemptionManager, type PreemptionEvent } from '../preemption/index.js';
+import { type ConflictMonitor, type SignalLayer, STAGE_GREEN, STAGE_YELLOW } from '../signals/index.js';
+import type { OverrideController } from '../controllers/index.js';
+import { ERR } from './protocol.js';
 
 export type ServiceMode = 'sim' | 'field' | 'external';
 
+/**
+ * What the service needs of a built-in simulator (sim mode): the engine it
+ * drives, its clock, and its traffic figures. sim/'s Simulation is one.
+ */
+export interface ServiceSimulator {
+  readonly cabinet: Cabinet;
+  readonly nowMs: number;
+  readonly durationMs: number;
+  readonly done: boolean;
+  step(): void;
+  /** Puts an emergency vehicle on the road now (false: no room for another). */
+  addEmergency(id: string, priority: number, fromRoad: number, toRoad: number): boolean;
+  /** Live traffic figures. */
+  traffic(): { scheduled: number; inNetwork: number; completed: number; waitingToEnter: number; meanTravelTimeS: number };
+}
+
 export interface ServiceOptions {
-  prepared: Prepared;
-  controller?: string;
   mode: ServiceMode;
+  /** The controller's name (for clients; in field and external mode the one the service builds). */
+  controller?: string;
+  /** sim mode: the simulator, built around its own engine. */
+  simulator?: ServiceSimulator;
+  /** field and external mode: the network and its router. */
+  net?: CompiledNetwork;
+  router?: Router;
+  /** Emergency pre-emption (default on). */
   preemption?: boolean;
 }
 
@@ -46,14 +68,18 @@ export class Service {
   readonly mode: ServiceMode;
   readonly controllerName: string;
   readonly stepMs: number;
+  /** The engine: the same unit the simulator and every other clock drive. */
+  readonly cabinet: Cabinet;
   readonly signals: SignalLayer;
   readonly monitor: ConflictMonitor;
   readonly health: DetectorHealth;
   readonly controller: Controller;
-  readonly preemption: PreemptionManager | undefined;
-  readonly sim: Simulation | undefined;
+  readonly preemption: PreemptionManager;
+  /** Operator holds. */
+  readonly overrides: OverrideController;
+  readonly sim: ServiceSimulator | undefined;
   readonly ingest: IngestedDetectors | undefined;
-  private readonly loop: ControlLoop | undefined;
+  private readonly detectorView: DetectorView;
   /** Signalised intersections, in network order: the order of state arrays. */
   readonly signalIdx: Int32Array;
   readonly signalIds: string[];
@@ -66,44 +92,36 @@ export class Service {
   private readonly pendingEvents: PreemptionEvent[] = [];
   /** Per intersection: phase changes already reported as decisions. */
   private readonly changesSeen: Int32Array;
-  private lastPlan: unknown;
-  /** Operator holds (set while the controller is built). */
-  overrides!: OverrideController;
+  private lastPlanVersion: number | undefined;
 
   constructor(o: ServiceOptions) {
-    this.net = o.prepared.net;
     this.mode = o.mode;
     this.controllerName = o.controller ?? 'adaptive';
-    this.stepMs = this.net.stepMs;
-    const net = this.net;
-    const base = controllerFactory(this.controllerName);
-    // operator overrides sit between the controller and pre-emption
-    const factory: ControllerFactory = (ctx) => (this.overrides = new OverrideController(ctx, base(ctx)));
+    let cab: Cabinet;
     if (o.mode === 'sim') {
-      const sim = createSimulation(o.prepared, factory, { preemption: o.preemption ?? true });
-      this.sim = sim;
-      this.signals = sim.signals;
-      this.monitor = sim.monitor;
-      this.health = sim.health;
-      this.controller = sim.controller;
-      this.preemption = sim.controller.priority instanceof PreemptionManager ? sim.controller.priority : undefined;
+      if (!o.simulator) throw new Error('sim mode needs a simulator');
+      this.sim = o.simulator;
+      cab = o.simulator.cabinet;
     } else {
-      const ingest = new IngestedDetectors(net);
+      if (!o.net || !o.router) throw new Error(`${o.mode} mode needs the network and its router`);
+      const ingest = new IngestedDetectors(o.net);
       this.ingest = ingest;
-      this.signals = new SignalLayer(net);
-      this.monitor = new ConflictMonitor(net);
-      this.health = new DetectorHealth(net, ingest, this.signals.movState);
-      const ctx = { net, detectors: ingest, signals: this.signals, health: this.health };
-      const manager = new PreemptionManager(ctx, o.prepared.router, undefined, { enabled: o.preemption ?? true });
-      this.preemption = manager;
-      this.controller = new PreemptingController(ctx, factory(ctx), manager);
-      this.monitor.minGreenOverride = (m, g) => manager.allowsShortGreen(net.movInter[m]!, g);
-      this.signals.init(0);
-      this.loop = new ControlLoop(net, this.controller, this.signals, this.monitor);
+      cab = new Cabinet({ net: o.net, router: o.router, controller: this.controllerName, detectors: ingest, preemption: o.preemption ?? true });
     }
-    if (this.preemption) this.preemption.listener = (e) => this.pendingEvents.push(e);
+    this.cabinet = cab;
+    const net = cab.net;
+    this.net = net;
+    this.stepMs = net.stepMs;
+    this.signals = cab.signals;
+    this.monitor = cab.monitor;
+    this.health = cab.health;
+    this.controller = cab.controller;
+    this.overrides = cab.overrides;
+    this.detectorView = cab.detectors;
+    this.preemption = cab.preemption;
+    this.preemption.listener = (e) => this.pendingEvents.push(e);
     const sig: number[] = [];
-    for (let i = 0; i < net.nInter; i++) if (net.interType[i] === 1 && net.interPhaseStart[i + 1]! > net.interPhaseStart[i]!) sig.push(i);
+    for (let i = 0; i < net.nInter; i++) if (net.interType[i] === INTER_SIGNAL && net.interPhaseStart[i + 1]! > net.interPhaseStart[i]!) sig.push(i);
     this.signalIdx = Int32Array.from(sig);
     this.signalIds = sig.map((i) => net.intersectionIds[i]!);
     this.changesSeen = new Int32Array(net.nInter);
@@ -122,11 +140,8 @@ export class Service {
       return;
     }
     const t = this.nowMs;
-    const wait = this.controller.beforeStep?.(t);
-    if (wait) throw new Error('the live service runs controllers in its own thread');
-    this.loop!.switchSignals(t);
     this.ingest!.tick(t);
-    this.health.update(t);
+    if (this.cabinet.step(t)) throw new Error('the live service runs controllers in its own thread');
     this.nowMs = t + this.stepMs;
   }
 
@@ -221,7 +236,7 @@ export class Service {
   override(inter: string, phase: number, durationS: number): { seq: number; untilS: number | null } {
     const ix = this.net.model.intersectionIndex.get(inter) ?? -1;
     if (ix < 0) throw new ServiceError(ERR.unknownId, `override: intersection: unknown intersection "${inter.slice(0, 80)}"`);
-    if (this.net.interType[ix] !== 1 || this.signals.phaseCount(ix) === 0) throw new ServiceError(ERR.badMessage, `override: intersection: "${inter}" has no signal`);
+    if (this.net.interType[ix] !== INTER_SIGNAL || this.signals.phaseCount(ix) === 0) throw new ServiceError(ERR.badMessage, `override: intersection: "${inter}" has no signal`);
     const n = this.signals.phaseCount(ix);
     if (phase >= n) throw new ServiceError(ERR.badMessage, `override: phase: "${inter}" has phases 0 … ${n - 1}, got ${phase}`);
     if (durationS === 0) {
@@ -266,7 +281,7 @@ export class Service {
   /** Halting vehicles per road (sum over its lanes' cameras), for the roads `roads`. */
   queues(roads: ArrayLike<number>): number[] {
     const net = this.net;
-    const det = this.sim ? this.sim.detectors : this.ingest!;
+    const det = this.detectorView;
     const out = new Array<number>(roads.length);
     for (let k = 0; k < roads.length; k++) {
       const r = roads[k]!;
@@ -295,7 +310,7 @@ export class Service {
       const target = st === STAGE_GREEN ? this.signals.phaseOf(i) : this.signals.targetOf(i);
       const p = net.interPhaseStart[i]! + this.signals.phaseOf(i);
       const start = this.signals.stageStartMs[i]!;
-      const at = st === STAGE_GREEN ? this.signals.greenStartMs[i]! : st === 1 ? start + net.phaseYellowMs[p]! + net.phaseAllRedMs[p]! : start + net.phaseAllRedMs[p]!;
+      const at = st === STAGE_GREEN ? this.signals.greenStartMs[i]! : st === STAGE_YELLOW ? start + net.phaseYellowMs[p]! + net.phaseAllRedMs[p]! : start + net.phaseAllRedMs[p]!;
       out.push({ inter: net.intersectionIds[i]!, phase: target, effectiveAt: at / 1000 });
     }
     return out;
@@ -307,38 +322,23 @@ export class Service {
    * since the last call; unchanged plans are only listed when `always`.
    */
   plans(always = false): { changed: boolean; plans: Array<{ inter: string; cycleS: number; offsetS: number; phases: Array<{ phase: number; startS: number; greenS: number }> }> } {
-    let ctl = this.controller instanceof PreemptingController ? this.controller.inner : this.controller;
-    if (ctl instanceof OverrideController) ctl = ctl.inner;
-    const net = this.net;
     const out: Array<{ inter: string; cycleS: number; offsetS: number; phases: Array<{ phase: number; startS: number; greenS: number }> }> = [];
-    if (ctl instanceof AdaptiveController) {
-      const pl = ctl.plan;
-      const changed = pl !== this.lastPlan;
-      this.lastPlan = pl;
-      if (!changed && !always) return { changed, plans: out };
-      const o = ctl.opt;
-      for (const i of this.signalIdx) {
-        const phases: Array<{ phase: number; startS: number; greenS: number }> = [];
-        for (let k = o.svcStart[i]!; k < o.svcStart[i + 1]!; k++) {
-          const ph = o.svc[k]!;
-          phases.push({ phase: ph - net.interPhaseStart[i]!, startS: pl.startMs[ph]! / 1000, greenS: pl.greenMs[ph]! / 1000 });
-        }
-        out.push({ inter: net.intersectionIds[i]!, cycleS: pl.cycleMs[i]! / 1000, offsetS: pl.offsetMs[i]! / 1000, phases });
-      }
-      return { changed, plans: out };
+    const set = this.cabinet.plans();
+    if (!set) return { changed: false, plans: out };
+    const changed = set.version !== this.lastPlanVersion;
+    this.lastPlanVersion = set.version;
+    if (!changed && !always) return { changed, plans: out };
+    for (const i of this.signalIdx) {
+      const pl = set.plan(i);
+      if (!pl) continue;
+      out.push({
+        inter: this.net.intersectionIds[i]!,
+        cycleS: pl.cycleMs / 1000,
+        offsetS: pl.offsetMs / 1000,
+        phases: pl.phases.map((ph) => ({ phase: ph.phase, startS: ph.startMs / 1000, greenS: ph.greenMs / 1000 })),
+      });
     }
-    if (ctl instanceof FixedTimeController) {
-      const changed = this.lastPlan !== ctl;
-      this.lastPlan = ctl;
-      if (!changed && !always) return { changed, plans: out };
-      for (const i of this.signalIdx) {
-        const pl = ctl.plans[i];
-        if (!pl) continue;
-        out.push({ inter: net.intersectionIds[i]!, cycleS: pl.cycleMs / 1000, offsetS: 0, phases: pl.phases.map((ph, k) => ({ phase: ph, startS: pl.startMs[k]! / 1000, greenS: pl.greenMs[k]! / 1000 })) });
-      }
-      return { changed, plans: out };
-    }
-    return { changed: false, plans: out };
+    return { changed, plans: out };
   }
 
   /** Pre-emption events since the last call, and the emergency vehicles on the road. */
@@ -351,18 +351,7 @@ export class Service {
 
   /** Live figures. */
   metrics(): Record<string, unknown> {
-    const s = this.sim;
-    let traffic: Record<string, number> | undefined;
-    if (s) {
-      let sum = 0;
-      let n = 0;
-      for (let k = 0; k < s.trips.n; k++)
-        if (s.tripState[k] === 3) {
-          sum += s.tripArriveMs[k]! - s.trips.departMs[k]!;
-          n++;
-        }
-      traffic = { scheduled: s.scheduled, inNetwork: s.inNetwork, completed: s.completed, waitingToEnter: s.waitingToEnter, meanTravelTimeS: n ? Math.round(sum / n / 100) / 10 : 0 };
-    }
+    const traffic = this.sim?.traffic();
     return {
       t: this.shownS,
       mode: this.mode,
@@ -387,7 +376,7 @@ export class Service {
         id: n.id,
         x: n.point.x,
         y: n.point.y,
-        signal: net.interType[n.idx] === 1 && n.phases.length > 0,
+        signal: net.interType[n.idx] === INTER_SIGNAL && n.phases.length > 0,
         movements: n.movements.map((m) => model.movements[m]!.id),
         phases: n.phases.map((p) => ({ name: net.phaseNames[p], movements: model.phases[p]!.movements.map((m) => model.movements[m]!.id), permitted: model.phases[p]!.permitted.map((m) => model.movements[m]!.id) })),
       })),

@@ -7,7 +7,8 @@
  *    both not red (green, permitted green or yellow), unless one of them is a
  *    permitted green and the other a protected green or yellow (the permitted
  *    one yields, as at a green ball);
- *  - minGreenViolations: a green ended (to yellow) before its minimum green;
+ *  - minGreenViolations: a green ended (to yellow) before its minimum green
+ *    (or, when pre-emption cut it, before the floor the cut allowed);
  *  - clearanceViolations: a yellow shorter than required, a green that went
  *    straight to red, an illegal sequence (red→yellow, yellow→green), or a
  *    green that started while a conflicting movement was still green or
@@ -46,14 +47,14 @@ export class ConflictMonitor {
   }
 
   /**
-   * Minimum-green exemptions: a movement may end green before its minimum
-   * when this returns true (used by emergency pre-emption, which may cut a
-   * green down to its own minimum). Default: none.
+   * Checks the states shown from `nowMs` on. `cutGreenFloorMs` is the signal
+   * layer's record of why each intersection's last green ended (its
+   * `cutGreenFloorMs`): a green that pre-emption cut may end below its
+   * minimum, never below the floor recorded with the cut, like the
+   * pre-emption input of a cabinet's malfunction management unit. Without
+   * it, every green must run its minimum.
    */
-  minGreenOverride: ((movement: number, greenMs: number) => boolean) | undefined;
-
-  /** Checks the states shown from `nowMs` on. */
-  check(nowMs: number, state: Uint8Array): void {
+  check(nowMs: number, state: Uint8Array, cutGreenFloorMs?: Float64Array): void {
     const net = this.net;
     const confStart = net.movConfStart;
     const conf = net.movConf;
@@ -84,7 +85,10 @@ export class ConflictMonitor {
           // protected → permitted: it yields from now on, nothing to check
         } else if (greenBefore && s === YELLOW) {
           const green = nowMs - this.greenStart[m]!;
-          if (green < net.movMinGreenMs[m]! && !(this.minGreenOverride?.(m, green) ?? false)) this.minGreenViolations++;
+          if (green < net.movMinGreenMs[m]!) {
+            const floor = cutGreenFloorMs ? cutGreenFloorMs[net.movInter[m]!]! : -1;
+            if (floor < 0 || green < floor) this.minGreenViolations++;
+          }
           this.yellowStart[m] = nowMs;
         } else if (p === YELLOW && s === RED) {
           if (nowMs - this.yellowStart[m]! < net.movYellowMs[m]!) this.clearanceViolations++;

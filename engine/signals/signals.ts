@@ -84,6 +84,12 @@ export class SignalLayer implements SignalControl {
   readonly stage: Uint8Array;
   readonly stageStartMs: Float64Array;
   readonly greenStartMs: Float64Array;
+  /**
+   * Why the last green ended, for the conflict monitor: the shortest green
+   * (ms) pre-emption allowed it when pre-emption cut it below its own
+   * minimum, −1 when it ran its own minimum. Per intersection.
+   */
+  readonly cutGreenFloorMs: Float64Array;
   /** Number of phase changes started, per intersection. */
   readonly changes: Int32Array;
   /** Time each movement last turned green (ms). */
@@ -113,6 +119,7 @@ export class SignalLayer implements SignalControl {
     this.pending = new Int32Array(n).fill(-1);
     this.pendingReason = new Uint8Array(n);
     this.pendingMinMs = new Float64Array(n).fill(-1);
+    this.cutGreenFloorMs = new Float64Array(n).fill(-1);
     this.stage = new Uint8Array(n);
     this.stageStartMs = new Float64Array(n);
     this.greenStartMs = new Float64Array(n);
@@ -253,6 +260,7 @@ export class SignalLayer implements SignalControl {
     const net = this.net;
     const cur = this.phase[i]!;
     const p = net.interPhaseStart[i]! + cur;
+    this.cutGreenFloorMs[i] = this.pendingMinMs[i]!;
     this.pending[i] = -1;
     this.pendingMinMs[i] = -1;
     this.changes[i]!++;
