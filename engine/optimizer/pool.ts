@@ -14,7 +14,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import type { OptNet } from './optnet.js';
-import { cycleStep, offsetStep, profileLayout, REPLAN_DEFAULTS, signalGroups, type PlanArrays, type ReplanParams } from './replan.js';
+import { offsetStep } from './offsets.js';
+import { REPLAN_DEFAULTS, type PlanArrays, type ReplanParams } from './plan.js';
+import { profileLayout } from './refine.js';
+import { cycleStep, signalGroups } from './splits.js';
 import { TASK_VERSION, type ReplanTask } from './tasks.js';
 
 /** The compiled worker module (dist/engine/optimizer/worker.js), also when running from TypeScript sources. */

@@ -3,7 +3,7 @@
  * crosses as SharedArrayBuffers (the workers map typed arrays onto them); the
  * messages themselves are small, versioned plain objects.
  */
-import type { ReplanParams } from './replan.js';
+import type { ReplanParams } from './plan.js';
 
 export const TASK_VERSION = 2;
 

@@ -3,7 +3,10 @@
  * one shard of intersections, reading and writing shared typed arrays.
  */
 import { viewOptNet, type OptNet } from './optnet.js';
-import { demandStep, linkFlows, newPlanArrays, profileStep, refineStep, splitStep } from './replan.js';
+import { linkFlows } from './offsets.js';
+import { newPlanArrays } from './plan.js';
+import { profileStep, refineStep } from './refine.js';
+import { demandStep, splitStep } from './splits.js';
 import { TASK_VERSION, type ReplanTask } from './tasks.js';
 
 let cachedId = -1;
