@@ -10,6 +10,8 @@
  */
 import { DET_LANE_AREA, type CompiledNetwork } from '../engine/network/index.js';
 import { DetectorArrays } from '../engine/detectors/index.js';
+import { EV_DETECTOR_OFF, EV_DETECTOR_ON, type EventLog } from '../engine/signals/index.js';
+import type { VehicleStore } from './vehicles.js';
 
 /** Speed below which a vehicle counts as halting (m/s), as in SUMO's jam detection. */
 export const HALTING_SPEED_MPS = 1.39;
@@ -29,11 +31,16 @@ export class DetectorState extends DetectorArrays {
   private stepMs = 0;
 
   private readonly net: CompiledNetwork;
+  /** The lane-area detectors. */
+  private readonly cameras: Int32Array;
 
   constructor(net: CompiledNetwork) {
     super(net.nDet);
     this.net = net;
     const n = net.nDet;
+    const cameras: number[] = [];
+    for (let d = 0; d < n; d++) if (net.detKind[d] === DET_LANE_AREA) cameras.push(d);
+    this.cameras = Int32Array.from(cameras);
     this.touched = new Int32Array(n);
     this.spans = new Float64Array(n * MAX_SPANS * 2);
     this.nSpans = new Uint8Array(n);
@@ -102,10 +109,41 @@ export class DetectorState extends DetectorArrays {
   edgeOn = new Uint8Array(64);
   nEdges = 0;
 
-  /** Turns on edge logging (before the first step). */
-  enableEdges(): void {
+  /** Per loop: its intersection and its channel there (loopChannels), for the event log. */
+  private edgeInter: Int32Array = new Int32Array(0);
+  private edgeChannel: Int32Array = new Int32Array(0);
+  /** Scratch: this step's edges in time order. */
+  private edgeOrder = new Int32Array(64);
+
+  /** Turns on edge logging (before the first step), with each loop's intersection and channel in the log. */
+  enableEdges(channels: { inter: Int32Array; channel: Int32Array }): void {
     this.logEdges = true;
     this.onNow = new Uint8Array(this.count.length);
+    this.edgeInter = channels.inter;
+    this.edgeChannel = channels.channel;
+  }
+
+  /** Writes this step's loop on/off edges (step from tMs, stepMs long) to the log (Indiana codes 82 on, 81 off), in time order. */
+  logEdgesTo(log: EventLog, tMs: number, stepMs: number): void {
+    const n = this.nEdges;
+    if (n === 0) return;
+    const order = this.edgeOrder.length >= n ? this.edgeOrder : (this.edgeOrder = new Int32Array(n * 2));
+    for (let i = 0; i < n; i++) {
+      // insertion sort by time (a step has few edges)
+      const f = this.edgeFrac[i]!;
+      let j = i - 1;
+      while (j >= 0 && this.edgeFrac[order[j]!]! > f) {
+        order[j + 1] = order[j]!;
+        j--;
+      }
+      order[j + 1] = i;
+    }
+    for (let i = 0; i < n; i++) {
+      const k = order[i]!;
+      const d = this.edgeDet[k]!;
+      log.push(tMs + this.edgeFrac[k]! * stepMs, this.edgeInter[d]!, this.edgeOn[k] ? EV_DETECTOR_ON : EV_DETECTOR_OFF, this.edgeChannel[d]!);
+    }
+    this.nEdges = 0;
   }
 
   private edge(d: number, frac: number, on: number): void {
@@ -184,6 +222,47 @@ export class DetectorState extends DetectorArrays {
       // more vehicles than spans in one step: widen the last span (never counts time twice)
       this.spans[o + 2 * n - 2] = Math.min(this.spans[o + 2 * n - 2]!, t0);
       this.spans[o + 2 * n - 1] = Math.max(this.spans[o + 2 * n - 1]!, t1);
+    }
+  }
+
+  // ---------------------------------------------------- lane-area sampling
+
+  /** Lane-area (camera) detectors at timeMs: vehicles in the zone, halting ones, and the queue from the zone's downstream end. */
+  sampleCameras(veh: VehicleStore, timeMs: number): void {
+    const net = this.net;
+    this.timeMs = timeMs;
+    const cams = this.cameras;
+    const vPos = veh.vPos;
+    const vSpeed = veh.vSpeed;
+    const vLen = veh.vLen;
+    const vBehind = veh.vBehind;
+    const head = veh.head;
+    for (let k = 0; k < cams.length; k++) {
+      const c = cams[k]!;
+      const lane = net.detLane[c]!;
+      let v = head[lane]!;
+      if (v < 0 && this.vehicles[c] === 0) continue;
+      const s = net.detStartM[c]!;
+      const e = net.detEndM[c]!;
+      let n = 0;
+      let halt = 0;
+      let queueEnd = e;
+      let inQueue = true;
+      for (; v >= 0; v = vBehind[v]!) {
+        const p = vPos[v]!;
+        if (p > e) continue;
+        if (p < s) break;
+        n++;
+        const halting = vSpeed[v]! < HALTING_SPEED_MPS;
+        if (halting) halt++;
+        if (inQueue) {
+          if (halting && queueEnd - p <= QUEUE_JOIN_GAP_M) queueEnd = Math.max(s, p - vLen[v]!);
+          else inQueue = false;
+        }
+      }
+      this.vehicles[c] = n;
+      this.halting[c] = halt;
+      this.queueM[c] = e - queueEnd;
     }
   }
 }

@@ -1,0 +1,321 @@
+/**
+ * The step's decide phase: every vehicle's next speed from the state at t
+ * (Krauss car-following behind its leader, the lane ahead and its merges,
+ * the stop line: signal, yellow dilemma, permitted movements that yield, no
+ * blocking the box). It writes only vNew (and a vehicle's chosen link and
+ * yellow commitment); advance applies the speeds.
+ */
+import { GREEN, PERMITTED, YELLOW } from '../engine/signals/index.js';
+import { approachSpeed, boundSpeed, safeSpeed } from './carFollowing.js';
+import { HALTING_SPEED_MPS } from './detectors.js';
+import { laneHasMovement, type SimState } from './state.js';
+import { COMMITTED_ON_YELLOW, RAN_RED } from './vehicles.js';
+
+/** Vehicles stop with their front this far before the stop line (m). */
+export const STOP_LINE_OFFSET_M = 1.5;
+/** A driver standing at the stop line starts this long after the green appears (perception-reaction, s). */
+export const START_REACTION_S = 1.5;
+
+/**
+ * Yellow: a driver stops if it can do so at the ITE comfortable deceleration
+ * (3.05 m/s²) and is more than YELLOW_GO_TTSL_S from the stop line at its
+ * speed; otherwise it is committed and proceeds (it reaches the line within
+ * the yellow, which the ITE formula sizes for exactly this).
+ */
+export const YELLOW_STOP_DECEL_MPS2 = 3.05;
+export const YELLOW_GO_TTSL_S = 2;
+
+/**
+ * Permitted movements: a vehicle waits for a gap when a vehicle with right of
+ * way would reach its stop line within CRITICAL_GAP_S (or stands within
+ * YIELD_NEAR_M of it on green), or one is inside the intersection on a
+ * conflicting path. 4.5 s is in the range of HCM critical gaps for turns.
+ */
+export const CRITICAL_GAP_S = 4.5;
+export const YIELD_NEAR_M = 10;
+
+// The helpers below lower vNew[v], the speed being decided for v, in place: returning a
+// double from a function that is not inlined would allocate a heap number per call.
+
+/**
+ * Chooses the lane link a vehicle on `lane` takes: to an exit lane from which
+ * its route continues, preferring the smallest sideways shift, then the
+ * emptier lane.
+ */
+export function chooseLink(s: SimState, v: number, lane: number): number {
+  const net = s.net;
+  const tr = s.trips;
+  const trip = s.veh.vTrip[v]!;
+  const off = tr.routeOff[trip]!;
+  const k = s.veh.vRouteIdx[v]!;
+  const mv = tr.routeMoves[off + k]!;
+  const mvNext = k + 2 < tr.routeLen[trip]! ? tr.routeMoves[off + k + 1]! : -1;
+  const li = net.laneIndex[lane]!;
+  let best = -1;
+  let bestScore = Infinity;
+  for (let q = net.laneOutStart[lane]!; q < net.laneOutStart[lane + 1]!; q++) {
+    const link = net.laneOut[q]!;
+    if (net.linkMov[link - net.nLanes] !== mv) continue;
+    const T = net.linkToLane[link - net.nLanes]!;
+    // Route first, then the least sideways shift (vehicles keep their lane through the box), then the emptier lane.
+    let score = 2 * Math.abs(net.laneIndex[T]! - li) + 0.5 * (s.veh.count[T]! + s.laneResN[T]!);
+    if (mvNext >= 0 && !laneHasMovement(s.net, T, mvNext)) score += 1e9;
+    if (score < bestScore) {
+      bestScore = score;
+      best = link;
+    }
+  }
+  return best;
+}
+
+/**
+ * Constrains a head vehicle entering lane T at distance D (m, from its front
+ * to T's start), coming through link `via`: T's last vehicle, T's speed
+ * limit, and vehicles on other links into T that are nearer the merge point.
+ */
+function intoLane(s: SimState, v: number, T: number, via: number): void {
+  const D = s.distScratch[0]!;
+  const ty = s.veh.vType[v]!;
+  const b = s.tDecel[ty]!;
+  const tau = s.tTau[ty]!;
+  const minGap = s.veh.vMinGap[v]!;
+  const eD = s.tEmDecel[ty]!;
+  const dt = s.stepMs / 1000;
+  const net = s.net;
+  let vn = s.veh.vNew[v]!;
+  vn = Math.min(vn, approachSpeed(D, Math.min(net.drvSpeedMps[T]!, s.tMaxSpeed[ty]!), b, dt));
+  const tl = s.veh.tail[T]!;
+  if (tl >= 0) {
+    const gap = D + s.veh.vPos[tl]! - s.veh.vLen[tl]!;
+    vn = Math.min(vn, safeSpeed(gap - minGap, s.veh.vSpeed[tl]!, b, tau), boundSpeed(gap, s.veh.vSpeed[tl]!, s.tEmDecel[s.veh.vType[tl]!]!, eD, dt));
+  }
+  const i1 = net.laneInStart[T + 1]!;
+  for (let q = net.laneInStart[T]!; q < i1; q++) {
+    const other = net.laneIn[q]!;
+    if (other === via) continue;
+    const L = net.drvLengthM[other]!;
+    // The rearmost vehicle on the other link that is nearer the merge than v.
+    for (let w = s.veh.tail[other]!; w >= 0; w = s.veh.vAhead[w]!) {
+      const dw = L - s.veh.vPos[w]!;
+      if (dw < D || (dw === D && other < via)) {
+        const gap = D - dw - s.veh.vLen[w]!;
+        vn = Math.min(vn, safeSpeed(gap - minGap, s.veh.vSpeed[w]!, b, tau), boundSpeed(gap, s.veh.vSpeed[w]!, s.tEmDecel[s.veh.vType[w]!]!, eD, dt));
+        break;
+      }
+    }
+  }
+  s.veh.vNew[v] = vn;
+}
+
+/** Constraints ahead of the front vehicle of drivable d (nothing ahead of it on d). */
+function lookahead(s: SimState, v: number, d: number): void {
+  const net = s.net;
+  const nLanes = net.nLanes;
+  const dist = net.drvLengthM[d]! - s.veh.vPos[v]!;
+  if (d >= nLanes) {
+    s.distScratch[0] = dist;
+    intoLane(s, v, net.linkToLane[d - nLanes]!, d);
+    return;
+  }
+  const trip = s.veh.vTrip[v]!;
+  if (s.veh.vRouteIdx[v]! >= s.trips.routeLen[trip]! - 1) return; // leaves the network at the lane end
+  let link = s.veh.vNextLink[v]!;
+  if (link < 0) s.veh.vNextLink[v] = link = chooseLink(s, v, d);
+  const ty = s.veh.vType[v]!;
+  const b = s.tDecel[ty]!;
+  const tau = s.tTau[ty]!;
+  const dt = s.stepMs / 1000;
+  // slow down for the turn
+  let vn = Math.min(s.veh.vNew[v]!, approachSpeed(dist, net.drvSpeedMps[link]!, b, dt));
+  const tl = s.veh.tail[link]!;
+  if (tl >= 0) {
+    const gap = dist + s.veh.vPos[tl]! - s.veh.vLen[tl]!;
+    vn = Math.min(
+      vn,
+      safeSpeed(gap - s.veh.vMinGap[v]!, s.veh.vSpeed[tl]!, b, tau),
+      boundSpeed(gap, s.veh.vSpeed[tl]!, s.tEmDecel[s.veh.vType[tl]!]!, s.tEmDecel[ty]!, dt),
+    );
+    s.veh.vNew[v] = vn;
+    return;
+  }
+  s.veh.vNew[v] = vn;
+  s.distScratch[0] = dist + net.drvLengthM[link]!;
+  intoLane(s, v, net.linkToLane[link - nLanes]!, link);
+}
+
+/** The stop line of lane d, at distEnd ahead of vehicle v: signal, yellow dilemma, and no blocking the box. */
+function stopLine(s: SimState, v: number, d: number): void {
+  const distEnd = s.net.drvLengthM[d]! - s.veh.vPos[v]!;
+  const tr = s.trips;
+  const trip = s.veh.vTrip[v]!;
+  const k = s.veh.vRouteIdx[v]!;
+  if (k >= tr.routeLen[trip]! - 1) return;
+  const net = s.net;
+  const mv = tr.routeMoves[tr.routeOff[trip]! + k]!;
+  const st = s.signals.movState[mv];
+  const ty = s.veh.vType[v]!;
+  const b = s.tDecel[ty]!;
+  const speed = s.veh.vSpeed[v]!;
+  const canStop = speed * speed <= 2 * b * Math.max(distEnd, 0) + 1e-9;
+  const green = st === GREEN || st === PERMITTED;
+  if (green && speed < 0.1 && s.nowMs - s.signals.movGreenSinceMs[mv]! < START_REACTION_S * 1000) {
+    // still reacting to the green
+  } else if (st === PERMITTED && canStop && mustYield(s, mv)) {
+    // a permitted movement waits at the line for a gap in the conflicting traffic
+  } else if (green) {
+    let link = s.veh.vNextLink[v]!;
+    if (link < 0) s.veh.vNextLink[v] = link = chooseLink(s, v, d);
+    const T = net.linkToLane[link - net.nLanes]!;
+    const tl = s.veh.tail[T]!;
+    // Don't block the box: enter only if the exit lane has room, or its last vehicle is moving away.
+    const room = (tl >= 0 ? s.veh.vPos[tl]! - s.veh.vLen[tl]! : net.drvLengthM[T]!) - s.laneResM[T]!;
+    if (room >= s.veh.vLen[v]! + s.veh.vMinGap[v]! || !canStop || (tl >= 0 && s.veh.vSpeed[tl]! >= HALTING_SPEED_MPS)) return;
+  } else if (st === YELLOW) {
+    if (s.veh.vCommitted[v] !== 0) return;
+    const stopDecel = b < YELLOW_STOP_DECEL_MPS2 ? b : YELLOW_STOP_DECEL_MPS2;
+    const close = speed >= 1 && distEnd <= YELLOW_GO_TTSL_S * speed;
+    if (close || speed * speed > 2 * stopDecel * Math.max(distEnd, 0)) {
+      s.veh.vCommitted[v] = COMMITTED_ON_YELLOW;
+      return;
+    }
+  } else if (s.veh.vCommitted[v] !== 0 && !canStop) {
+    return;
+  } else if (speed * speed > 2 * s.tEmDecel[ty]! * Math.max(distEnd, 0) + 1e-9) {
+    // Cannot stop even with emergency braking (cannot happen with ITE yellows): it runs the red.
+    if (s.veh.vCommitted[v] !== RAN_RED) {
+      s.veh.vCommitted[v] = RAN_RED;
+      s.redRunning++;
+    }
+    return;
+  }
+  const dt = s.stepMs / 1000;
+  const gap = distEnd - STOP_LINE_OFFSET_M;
+  s.veh.vNew[v] = Math.min(s.veh.vNew[v]!, safeSpeed(gap, 0, b, s.tTau[ty]!), boundSpeed(Math.max(gap, 0) + 0.01, 0, 1, s.tEmDecel[ty]!, dt));
+}
+
+/**
+ * Whether a vehicle on permitted movement mv must wait: a vehicle of a
+ * conflicting movement is inside the intersection, or one with right of way
+ * (protected green, or yellow and moving) will reach its stop line within the
+ * critical gap (or stands at it, about to go on green).
+ */
+function mustYield(s: SimState, mv: number): boolean {
+  const net = s.net;
+  const tr = s.trips;
+  const state = s.signals.movState;
+  const nLanes = net.nLanes;
+  for (let q = net.movConfStart[mv]!; q < net.movConfStart[mv + 1]!; q++) {
+    const c = net.movConf[q]!;
+    for (let k = net.movLinkStart[c]!; k < net.movLinkStart[c + 1]!; k++) if (s.veh.head[nLanes + k]! >= 0) return true;
+    const sc = state[c];
+    if (sc !== GREEN && sc !== YELLOW) continue;
+    for (let q2 = net.movLaneStart[c]!; q2 < net.movLaneStart[c + 1]!; q2++) {
+      const lane = net.movLanes[q2]!;
+      const L = net.drvLengthM[lane]!;
+      // the first vehicle on that lane that takes movement c (look at the first few only)
+      let n = 0;
+      for (let w = s.veh.head[lane]!; w >= 0 && n < 3; w = s.veh.vBehind[w]!, n++) {
+        const wt = s.veh.vTrip[w]!;
+        const ri = s.veh.vRouteIdx[w]!;
+        if (ri >= tr.routeLen[wt]! - 1 || tr.routeMoves[tr.routeOff[wt]! + ri] !== c) continue;
+        const dist = L - s.veh.vPos[w]!;
+        const speed = s.veh.vSpeed[w]!;
+        if (sc === GREEN ? dist <= Math.max(YIELD_NEAR_M, speed * CRITICAL_GAP_S) : speed >= 1 && dist <= speed * CRITICAL_GAP_S) return true;
+        break;
+      }
+    }
+  }
+  return false;
+}
+
+export function follow(s: SimState): void {
+  const net = s.net;
+  const nLanes = net.nLanes;
+  const dt = s.stepMs / 1000;
+  const head = s.veh.head;
+  const vPos = s.veh.vPos;
+  const vSpeed = s.veh.vSpeed;
+  const vLen = s.veh.vLen;
+  const vType = s.veh.vType;
+  const vBehind = s.veh.vBehind;
+  const vNew = s.veh.vNew;
+  const tMaxSpeed = s.tMaxSpeed;
+  const tAccel = s.tAccel;
+  const tDecel = s.tDecel;
+  const tEmDecel = s.tEmDecel;
+  const tTau = s.tTau;
+  const tSigma = s.tSigma;
+  const vMinGap = s.veh.vMinGap;
+  const occupied = s.veh.occupied;
+  for (let w = 0; w < occupied.length; w++) {
+    for (let bits = occupied[w]!; bits !== 0; bits &= bits - 1) {
+    const d = (w << 5) + (31 - Math.clz32(bits & -bits));
+    let v = head[d]!;
+    const L = net.drvLengthM[d]!;
+    const limit = net.drvSpeedMps[d]!;
+    const isLane = d < nLanes;
+    let leader = -1;
+    while (v >= 0) {
+      const ty = vType[v]!;
+      const speed = vSpeed[v]!;
+      const pos = vPos[v]!;
+      const a = tAccel[ty]!;
+      const b = tDecel[ty]!;
+      const tau = tTau[ty]!;
+      let vn = tMaxSpeed[ty]! < limit ? tMaxSpeed[ty]! : limit;
+      const up = speed + a * dt;
+      if (up < vn) vn = up;
+      const minGap = vMinGap[v]!;
+      const eD = tEmDecel[ty]!;
+      if (leader >= 0) {
+        const gap = vPos[leader]! - vLen[leader]! - pos;
+        const vl = vSpeed[leader]!;
+        // Krauss safe speed (inlined safeSpeed); it cannot bind when the follower could stop
+        // within the gap from vn even behind a standing leader: vn·τ + vn²/2b ≤ gap − minGap.
+        if (vn * tau + (vn * vn) / (2 * b) > gap - minGap) {
+          const bt = b * tau;
+          const arg = bt * bt + vl * vl + 2 * b * (gap - minGap);
+          const vs = arg > 0 ? -bt + Math.sqrt(arg) : 0;
+          if (vs < vn) vn = vs;
+        }
+        // Emergency bound: it can still stop if the leader brakes at its limit. Skipped when it
+        // could stop within the gap even behind a leader that stopped dead (an upper bound of its
+        // Euler stopping distance is 1.5·v·dt + v²/2d).
+        if (1.5 * vn * dt + (vn * vn) / (2 * eD) > gap - 0.01) {
+          // boundSpeed, inlined: the leader's Euler stopping distance, then the follower's
+          const dvl = tEmDecel[vType[leader]!]! * dt;
+          const nl = Math.floor(vl / dvl);
+          const budget = gap - 0.01 + dt * (nl * vl - (dvl * nl * (nl + 1)) / 2);
+          let vb = 0;
+          if (budget > 0) {
+            const dvf = eD * dt;
+            const nf = Math.floor((-1 + Math.sqrt(1 + (8 * budget) / (dvf * dt))) / 2);
+            vb = (budget / dt + (dvf * nf * (nf + 1)) / 2) / (nf + 1);
+            if (vb > (nf + 1) * dvf) vb = (nf + 1) * dvf;
+          }
+          if (vb < vn) vn = vb;
+        }
+      }
+      // Nothing beyond the end of d can constrain a vehicle further away than its stopping horizon.
+      const hv = speed + a * dt;
+      const horizon = hv * (dt + tau) + (hv * hv) / (2 * b) + minGap + 2;
+      const distEnd = L - pos;
+      if (distEnd < horizon) {
+        vNew[v] = vn;
+        if (leader < 0) lookahead(s, v, d);
+        // The stop line matters only to the front vehicle, or to one whose leader may cross it in this step.
+        if (isLane && (leader < 0 || vPos[leader]! + vNew[leader]! * dt >= L)) stopLine(s, v, d);
+        vn = vNew[v]!;
+      }
+      const sigma = tSigma[ty]!;
+      if (sigma > 0) vn -= sigma * a * dt * s.rng.next(); // Krauss dawdling
+      const floor = speed - eD * dt;
+      if (vn < floor) vn = floor;
+      if (vn < 0) vn = 0;
+      vNew[v] = vn;
+      leader = v;
+      v = vBehind[v]!;
+    }
+    }
+  }
+}
