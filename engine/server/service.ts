@@ -148,7 +148,7 @@ export class Service {
   // ------------------------------------------------------------------ writes
 
   private needIngest(what: string): IngestedDetectors {
-    if (!this.ingest) throw new ServiceError(ERR.notAccepted, `${what}: the built-in simulator owns the detectors in this mode (serve --field or --clock external takes detector data)`);
+    if (!this.ingest) throw new ServiceError(ERR.notAccepted, `${what}: the built-in simulator owns the detectors in this mode (field and external modes take detector data)`);
     return this.ingest;
   }
 
@@ -173,7 +173,7 @@ export class Service {
    * and the answer is the signal state from tS on.
    */
   stepTo(tS: number, o: Observations): { seq: number; tMs: number } {
-    if (this.mode !== 'external') throw new ServiceError(ERR.notAccepted, 'step: only with --clock external');
+    if (this.mode !== 'external') throw new ServiceError(ERR.notAccepted, 'step: only with the external clock');
     const tMs = Math.floor((tS * 1000) / this.stepMs) * this.stepMs;
     if (tMs < this.nowMs - this.stepMs) throw new ServiceError(ERR.outOfOrder, `step: t = ${tS} s is before the last step (${(this.nowMs - this.stepMs) / 1000} s)`);
     const ingest = this.ingest!;

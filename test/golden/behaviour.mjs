@@ -12,6 +12,11 @@
  *                                             simulator is meant to change, and say so in the commit)
  *   node test/golden/behaviour.mjs --only default   just the cases whose name starts so
  *
+ * It also drives the live service's engine in lock-step (external clock) with
+ * the recorded detector file examples/single-detectors.jsonl and keeps a
+ * SHA-256 of every signal state and decision it answered ("service/…" cases),
+ * so the engine is pinned for outside clocks too.
+ *
  * test/behaviour.test.ts runs the comparison as part of `npm test`.
  */
 import { execFile } from 'node:child_process';
@@ -76,15 +81,34 @@ function runCase(c) {
   });
 }
 
+const SERVICE_CONTROLLERS = ['fixed', 'actuated', 'max-pressure', 'adaptive'];
+
+/** The live service's engine, external clock, fed the recorded detector file: a hash of every answer. */
+async function serviceCase(controller) {
+  const { createService, prepare } = await import(join(root, 'dist', 'sim', 'index.js'));
+  const { loadScenario } = await import(join(root, 'dist', 'scenarios', 'index.js'));
+  const service = createService(prepare(loadScenario('single'), { seed: 1 }), { mode: 'external', controller });
+  const h = createHash('sha256');
+  const lines = readFileSync(join(root, 'examples', 'single-detectors.jsonl'), 'utf8').split('\n').filter(Boolean);
+  for (const line of lines) {
+    const m = JSON.parse(line);
+    service.stepTo(m.t, { detectors: m.detectors, lanes: m.lanes });
+    h.update(JSON.stringify([m.t, service.signalStates(), service.decisions(), service.plans().plans]));
+  }
+  const metrics = service.metrics();
+  await service.close();
+  return { metrics: { safety: metrics.safety, detectors: metrics.detectors, accepted: metrics.accepted }, files: { answers: h.digest('hex') } };
+}
+
 /** Runs every case (jobs at a time) and returns name → record, in case order. */
 export async function record(only, jobs = Math.max(1, Math.min(4, availableParallelism()))) {
-  const list = cases().filter((c) => !only || c.name.startsWith(only));
+  const list = [...cases(), ...SERVICE_CONTROLLERS.map((c) => ({ name: `service/single/external/${c}`, service: c }))].filter((c) => !only || c.name.startsWith(only));
   const results = new Array(list.length);
   let next = 0;
   const worker = async () => {
     while (next < list.length) {
       const i = next++;
-      results[i] = await runCase(list[i]);
+      results[i] = list[i].service ? await serviceCase(list[i].service) : await runCase(list[i]);
     }
   };
   await Promise.all(Array.from({ length: jobs }, worker));
