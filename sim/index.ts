@@ -9,3 +9,4 @@ export { resolveVehicleTypes, DEFAULT_CAR, DEFAULT_EMERGENCY, type VehicleType }
 export { prepare, runPrepared, runPreparedAsync, createSimulation, scenarioName, type Prepared, type PrepareOptions, type RunOptions, type RunResult } from './run.js';
 export { FaultInjector, randomFaults, FAULT_KINDS, type FaultKind, type FaultSpec } from './faults.js';
 export { createService, type ServiceSetup } from './service.js';
+export { simulate, resolveScenario, type ScenarioInput, type SimulateFault, type SimulateOptions } from './simulate.js';
