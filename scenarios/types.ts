@@ -73,6 +73,8 @@ export interface RoadJson {
   lengthM?: number;
   points?: Point[];
   laneUse?: string[];
+  /** Lane ids, lane 0 (the innermost) first; default `ROAD_k` (kept from imported files, e.g. SUMO's `EDGE_INDEX`). */
+  laneIds?: string[];
 }
 
 export type TurnType = 'left' | 'through' | 'right' | 'uturn';

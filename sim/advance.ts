@@ -128,7 +128,8 @@ function leave(s: SimState, h: number, d: number): void {
     s.veh.vPos[h] = excess;
     s.veh.vCommitted[h] = 0;
     s.veh.append(link, h);
-    if (excess >= net.drvLengthM[link]!) leave(s, h, link);
+    // it may cross a short link in one step, when it is the link's front vehicle (else it waits behind the front one)
+    if (excess >= net.drvLengthM[link]! && s.veh.head[link] === h) leave(s, h, link);
     return;
   }
   const T = net.linkToLane[d - nLanes]!;
@@ -145,7 +146,7 @@ function leave(s: SimState, h: number, d: number): void {
     arg[2] = s.veh.vLen[h]!;
     s.detectors.loop(T);
   }
-  if (excess >= net.drvLengthM[T]!) leave(s, h, T);
+  if (excess >= net.drvLengthM[T]! && s.veh.head[T] === h) leave(s, h, T);
 }
 
 /** Vehicle h has reached the end of its route. */

@@ -65,6 +65,33 @@ export function chooseLink(s: SimState, v: number, lane: number): number {
       best = link;
     }
   }
+  return best >= 0 ? best : sideLink(s, lane, mv, li);
+}
+
+/**
+ * No link of `lane` serves movement mv (its route needs another lane of the
+ * road, and greenwave's drivers do not change lanes along a road): the link
+ * of mv from the nearest lane of the same road, taken as a lane change at the
+ * stop line (counted in SimState.lateLaneChanges). Imported networks (SUMO)
+ * can need it; greenwave's own never do.
+ */
+function sideLink(s: SimState, lane: number, mv: number, li: number): number {
+  const net = s.net;
+  const r = net.laneRoad[lane]!;
+  let best = -1;
+  let bestShift = Infinity;
+  for (let l = net.roadFirstLane[r]!; l < net.roadFirstLane[r]! + net.roadLanes[r]!; l++)
+    for (let q = net.laneOutStart[l]!; q < net.laneOutStart[l + 1]!; q++) {
+      const link = net.laneOut[q]!;
+      if (net.linkMov[link - net.nLanes] !== mv) continue;
+      const shift = Math.abs(net.laneIndex[l]! - li);
+      if (shift < bestShift) {
+        bestShift = shift;
+        best = link;
+      }
+    }
+  if (best < 0) throw new Error(`no lane of road ${net.roadIds[r]} serves movement ${mv}`);
+  s.lateLaneChanges++;
   return best;
 }
 

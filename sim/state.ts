@@ -43,6 +43,8 @@ export class SimState {
   /** Invariant counters (tests assert zero): overlapping vehicles; vehicles entering on red without a yellow commitment. */
   collisions = 0;
   redRunning = 0;
+  /** Vehicles that had to take a link from a neighbouring lane at the stop line (no lane changes along a road; see follow.ts sideLink). */
+  lateLaneChanges = 0;
 
   // vehicle type parameters
   readonly tLen: Float64Array;

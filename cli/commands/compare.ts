@@ -7,6 +7,7 @@ import { Progress } from '../progress.js';
 
 export const COMPARE_HELP = `Usage: greenwave compare SCENARIO [options]
        greenwave compare --cityflow ROADNET.json FLOW.json [options]
+       greenwave compare --sumo CFG.sumocfg [options]
 
 Runs several controllers on the same demand and seed and prints a table of
 mean travel time, delay, stops and throughput, with the % change against the
@@ -14,13 +15,15 @@ fixed-time baseline.
 
 Options:
   --controllers a,b,c  controllers to run (default: ${GENERAL_CONTROLLERS.join(',')},
-                       and cityflow-fixed when the scenario has its own plan)
+                       and the scenario's own plan when it has one: cityflow-fixed,
+                       or sumo-static for --sumo)
   --seed N             random seed for the demand (default: the scenario's)
   --duration S         simulated seconds (default: the scenario's)
   --workers N          worker threads for the adaptive controller (default: 0)
   --no-preemption      emergency vehicles get no green wave (still routed)
   --json               print one JSON object: {scenario, seed, duration, results, changeVsFixed}
   --cityflow           SCENARIO is a CityFlow ROADNET.json and FLOW.json pair
+  --sumo CFG           the scenario is a SUMO configuration (.sumocfg), imported
   -h, --help           this help
 `;
 
@@ -33,6 +36,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
     'no-preemption': { type: 'boolean' },
     json: { type: 'boolean' },
     cityflow: { type: 'boolean' },
+    sumo: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -52,10 +56,10 @@ export async function compareCommand(argv: string[]): Promise<number> {
   const json = values.json === true;
 
   const t0 = performance.now();
-  const source = scenarioFromArgs('compare', positionals, values.cityflow === true, durationS);
+  const source = scenarioFromArgs('compare', positionals, values.cityflow === true, durationS, values.sumo as string | undefined);
   const parseSeconds = (performance.now() - t0) / 1000;
   const p = prepare(source, { seed, durationS, parseSeconds });
-  const names = asked !== undefined ? askedNames : controllersFor(p.net);
+  const names = asked !== undefined ? askedNames : controllersFor(p.net, values.sumo !== undefined ? 'sumo' : 'cityflow');
   const results: RunMetrics[] = [];
   for (const name of names) {
     const progress = new Progress(name, !json);

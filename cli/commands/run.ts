@@ -14,6 +14,7 @@ import { InputError } from '../../scenarios/errors.js';
 
 export const RUN_HELP = `Usage: greenwave run SCENARIO [options]
        greenwave run --cityflow ROADNET.json FLOW.json [options]
+       greenwave run --sumo CFG.sumocfg [options]
 
 Simulates SCENARIO under one signal controller and prints a summary, or with
 --json exactly one JSON object with the metrics.
@@ -33,6 +34,10 @@ Options:
                       routed by the engine), for comparison
   --json              print the metrics as one JSON object on stdout
   --cityflow          SCENARIO is a CityFlow ROADNET.json and FLOW.json pair
+  --sumo CFG          the scenario is a SUMO configuration (.sumocfg: its net,
+                      routes and time window), imported on the fly
+  --sumo CFG          the scenario is a SUMO configuration (.sumocfg: its net,
+                      routes and time window), imported on the fly
   --out DIR           also write metrics.json, events.csv (signal event log,
                       Indiana/ATSPM codes, pre-emption events included),
                       trips.csv (one row per vehicle) and, per emergency
@@ -58,6 +63,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     'no-preemption': { type: 'boolean' },
     pcd: { type: 'string' },
     cityflow: { type: 'boolean' },
+    sumo: { type: 'string' },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -76,7 +82,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (pcd.length && out === undefined) throw new UsageError('run', '--pcd needs --out DIR');
 
   const t0 = performance.now();
-  const source = scenarioFromArgs('run', positionals, values.cityflow === true, durationS);
+  const source = scenarioFromArgs('run', positionals, values.cityflow === true, durationS, values.sumo as string | undefined);
   const parseSeconds = (performance.now() - t0) / 1000;
   const p = prepare(source, { seed, durationS, parseSeconds });
   const progress = new Progress(`${controller}`, !json);

@@ -21,12 +21,14 @@ interface OwnPlan {
 }
 
 export class CityFlowFixedController implements Controller {
-  readonly name = 'cityflow-fixed';
+  readonly name: string;
   private readonly ctx: ControllerContext;
   private readonly plans: Array<OwnPlan | undefined>;
 
-  constructor(ctx: ControllerContext) {
+  /** `name`: cityflow-fixed, or sumo-static for an imported SUMO net's programs (the same rule). */
+  constructor(ctx: ControllerContext, name = 'cityflow-fixed') {
     this.ctx = ctx;
+    this.name = name;
     const net = ctx.net;
     this.plans = Array.from({ length: net.nInter }, (_, i) => {
       const p0 = net.interPhaseStart[i]!;
@@ -38,7 +40,7 @@ export class CityFlowFixedController implements Controller {
       for (let p = p0; p < p1; p++) {
         if (net.phaseDurationMs[p]! <= 0)
           throw new InputError(
-            'cityflow-fixed',
+            name,
             '',
             `intersection "${net.intersectionIds[i]}" phase ${p - p0} has no durationS: this controller runs a scenario's own fixed plan (an imported CityFlow network has one)`,
           );
@@ -71,3 +73,10 @@ export class CityFlowFixedController implements Controller {
 }
 
 export const createCityFlowFixed = (ctx: ControllerContext): Controller => new CityFlowFixedController(ctx);
+/**
+ * `sumo-static`: an imported SUMO net's own programs, run as SUMO runs a
+ * static tlLogic: every phase for its duration, the yellow and all-red
+ * phases as the clearance slots (their lengths are the yellow and all-red of
+ * the change before them, so SUMO's cycle is kept to the second).
+ */
+export const createSumoStatic = (ctx: ControllerContext): Controller => new CityFlowFixedController(ctx, 'sumo-static');

@@ -2,7 +2,7 @@
 import { InputError } from '../../scenarios/errors.js';
 import { createActuated } from './actuated.js';
 import { createAdaptive, type AdaptiveOptions } from './adaptive.js';
-import { createCityFlowFixed } from './cityflowFixed.js';
+import { createCityFlowFixed, createSumoStatic } from './cityflowFixed.js';
 import { createFixed } from './fixed.js';
 import { createMaxPressure } from './maxPressure.js';
 import type { CompiledNetwork } from '../network/compile.js';
@@ -24,18 +24,23 @@ export const CONTROLLERS: Readonly<Record<string, { create: ControllerFactory; d
   'max-pressure': { create: createMaxPressure, description: 'Varaiya max-pressure from lane-area camera counts, 10 s minimum green' },
   adaptive: { create: (ctx) => createAdaptive(ctx), description: "greenwave's own: network plans in worker threads, pressure with head-of-line waiting locally" },
   'cityflow-fixed': { create: createCityFlowFixed, description: "the scenario's own plan (an imported CityFlow network's lightphases), run as CityFlow runs it" },
+  'sumo-static': { create: createSumoStatic, description: "the scenario's own plan (an imported SUMO net's tlLogic programs), run as SUMO runs a static program" },
 };
 
 /** Controllers that need something only some scenarios have (cityflow-fixed: a plan with durations). */
-export const OPTIONAL_CONTROLLERS: readonly string[] = ['cityflow-fixed'];
+export const OPTIONAL_CONTROLLERS: readonly string[] = ['cityflow-fixed', 'sumo-static'];
 /** Controllers that run on any scenario. */
 export const GENERAL_CONTROLLERS: readonly string[] = Object.keys(CONTROLLERS).filter((n) => !OPTIONAL_CONTROLLERS.includes(n));
 
-/** The controllers that can run a network: the general ones, and cityflow-fixed when every signal phase has its own duration. */
-export function controllersFor(net: CompiledNetwork): string[] {
+/**
+ * The controllers that can run a network: the general ones, and the
+ * scenario's own plan when every signal phase has its own duration, under the
+ * name of where it came from (cityflow-fixed, or sumo-static for a SUMO net).
+ */
+export function controllersFor(net: CompiledNetwork, origin: 'cityflow' | 'sumo' = 'cityflow'): string[] {
   let ownPlan = net.nPhases > 0;
   for (let p = 0; p < net.nPhases && ownPlan; p++) if (net.phaseDurationMs[p]! <= 0) ownPlan = false;
-  return ownPlan ? [...GENERAL_CONTROLLERS, 'cityflow-fixed'] : [...GENERAL_CONTROLLERS];
+  return ownPlan ? [...GENERAL_CONTROLLERS, origin === 'sumo' ? 'sumo-static' : 'cityflow-fixed'] : [...GENERAL_CONTROLLERS];
 }
 
 export const CONTROLLER_NAMES = Object.keys(CONTROLLERS);

@@ -50,6 +50,7 @@ export function indexRoads(sc: ScenarioJson, intersectionIndex: Map<string, numb
       throw err(['roads', i, 'laneUse'], `has ${r.laneUse.length} entries for ${r.lanes} lanes`);
     if (r.laneSpeedLimitsMps && r.laneSpeedLimitsMps.length !== r.lanes)
       throw err(['roads', i, 'laneSpeedLimitsMps'], `has ${r.laneSpeedLimitsMps.length} entries for ${r.lanes} lanes`);
+    if (r.laneIds && r.laneIds.length !== r.lanes) throw err(['roads', i, 'laneIds'], `has ${r.laneIds.length} entries for ${r.lanes} lanes`);
     roadIndex.set(r.id, i);
     touching[from]!.push(i);
     touching[to]!.push(i);
@@ -105,6 +106,8 @@ export function buildRoads(
 ): { roads: RoadModel[]; lanes: LaneModel[] } {
   const roads: RoadModel[] = [];
   const lanes: LaneModel[] = [];
+  /** Lane ids given explicitly (laneIds), to refuse duplicates. */
+  const laneIds = new Set<string>();
   sc.roads.forEach((r, i) => {
     const from = intersections[intersectionIndex.get(r.from)!]!;
     const to = intersections[intersectionIndex.get(r.to)!]!;
@@ -142,7 +145,7 @@ export function buildRoads(
       const off = (k + 0.5) * laneWidthM;
       lanes.push({
         idx: lanes.length,
-        id: `${r.id}_${k}`,
+        id: r.laneIds?.[k] ?? `${r.id}_${k}`,
         road: i,
         index: k,
         lengthM,
@@ -151,6 +154,11 @@ export function buildRoads(
         endPt: add(pts[pts.length - 1]!, scale(rightOf(dirEnd), off)),
       });
     }
+    if (r.laneIds)
+      for (let k = 0; k < r.lanes; k++) {
+        if (laneIds.has(r.laneIds[k]!)) throw err(['roads', i, 'laneIds', k], `duplicate lane id "${r.laneIds[k]}"`);
+        laneIds.add(r.laneIds[k]!);
+      }
     graph.addDirectedEdgeWithKey(r.id, r.from, r.to, { idx: i, lanes: r.lanes, lengthM, speedMps: lanes[road.firstLane]!.speedMps });
   });
   return { roads, lanes };

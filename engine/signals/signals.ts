@@ -272,8 +272,10 @@ export class SignalLayer implements SignalControl {
       if (mark === 0) {
         this.movState[m] = YELLOW;
         terminating++;
-      } else if (mark === 2 && this.movState[m] === GREEN) {
-        // protected now, permitted next: it yields from now on (an upgrade waits for the new green)
+      } else if (mark === 2 && this.movState[m] === GREEN && !this.conflictsWithPermitted(m)) {
+        // protected now, permitted next: it yields from now on (an upgrade waits for the new green);
+        // while a conflicting movement shows a permitted green it keeps its right of way until the
+        // new green, or the two would both be yielding greens
         this.movState[m] = PERMITTED;
       }
     }
@@ -292,6 +294,13 @@ export class SignalLayer implements SignalControl {
     this.stage[i] = STAGE_YELLOW;
     this.stageStartMs[i] = nowMs;
     this.log?.push(nowMs, i, EV_PHASE_BEGIN_YELLOW, cur + 1);
+  }
+
+  /** True when a movement conflicting with m shows a permitted green now. */
+  private conflictsWithPermitted(m: number): boolean {
+    const net = this.net;
+    for (let k = net.movConfStart[m]!; k < net.movConfStart[m + 1]!; k++) if (this.movState[net.movConf[k]!] === PERMITTED) return true;
+    return false;
   }
 
   private endYellow(i: number, nowMs: number): void {

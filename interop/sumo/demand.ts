@@ -1,0 +1,90 @@
+/** SUMO's demand in a greenwave scenario: vehicle types, vehicles, trips and flows in the run's window, shifted to start at 0. */
+import type { NetworkModel } from '../../engine/network/index.js';
+import { InputError } from '../../scenarios/errors.js';
+import type { EmergencyVehicleJson, FlowJson, VehicleJson, VehicleTypeJson } from '../../scenarios/types.js';
+import { clamp, type Ctx } from './common.js';
+import type { SumoDemand, SumoVType } from './routes.js';
+
+function vehicleType(t: SumoVType): VehicleTypeJson {
+  return {
+    lengthM: clamp(t.length, 1, 30),
+    minGapM: clamp(t.minGap, 0.5, 10),
+    maxSpeedMps: clamp(t.maxSpeed, 1, 70),
+    accelMps2: clamp(t.accel, 0.3, 10),
+    decelMps2: clamp(t.decel, 0.5, 10),
+    emergencyDecelMps2: clamp(Math.max(t.emergencyDecel, t.decel), 1, 15),
+    tauS: clamp(t.tau, 0.3, 5),
+    sigma: clamp(t.sigma, 0, 1),
+  };
+}
+
+/** Vehicles, flows and trips in the run's window, shifted to start at 0. */
+export function convertDemand(
+  c: Ctx,
+  d: SumoDemand,
+  model: NetworkModel,
+  beginS: number,
+  durationS: number,
+  warnings: string[],
+): { vehicleTypes: Record<string, VehicleTypeJson>; flows: FlowJson[]; vehicles: VehicleJson[]; emergency: EmergencyVehicleJson[] } {
+  const vehicleTypes: Record<string, VehicleTypeJson> = {};
+  const emergencyTypes = new Set<string>();
+  const typeName = (id: string, el: { file: string; pos: { line: number; column: number }; id: string }, tag: string): string => {
+    if (id === 'DEFAULT_VEHTYPE' && !d.vTypes.has(id)) {
+      vehicleTypes['DEFAULT_VEHTYPE'] ??= vehicleType({ id, vClass: 'passenger', accel: 2.6, decel: 4.5, emergencyDecel: 9, sigma: 0.5, length: 5, minGap: 2.5, maxSpeed: 55.56, tau: 1, carFollowModel: 'Krauss', pos: el.pos });
+      return id;
+    }
+    const t = d.vTypes.get(id);
+    if (!t) throw new InputError(el.file, `<${tag} id="${el.id}"> at ${el.pos.line}:${el.pos.column} type`, `unknown vType "${id}"`);
+    vehicleTypes[id] ??= vehicleType(t);
+    if (t.vClass === 'emergency') emergencyTypes.add(id);
+    return id;
+  };
+  const checkEdges = (edges: string[], el: { file: string; pos: { line: number; column: number }; id: string }, tag: string, attr: string): string[] => {
+    for (const e of edges) {
+      if (model.roadIndex.has(e)) continue;
+      const where = `<${tag} id="${el.id}"> at ${el.pos.line}:${el.pos.column} ${attr}`;
+      if (c.net.edgeById.has(e)) throw new InputError(el.file, where, `edge "${e}" has no lane that allows passenger cars`);
+      throw new InputError(el.file, where, `unknown edge "${e}"`);
+    }
+    return edges;
+  };
+  const vehicles: VehicleJson[] = [];
+  const emergency: EmergencyVehicleJson[] = [];
+  let outside = 0;
+  for (const v of d.vehicles) {
+    const t = v.departS - beginS;
+    const vt = typeName(v.type, v, 'vehicle');
+    const route = v.edges ? checkEdges(v.edges, v, 'vehicle', 'route') : undefined;
+    const from = route ? undefined : checkEdges([v.from!], v, 'trip', 'from')[0];
+    const to = route ? undefined : checkEdges([v.to!], v, 'trip', 'to')[0];
+    if (!route && v.via.length) checkEdges(v.via, v, 'trip', 'via');
+    if (t < 0 || t >= durationS) {
+      outside++;
+      continue;
+    }
+    const spec = route ? { route } : { route: from === to && v.via.length === 0 ? [from!] : [from!, ...v.via, to!] };
+    if (emergencyTypes.has(vt)) emergency.push({ id: v.id, departS: t, ...spec, vehicleType: vt });
+    else vehicles.push({ id: v.id, departS: t, ...spec, vehicleType: vt });
+  }
+  const flows: FlowJson[] = [];
+  for (const f of d.flows) {
+    const vt = typeName(f.type, f, 'flow');
+    const route = f.edges ? checkEdges(f.edges, f, 'flow', 'route') : [...checkEdges([f.from ?? ''], f, 'flow', 'from'), ...checkEdges(f.via, f, 'flow', 'via'), ...checkEdges([f.to ?? ''], f, 'flow', 'to')];
+    const b = Math.max(0, f.beginS - beginS);
+    const e = Math.min(durationS, (Number.isFinite(f.endS) ? f.endS : Infinity) - beginS);
+    if (e <= b) {
+      outside++;
+      continue;
+    }
+    const flow: FlowJson = { id: f.id, route, vehicleType: vt, beginS: b, endS: e };
+    if (f.vehsPerHour !== undefined) Object.assign(flow, { vph: f.vehsPerHour, arrivals: 'uniform' });
+    else if (f.periodS !== undefined) flow.intervalS = f.periodS;
+    else if (f.probability !== undefined) Object.assign(flow, { vph: f.probability * 3600, arrivals: 'poisson' });
+    else flow.intervalS = (Math.min(f.endS, Infinity) - f.beginS) / Math.max(1, f.number!);
+    flows.push(flow);
+  }
+  if (outside) warnings.push(`${outside} vehicles and flows depart outside the run's window (${beginS}–${beginS + durationS} s) and are left out`);
+  if (d.skipped) warnings.push(`${d.skipped} persons and containers are left out (greenwave simulates vehicles)`);
+  return { vehicleTypes, flows, vehicles, emergency };
+}

@@ -1,0 +1,136 @@
+/**
+ * SUMO files into greenwave (interop/sumo): ids, lane order, programs,
+ * joined signals, priority junctions, demand, and clear errors for bad files.
+ * No SUMO binary is needed: these read the vendored RESCO scenarios and the
+ * netgenerate fixtures.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { importSumo, importSumoConfig } from '../interop/sumo/index.js';
+import { InputError } from '../scenarios/errors.js';
+import { validateScenario } from '../scenarios/index.js';
+import { computeMetrics, prepare, runPrepared } from '../sim/index.js';
+
+const RESCO = 'scenarios/data/sumo/resco';
+const FIX = 'test/fixtures/sumo';
+const tmp = mkdtempSync(join(tmpdir(), 'gw-sumo-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function runStatic(cfg: string) {
+  const imp = importSumoConfig(cfg);
+  const p = prepare({ scenario: validateScenario(imp.scenario, cfg), file: cfg });
+  const { sim, metrics } = runPrepared(p, 'sumo-static');
+  return { imp, p, sim, metrics: metrics ?? computeMetrics(sim, { scenario: cfg, controller: 'sumo-static', seed: 1, loadSeconds: 0 }) };
+}
+
+describe('importing SUMO networks', () => {
+  it("keeps SUMO's junction, edge and lane ids, with lane order converted (SUMO's index 0 is the rightmost lane)", () => {
+    const imp = importSumoConfig(`${RESCO}/grid4x4/grid4x4.sumocfg`);
+    const sc = imp.scenario;
+    expect(imp.counts).toMatchObject({ signals: 16, tlLogics: 16, roads: 80, conflictDisagreements: 0 });
+    const road = sc.roads.find((r) => r.id === 'A0A1')!;
+    expect(road.lanes).toBe(3);
+    // greenwave's lane 0 is the innermost: SUMO's highest index
+    expect(road.laneIds).toEqual(['A0A1_2', 'A0A1_1', 'A0A1_0']);
+    expect(sc.intersections.find((j) => j.id === 'A0')!.type).toBe('signal');
+    expect(sc.demand.vehicles!.length).toBe(1473);
+  });
+
+  it("turns a program's green phases into phases and its yellow phases into clearance slots as long as the yellow", () => {
+    const sc = importSumoConfig(`${RESCO}/grid4x4/grid4x4.sumocfg`).scenario;
+    const phases = sc.intersections.find((j) => j.id === 'A0')!.phases!;
+    expect(phases.length).toBe(16);
+    for (let k = 0; k < phases.length; k += 2) {
+      expect(phases[k]!.clearance).toBeUndefined();
+      expect(phases[k]!.durationS).toBe(10);
+      expect(phases[k]!.yellowS).toBe(3);
+      expect(phases[k + 1]!.clearance).toBe(true);
+      expect(phases[k + 1]!.durationS).toBe(3);
+    }
+  });
+
+  it('makes a joined signal (one tlLogic over two junctions) one greenwave signal per junction, with the same phases', () => {
+    const imp = importSumoConfig(`${FIX}/joined.sumocfg`);
+    expect([...imp.links.tlJunctions['joinedS_A0_B0']!].sort()).toEqual(['A0', 'B0']);
+    const a = imp.scenario.intersections.find((j) => j.id === 'A0')!.phases!;
+    const b = imp.scenario.intersections.find((j) => j.id === 'B0')!.phases!;
+    expect(a.map((p) => [p.durationS, p.clearance ?? false])).toEqual(b.map((p) => [p.durationS, p.clearance ?? false]));
+  });
+
+  it('keeps a real-city signal whose tlLogic id is not a junction id (Cologne, GS_cluster_…) and a priority junction with conflicts', () => {
+    const imp = importSumoConfig(`${RESCO}/cologne1/cologne1.sumocfg`);
+    expect(imp.links.tlJunctions['GS_cluster_357187_359543']).toEqual(['cluster_357187_359543']);
+    expect(imp.warnings.some((w) => /1 priority junctions with conflicting links/.test(w))).toBe(true);
+    // the run starts at the config's begin (25200 s): departures are shifted, the window is 3600 s
+    expect(imp.scenario.durationS).toBe(3600);
+    expect(Math.min(...imp.scenario.demand.vehicles!.map((v) => v.departS))).toBeGreaterThanOrEqual(0);
+  });
+
+  it('says in one warning what it leaves out (lanes that do not allow passenger cars)', () => {
+    const imp = importSumoConfig(`${RESCO}/ingolstadt1/ingolstadt1.sumocfg`);
+    expect(imp.warnings.filter((w) => /left out 11 lanes that do not allow passenger cars/.test(w)).length).toBe(1);
+  });
+
+  for (const name of ['grid4x4', 'cologne1', 'ingolstadt1']) {
+    it(`runs ${name} under sumo-static with zero safety violations and at least 95 % of trips completed`, () => {
+      const { metrics } = runStatic(`${RESCO}/${name}/${name}.sumocfg`);
+      expect(metrics.safety).toEqual({ conflictingGreens: 0, minGreenViolations: 0, clearanceViolations: 0 });
+      expect(metrics.vehicles.completed).toBeGreaterThanOrEqual(0.95 * metrics.vehicles.scheduled);
+    }, 60_000);
+  }
+});
+
+describe('bad SUMO files get one clear error naming the file, element, line:column and reason', () => {
+  const net = readFileSync(`${FIX}/grid3x3.net.xml`, 'utf8');
+  const bad = (name: string, text: string): string => {
+    const f = join(tmp, name);
+    writeFileSync(f, text);
+    return f;
+  };
+  const error = (fn: () => unknown): InputError => {
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof InputError) return e;
+      throw e;
+    }
+    throw new Error('no error');
+  };
+
+  it('a truncated net.xml', () => {
+    const f = bad('truncated.net.xml', net.slice(0, Math.floor(net.length / 2)));
+    const e = error(() => importSumo(f, []));
+    expect(e.message).toContain(f);
+    expect(e.message).toMatch(/line \d+:\d+: not well-formed XML/);
+  });
+
+  it('an unknown edge in a route', () => {
+    const rou = bad('unknown.rou.xml', '<routes>\n  <vehicle id="v1" depart="0">\n    <route edges="A0A1 nowhere"/>\n  </vehicle>\n</routes>\n');
+    const e = error(() => importSumo(`${FIX}/grid3x3.net.xml`, [rou]));
+    expect(e.message).toBe(`${rou}: <vehicle id="v1"> at 2:3 route: unknown edge "nowhere"`);
+  });
+
+  it("a tlLogic state whose length differs from the program's links", () => {
+    const i = net.indexOf('<phase ', net.indexOf('<tlLogic'));
+    const j = net.indexOf('state="', i) + 'state="'.length;
+    const f = bad('state.net.xml', net.slice(0, j) + 'G' + net.slice(j));
+    const e = error(() => importSumo(f, []));
+    expect(e.message).toMatch(new RegExp(`^${f.replace(/[.]/g, '\\.')}: <phase> at \\d+:\\d+ state: has 20 characters, the program's first phase 21: one per link index`));
+  });
+
+  it('a sumocfg naming a missing file', () => {
+    const f = bad('missing.sumocfg', '<configuration>\n  <input>\n    <net-file value="no-such.net.xml"/>\n  </input>\n</configuration>\n');
+    const e = error(() => importSumoConfig(f));
+    expect(e.message).toMatch(/<net-file> at 3:5 value: names "no-such\.net\.xml", which does not exist/);
+  });
+
+  it('greenwave import sumo exits 2 with that one line and no stack trace', () => {
+    const rou = join(tmp, 'unknown.rou.xml');
+    const r = spawnSync(process.execPath, ['dist/cli/main.js', 'import', 'sumo', `${FIX}/grid3x3.net.xml`, rou, '-o', join(tmp, 'out.json')], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([`error: ${rou}: <vehicle id="v1"> at 2:3 route: unknown edge "nowhere"`]);
+  });
+});
