@@ -9,6 +9,7 @@ import {
   ConflictMonitor,
   EventLog,
   GREEN,
+  PERMITTED,
   RED,
   SignalLayer,
   YELLOW,
@@ -119,5 +120,58 @@ describe('conflict monitor', () => {
       minGreenViolations: 0,
       clearanceViolations: 0,
     });
+  });
+});
+
+describe('conflict monitor: the yellow that ends a permitted green', () => {
+  // two conflicting movements of the single intersection's first phases' neighbour: any conflicting pair will do
+  const p = prepared(singleScenario({ durationS: 60 }));
+  const net = p.net;
+  let a = -1;
+  let b = -1;
+  for (let m = 0; m < net.nMov && a < 0; m++)
+    if (net.movConfStart[m + 1]! > net.movConfStart[m]!) {
+      a = m;
+      b = net.movConf[net.movConfStart[m]!]!;
+    }
+  const run = (before: [number, number], after: [number, number]): number => {
+    const mon = new ConflictMonitor(net);
+    const st = new Uint8Array(net.nMov);
+    st[a] = before[0];
+    st[b] = before[1];
+    mon.check(0, st);
+    st[a] = after[0];
+    st[b] = after[1];
+    mon.check(10_000, st);
+    return mon.conflictingGreens;
+  };
+
+  it('still yields: it may show with the conflicting protected movement\'s yellow (a flashing yellow arrow, then steady yellow)', () => {
+    expect(a).toBeGreaterThanOrEqual(0);
+    // permitted a yields to protected b; both end together
+    expect(run([PERMITTED, GREEN], [YELLOW, YELLOW])).toBe(0);
+  });
+
+  it('but two conflicting yellows that ended protected greens are conflicting displays', () => {
+    expect(run([GREEN, PERMITTED], [YELLOW, YELLOW])).toBe(0);
+    expect(run([GREEN, GREEN], [YELLOW, YELLOW])).toBeGreaterThan(0);
+  });
+});
+
+describe('the network description for outside simulators', () => {
+  it("gives every detector's zone in metres from its lane's start (GET /network.json)", async () => {
+    const { createService } = await import('../sim/index.js');
+    const svc = createService(prepared(singleScenario({ durationS: 60 })), { mode: 'field', controller: 'fixed' });
+    const d = svc.describe() as { detectors: Array<{ id: string; kind: string; lane: string; startM: number; endM: number }> };
+    const net = svc.net;
+    for (const det of d.detectors) {
+      const lane = net.laneIds.indexOf(det.lane);
+      expect(det.startM).toBeGreaterThanOrEqual(0);
+      expect(det.endM).toBeGreaterThan(det.startM);
+      expect(det.endM).toBeLessThanOrEqual(net.drvLengthM[lane]! + 1e-9);
+    }
+    const stop = d.detectors.find((x) => x.kind === 'stopLine')!;
+    expect(stop.endM).toBeCloseTo(net.drvLengthM[net.laneIds.indexOf(stop.lane)]!, 2);
+    await svc.close();
   });
 });

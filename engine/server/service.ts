@@ -61,6 +61,7 @@ export class ServiceError extends Error {
 }
 
 const STAGE_NAMES = ['green', 'yellow', 'all-red'];
+const round2 = (x: number): number => Math.round(x * 100) / 100;
 const MOV_CHARS = ['r', 'y', 'G', 'g'];
 
 export class Service {
@@ -382,7 +383,7 @@ export class Service {
       })),
       roads: model.roads.map((r) => ({ id: r.id, from: model.intersections[r.from]!.id, to: model.intersections[r.to]!.id, lanes: r.lanes, points: r.points.map((q) => [Math.round(q.x * 10) / 10, Math.round(q.y * 10) / 10]) })),
       lanes: net.laneIds,
-      detectors: net.detectorIds.map((id, d) => ({ id, kind: DET_KIND_NAMES[net.detKind[d]!], lane: net.laneIds[net.detLane[d]!] })),
+      detectors: net.detectorIds.map((id, d) => ({ id, kind: DET_KIND_NAMES[net.detKind[d]!], lane: net.laneIds[net.detLane[d]!], startM: round2(net.detStartM[d]!), endM: round2(net.detEndM[d]!) })),
       signals: this.signalIds,
     };
   }

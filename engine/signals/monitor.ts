@@ -5,8 +5,9 @@
  * every step, and counts:
  *  - conflictingGreens: per step, each pair of conflicting movements that are
  *    both not red (green, permitted green or yellow), unless one of them is a
- *    permitted green and the other a protected green or yellow (the permitted
- *    one yields, as at a green ball);
+ *    permitted green, or the yellow that ends one, and the other a protected
+ *    green or yellow (the permitted one yields, as at a green ball or a
+ *    flashing yellow arrow and the steady yellow after it);
  *  - minGreenViolations: a green ended (to yellow) before its minimum green
  *    (or, when pre-emption cut it, before the floor the cut allowed);
  *  - clearanceViolations: a yellow shorter than required, a green that went
@@ -35,6 +36,8 @@ export class ConflictMonitor {
   private readonly greenStart: Float64Array;
   private readonly yellowStart: Float64Array;
   private readonly redStart: Float64Array;
+  /** 1 while a movement's yellow ends a permitted green (seen by the monitor itself: PERMITTED → YELLOW). */
+  private readonly yieldingYellow: Uint8Array;
   /** Conflicting pairs in the states last seen. */
   private pairsShown = 0;
 
@@ -44,6 +47,7 @@ export class ConflictMonitor {
     this.greenStart = new Float64Array(net.nMov);
     this.yellowStart = new Float64Array(net.nMov);
     this.redStart = new Float64Array(net.nMov).fill(-Infinity);
+    this.yieldingYellow = new Uint8Array(net.nMov);
   }
 
   /**
@@ -84,6 +88,8 @@ export class ConflictMonitor {
         } else if (greenBefore && greenNow) {
           // protected → permitted: it yields from now on, nothing to check
         } else if (greenBefore && s === YELLOW) {
+          // the yellow that ends a permitted green still yields
+          this.yieldingYellow[m] = p === PERMITTED ? 1 : 0;
           const green = nowMs - this.greenStart[m]!;
           if (green < net.movMinGreenMs[m]!) {
             const floor = cutGreenFloorMs ? cutGreenFloorMs[net.movInter[m]!]! : -1;
@@ -116,8 +122,10 @@ export class ConflictMonitor {
           if (c <= m) continue;
           const sc = state[c]!;
           if (sc === RED) continue;
-          // a permitted green yields to a protected green or yellow
-          if ((s === PERMITTED) !== (sc === PERMITTED)) continue;
+          // a permitted green (or the yellow that ends one) yields to a protected green or yellow
+          const ym = s === PERMITTED || (s === YELLOW && this.yieldingYellow[m] === 1);
+          const yc = sc === PERMITTED || (sc === YELLOW && this.yieldingYellow[c] === 1);
+          if (ym !== yc) continue;
           pairs++;
         }
       }
