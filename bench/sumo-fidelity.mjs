@@ -9,9 +9,7 @@
  * the end counted to the end, SPEC §4) and completed trips for both, with the
  * differences. Needs Debian's sumo (SUMO_HOME=/usr/share/sumo).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,29 +19,12 @@ const F = join(root, 'test/fixtures/sumo');
 const cfgs = process.argv.slice(2).length
   ? process.argv.slice(2)
   : [`${R}/grid4x4/grid4x4.sumocfg`, `${R}/arterial4x4/arterial4x4.sumocfg`, `${R}/cologne1/cologne1.sumocfg`, `${R}/ingolstadt1/ingolstadt1.sumocfg`, `${F}/grid3x3.sumocfg`, `${F}/joined.sumocfg`];
-const env = { ...process.env, SUMO_HOME: process.env.SUMO_HOME ?? '/usr/share/sumo' };
-const tmp = mkdtempSync(join(tmpdir(), 'gw-fidelity-'));
+const { runSumoOwn } = await import(join(root, 'dist/interop/sumo/index.js'));
 
-/** SUMO's own run: mean travel time and completed trips from its tripinfo. */
+/** SUMO's own run (interop/sumo runSumoOwn, from the build). */
 function sumoRun(cfg) {
-  const trip = join(tmp, 'tripinfo.xml');
-  const stats = join(tmp, 'stats.xml');
-  const r = spawnSync('sumo', ['-c', cfg, `--tripinfo-output=${trip}`, '--tripinfo-output.write-unfinished=true', `--statistic-output=${stats}`, '--no-step-log=true', '--no-warnings=true'], { env, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`sumo failed on ${cfg}: ${r.stderr || r.error}`);
-  const xml = readFileSync(trip, 'utf8');
-  let sum = 0;
-  let n = 0;
-  let done = 0;
-  const attr = (tag, name) => Number(new RegExp(`\\s${name}="([-\\d.]+)"`).exec(tag)?.[1]);
-  for (const [tag] of xml.matchAll(/<tripinfo id=[^>]*>/g)) {
-    sum += attr(tag, 'duration') + attr(tag, 'departDelay');
-    n++;
-    if (attr(tag, 'arrival') >= 0) done++;
-  }
-  const st = readFileSync(stats, 'utf8');
-  const teleports = Number(/<teleports total="(\d+)"/.exec(st)?.[1] ?? 0);
-  const collisions = Number(/<safety collisions="(\d+)"/.exec(st)?.[1] ?? 0);
-  return { mean: sum / n, trips: n, completed: done, teleports, collisions };
+  const r = runSumoOwn(cfg);
+  return { mean: r.meanTravelTimeS, trips: r.inserted, completed: r.completed, teleports: r.teleports, collisions: r.collisions };
 }
 
 function greenwaveRun(cfg) {
@@ -61,4 +42,3 @@ for (const cfg of cfgs) {
   const v = g.safety.conflictingGreens + g.safety.minGreenViolations + g.safety.clearanceViolations;
   console.log(`| ${cfg.split('/').pop().replace('.sumocfg', '')} | ${s.mean.toFixed(1)} | ${g.mean.toFixed(1)} | ${pct(g.mean, s.mean)} | ${s.completed} of ${s.trips} | ${g.completed} of ${g.trips} | ${pct(g.completed, s.completed)} | ${s.teleports} | ${v} |`);
 }
-rmSync(tmp, { recursive: true, force: true });

@@ -11,6 +11,7 @@ import { compareCommand } from './commands/compare.js';
 import { importCommand } from './commands/import.js';
 import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
+import { sumoCommand } from './commands/sumo.js';
 
 const HELP = `greenwave — adaptive traffic signal control engine and microsimulation
 
@@ -21,12 +22,16 @@ Commands:
   compare SCENARIO    several controllers on the same demand and seed
   import cityflow ROADNET FLOW -o OUT
                       convert CityFlow files into a greenwave scenario
+  import sumo NET [ROUTES...] | CFG -o OUT
+                      convert SUMO files into a greenwave scenario
+  sumo CFG            drive SUMO itself with greenwave's engine (TraCI)
   serve [SCENARIO]    the live WebSocket service and dashboard
   bench               the benchmark suite
 
 Run "greenwave <command> --help" for the options of a command.
 SCENARIO is a scenario JSON file or a built-in name: default, single,
-arterial-N, grid-RxC; or, with --cityflow, a CityFlow ROADNET and FLOW file.
+arterial-N, grid-RxC; or, with --cityflow, a CityFlow ROADNET and FLOW file;
+or, with --sumo CFG, a SUMO configuration.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -40,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
       return benchCommand(rest);
     case 'import':
       return importCommand(rest);
+    case 'sumo':
+      return sumoCommand(rest);
     case 'serve':
       return serveCommand(rest);
     case undefined:
@@ -49,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(HELP);
       return cmd === undefined ? 2 : 0;
     default:
-      throw new UsageError('', `unknown command "${cmd}"; the commands are run, compare, import, serve and bench; see greenwave --help`);
+      throw new UsageError('', `unknown command "${cmd}"; the commands are run, compare, import, sumo, serve and bench; see greenwave --help`);
   }
 }
 

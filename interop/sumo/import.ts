@@ -47,6 +47,10 @@ export interface SumoLinkMap {
   tls: Record<string, string[]>;
   /** Greenwave signal (junction) ids controlled by each tlLogic. */
   tlJunctions: Record<string, string[]>;
+  /** SUMO's length of every car lane (m), to place detectors within it. */
+  laneLengthM: Record<string, number>;
+  /** The config's files and window (importSumoConfig only). */
+  config?: { file: string; netFile: string; routeFiles: string[]; additionalFiles: string[]; beginS: number; endS: number | undefined; stepLengthS: number };
 }
 
 export interface SumoImport {
@@ -89,7 +93,9 @@ export function importSumoConfig(cfgFile: string, opts: SumoImportOptions = {}):
   const cfg = readSumoConfig(cfgFile);
   const beginS = opts.beginS ?? cfg.beginS;
   const durationS = opts.durationS ?? (cfg.endS !== undefined && cfg.endS > beginS ? cfg.endS - beginS : 3600);
-  return importSumo(cfg.netFile, cfg.routeFiles, { ...opts, beginS, durationS, name: opts.name ?? `sumo:${basename(cfgFile).replace(/\.sumocfg$/, '')}` });
+  const imp = importSumo(cfg.netFile, cfg.routeFiles, { ...opts, beginS, durationS, name: opts.name ?? `sumo:${basename(cfgFile).replace(/\.sumocfg$/, '')}` });
+  imp.links.config = cfg;
+  return imp;
 }
 
 /** Imports a SUMO net and route files. Throws InputError naming the file, element (line:column) and reason. */
@@ -338,7 +344,7 @@ export function importSumo(netFile: string, routeFiles: readonly string[], opts:
   if (dem.emergency.length) scenario.emergencyVehicles = dem.emergency;
   return {
     scenario,
-    links: { tls: tlLinks, tlJunctions },
+    links: { tls: tlLinks, tlJunctions, laneLengthM: Object.fromEntries(net.edges.flatMap((e) => e.lanes.filter((l) => l.car).map((l) => [l.id, l.lengthM]))) },
     warnings,
     counts: {
       junctions: model.intersections.length,
