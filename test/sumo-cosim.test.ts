@@ -4,7 +4,7 @@
  * drive SUMO safely, and a missing SUMO is a clear usage error.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -33,6 +33,17 @@ describeWithSumo('greenwave driving SUMO over TraCI', () => {
       expect(r.travelTime.mean).toBeGreaterThan(0);
     }, 120_000);
   }
+
+  it('a SUMO that dies mid-run ends the run promptly with a clear error, never a hang', async () => {
+    // a stand-in for the sumo binary: starts the real one, kills it 1.5 s later
+    const dir = mkdtempSync(join(tmpdir(), 'dying-sumo-'));
+    const fake = join(dir, 'sumo');
+    writeFileSync(fake, '#!/bin/sh\nsumo "$@" &\npid=$!\nsleep 1.5\nkill -9 $pid\nwait $pid\n');
+    chmodSync(fake, 0o755);
+    const t0 = Date.now();
+    await expect(runSumoCosim({ cfg: 'scenarios/data/sumo/resco/grid4x4/grid4x4.sumocfg', controller: 'fixed', binary: fake })).rejects.toThrow(/SUMO stopped during the run/);
+    expect(Date.now() - t0).toBeLessThan(60_000);
+  }, 90_000);
 
   it('without SUMO installed, greenwave sumo exits 2 with one line naming the package', () => {
     const r = spawnSync(process.execPath, ['dist/cli/main.js', 'sumo', grid], { encoding: 'utf8', env: { ...process.env, PATH: mkdtempSync(join(tmpdir(), 'no-sumo-')) } });
