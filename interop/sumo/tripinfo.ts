@@ -41,14 +41,14 @@ export function readSumoStatistics(file: string): { teleports: number; collision
   return { teleports: Number(/<teleports total="(\d+)"/.exec(st)?.[1] ?? 0), collisions: Number(/<safety collisions="(\d+)"/.exec(st)?.[1] ?? 0) };
 }
 
-/** SUMO running a configuration by itself (its own signal programs): mean travel time, inserted and completed vehicles, teleports, collisions. */
-export function runSumoOwn(cfg: string, binary = 'sumo'): { meanTravelTimeS: number; inserted: number; completed: number; teleports: number; collisions: number } {
+/** SUMO running a configuration by itself (its own signal programs; `extraArgs` e.g. more additional files): mean travel time, inserted and completed vehicles, teleports, collisions. */
+export function runSumoOwn(cfg: string, binary = 'sumo', extraArgs: readonly string[] = []): { meanTravelTimeS: number; inserted: number; completed: number; teleports: number; collisions: number } {
   const dir = mkdtempSync(join(tmpdir(), 'greenwave-sumo-own-'));
   try {
     const trip = join(dir, 'tripinfo.xml');
     const stats = join(dir, 'statistics.xml');
     const env = { ...process.env, SUMO_HOME: process.env.SUMO_HOME ?? '/usr/share/sumo' };
-    const r = spawnSync(binary, ['-c', cfg, `--tripinfo-output=${trip}`, '--tripinfo-output.write-unfinished=true', `--statistic-output=${stats}`, '--no-step-log=true', '--no-warnings=true'], { env, encoding: 'utf8' });
+    const r = spawnSync(binary, ['-c', cfg, `--tripinfo-output=${trip}`, '--tripinfo-output.write-unfinished=true', `--statistic-output=${stats}`, '--no-step-log=true', '--no-warnings=true', ...extraArgs], { env, encoding: 'utf8' });
     if (r.error) throw new Error(`${binary} could not run: ${r.error.message}`);
     if (r.status !== 0) throw new Error(`${binary} failed on ${cfg}: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
     const t = readTripinfo(trip);
