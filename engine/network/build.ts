@@ -26,6 +26,24 @@ export { DETECTOR_DEFAULTS } from './buildDetectors.js';
 
 const { MultiDirectedGraph } = graphology;
 
+/**
+ * The first steps only: intersections, roads, movements and the conflict
+ * matrix, without phases or detectors (an importer that needs the conflicts
+ * to write the phases; cheaper than a full build on a big network).
+ */
+export function buildConflictModel(sc: ScenarioJson, file: string): Pick<NetworkModel, 'intersections' | 'roads' | 'lanes' | 'movements' | 'links' | 'conflicts' | 'movementIndex'> {
+  const err: ErrorAt = (parts, reason) => new InputError(file, jsonPath(parts), reason);
+  const graph = new MultiDirectedGraph();
+  const intersectionIndex = indexIntersections(sc, err);
+  const { roadIndex, touching } = indexRoads(sc, intersectionIndex, err);
+  const intersections = buildIntersections(sc, intersectionIndex, touching, graph, err);
+  const { roads, lanes } = buildRoads(sc, intersections, intersectionIndex, graph, err);
+  const explicit = explicitMovements(sc, intersections, roads, roadIndex, err);
+  const { movements, links, movementIndex } = buildMovements(sc, intersections, roads, lanes, roadIndex, explicit, err);
+  const { conflicts } = buildConflicts(intersections, movements, links);
+  return { intersections, roads, lanes, movements, links, conflicts, movementIndex };
+}
+
 /** Builds and checks the network model of a validated scenario. */
 export function buildNetwork(sc: ScenarioJson, file: string): NetworkModel {
   const err: ErrorAt = (parts, reason) => new InputError(file, jsonPath(parts), reason);

@@ -1,6 +1,6 @@
 /** The network model: scenario → graphology graph and checked model → compiled typed arrays; routing. */
 export type * from './model.js';
-export { buildNetwork, defaultLaneUse, turnType, TIMING_DEFAULTS, DETECTOR_DEFAULTS } from './build.js';
+export { buildNetwork, buildConflictModel, defaultLaneUse, turnType, TIMING_DEFAULTS, DETECTOR_DEFAULTS } from './build.js';
 export * from './compile.js';
 export { Router, movementTimeS, freeFlowTables, routeFreeFlowS, type FreeFlowTables } from './routing.js';
 export { linkConflict, movementConflicts, type ConflictKind } from './conflicts.js';

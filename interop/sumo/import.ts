@@ -22,7 +22,7 @@
  * paths, and disagreements are reported.
  */
 import { basename, dirname } from 'node:path';
-import { buildNetwork } from '../../engine/network/index.js';
+import { buildConflictModel, buildNetwork } from '../../engine/network/index.js';
 import { InputError } from '../../scenarios/errors.js';
 import type { IntersectionJson, MovementJson, PhaseJson, RoadJson, ScenarioJson, TurnType } from '../../scenarios/types.js';
 import { validateScenario } from '../../scenarios/validate.js';
@@ -224,11 +224,11 @@ export function importSumo(netFile: string, routeFiles: readonly string[], opts:
     movements,
     demand: {},
   };
-  // Pass 1: every junction with connections as a signal with greenwave's default plan, to learn the conflicts.
+  // Pass 1: the conflicts greenwave derives from the paths (every junction with connections as a signal; no phases yet).
   const candidates = new Set(intersections.filter((j) => j.type === 'uncontrolled').map((j) => j.id));
-  const probe = structuredClone(base);
-  for (const j of probe.intersections) if (j.type !== 'boundary') j.type = 'signal';
-  const model1 = buildNetwork(validateScenario(probe, netFile), netFile);
+  // (shallow copies: buildNetwork and the validator only read the scenario, and a deep copy of a big net costs seconds)
+  const probe: ScenarioJson = { ...base, intersections: base.intersections.map((j) => (j.type === 'boundary' ? j : { ...j, type: 'signal' as const })) };
+  const model1 = buildConflictModel(validateScenario(probe, netFile), netFile);
   const conflictOf = (jId: string): ((a: string, b: string) => boolean) => {
     const node = model1.intersections[jIndex.get(jId)!]!;
     const local = new Map(node.movements.map((m, k) => [model1.movements[m]!.id, k]));
@@ -333,7 +333,7 @@ export function importSumo(netFile: string, routeFiles: readonly string[], opts:
     base.movements = movements.filter((m) => !gone.has(m.id));
     for (const k of Object.values(tlLinks)) for (let i = 0; i < k.length; i++) if (gone.has(k[i]!)) k[i] = '';
   }
-  const model = buildNetwork(validateScenario(structuredClone(base), netFile), netFile);
+  const model = buildNetwork(validateScenario(base, netFile), netFile);
   const disagreements = crossCheck(c, conns, movementOf, model);
   if (disagreements.count) warnings.push(`${netFile}: greenwave's conflict matrix and SUMO's <request> foes disagree on ${disagreements.count} pairs of movements (e.g. ${disagreements.example})`);
 
