@@ -42,7 +42,7 @@ export class CityFlowFixedController implements Controller {
           throw new InputError(
             name,
             '',
-            `intersection "${net.intersectionIds[i]}" phase ${p - p0} has no durationS: this controller runs a scenario's own fixed plan (an imported CityFlow network has one)`,
+            `intersection "${net.intersectionIds[i]}" phase ${p - p0} has no durationS: this controller runs a scenario's own fixed plan (an imported CityFlow or SUMO network has one)`,
           );
         startMs.push(t);
         clearance.push(net.phaseClearance[p] === 1);

@@ -9,13 +9,13 @@
  * states, plans, queues, metrics, emergency); the server does the sockets.
  */
 import { Cabinet } from '../cabinet/index.js';
-import type { DetectorHealth, DetectorView } from '../detectors/index.js';
+import type { DetectorHealth } from '../detectors/index.js';
 import { IngestedDetectors, IngestError, type Observations } from '../detectors/index.js';
 import type { Controller } from '../controllers/index.js';
 import { INTER_SIGNAL, DET_KIND_NAMES, type CompiledNetwork } from '../network/compile.js';
 import type { Router } from '../network/routing.js';
 import { PreemptionError, type PreemptionManager, type PreemptionEvent } from '../preemption/index.js';
-import { type ConflictMonitor, type SignalLayer, STAGE_GREEN, STAGE_YELLOW } from '../signals/index.js';
+import { type ConflictMonitor, type SignalLayer, STAGE_GREEN, STAGE_YELLOW, STATE_CHARS } from '../signals/index.js';
 import type { OverrideController } from '../controllers/index.js';
 import { ERR } from './protocol.js';
 
@@ -62,7 +62,6 @@ export class ServiceError extends Error {
 
 const STAGE_NAMES = ['green', 'yellow', 'all-red'];
 const round2 = (x: number): number => Math.round(x * 100) / 100;
-const MOV_CHARS = ['r', 'y', 'G', 'g'];
 
 export class Service {
   readonly net: CompiledNetwork;
@@ -80,7 +79,6 @@ export class Service {
   readonly overrides: OverrideController;
   readonly sim: ServiceSimulator | undefined;
   readonly ingest: IngestedDetectors | undefined;
-  private readonly detectorView: DetectorView;
   /** Signalised intersections, in network order: the order of state arrays. */
   readonly signalIdx: Int32Array;
   readonly signalIds: string[];
@@ -118,7 +116,6 @@ export class Service {
     this.health = cab.health;
     this.controller = cab.controller;
     this.overrides = cab.overrides;
-    this.detectorView = cab.detectors;
     this.preemption = cab.preemption;
     this.preemption.listener = (e) => this.pendingEvents.push(e);
     const sig: number[] = [];
@@ -273,7 +270,7 @@ export class Service {
     const out: Record<string, { phase: number; stage: string; movements: string }> = {};
     for (const i of this.signalIdx) {
       let mv = '';
-      for (let m = net.interMovStart[i]!; m < net.interMovStart[i + 1]!; m++) mv += MOV_CHARS[this.signals.movState[m]!];
+      for (let m = net.interMovStart[i]!; m < net.interMovStart[i + 1]!; m++) mv += STATE_CHARS[this.signals.movState[m]!];
       out[net.intersectionIds[i]!] = { phase: this.signals.phaseOf(i), stage: STAGE_NAMES[this.signals.stageOf(i)]!, movements: mv };
     }
     return out;
@@ -282,7 +279,7 @@ export class Service {
   /** Halting vehicles per road (sum over its lanes' cameras), for the roads `roads`. */
   queues(roads: ArrayLike<number>): number[] {
     const net = this.net;
-    const det = this.detectorView;
+    const det = this.cabinet.detectors;
     const out = new Array<number>(roads.length);
     for (let k = 0; k < roads.length; k++) {
       const r = roads[k]!;

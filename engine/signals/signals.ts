@@ -33,6 +33,8 @@ export const YELLOW = 1;
 export const GREEN = 2;
 /** Permitted green: go, but yield to conflicting traffic (SUMO's 'g', a green ball for a left or right turn). */
 export const PERMITTED = 3;
+/** Each display state's character in a SUMO-style state string, by state: r red, y yellow, G protected green, g permitted green. */
+export const STATE_CHARS: readonly string[] = ['r', 'y', 'G', 'g'];
 
 /** Stage of an intersection's state machine. */
 export const STAGE_GREEN = 0;

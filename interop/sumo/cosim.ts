@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { Cabinet } from '../../engine/cabinet/index.js';
 import { DetectorArrays } from '../../engine/detectors/index.js';
 import { buildNetwork, compileNetwork, DET_LANE_AREA, Router } from '../../engine/network/index.js';
-import { GREEN, PERMITTED, YELLOW } from '../../engine/signals/index.js';
+import { STATE_CHARS } from '../../engine/signals/index.js';
 import type { SafetyCounts } from '../../engine/signals/index.js';
 import { validateScenario } from '../../scenarios/validate.js';
 import { importSumoConfig } from './import.js';
@@ -59,8 +59,6 @@ export interface SumoCosimResult {
   cosim: { steps: number; wallSeconds: number; engineMsPerStep: number; roundTripMsPerStep: number };
 }
 
-const CHAR = ['r', 'y', 'G', 'g'];
-const charOf = (s: number): string => (s === GREEN ? 'G' : s === PERMITTED ? 'g' : s === YELLOW ? 'y' : CHAR[0]!);
 
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return 0;
@@ -145,7 +143,7 @@ export async function runSumoCosim(o: SumoCosimOptions): Promise<SumoCosimResult
       const st = cabinet.signals.movState;
       for (const [id, movs] of tlMov) {
         let s = '';
-        for (let i = 0; i < movs.length; i++) s += movs[i]! >= 0 ? charOf(st[movs[i]!]!) : 'r';
+        for (let i = 0; i < movs.length; i++) s += movs[i]! >= 0 ? STATE_CHARS[st[movs[i]!]!] : 'r';
         if (lastState.get(id) !== s) {
           b.setTlState(id, s);
           lastState.set(id, s);

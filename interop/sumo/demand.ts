@@ -3,7 +3,7 @@ import type { NetworkModel } from '../../engine/network/index.js';
 import { InputError } from '../../scenarios/errors.js';
 import type { EmergencyVehicleJson, FlowJson, VehicleJson, VehicleTypeJson } from '../../scenarios/types.js';
 import { clamp, type Ctx } from './common.js';
-import type { SumoDemand, SumoVType } from './routes.js';
+import { SUMO_PASSENGER, type SumoDemand, type SumoVType } from './routes.js';
 
 function vehicleType(t: SumoVType): VehicleTypeJson {
   return {
@@ -31,7 +31,7 @@ export function convertDemand(
   const emergencyTypes = new Set<string>();
   const typeName = (id: string, el: { file: string; pos: { line: number; column: number }; id: string }, tag: string): string => {
     if (id === 'DEFAULT_VEHTYPE' && !d.vTypes.has(id)) {
-      vehicleTypes['DEFAULT_VEHTYPE'] ??= vehicleType({ id, vClass: 'passenger', accel: 2.6, decel: 4.5, emergencyDecel: 9, sigma: 0.5, length: 5, minGap: 2.5, maxSpeed: 55.56, tau: 1, carFollowModel: 'Krauss', pos: el.pos });
+      vehicleTypes['DEFAULT_VEHTYPE'] ??= vehicleType({ id, vClass: 'passenger', ...SUMO_PASSENGER, carFollowModel: 'Krauss', pos: el.pos });
       return id;
     }
     const t = d.vTypes.get(id);

@@ -314,7 +314,7 @@ export function importSumo(netFile: string, routeFiles: readonly string[], opts:
     for (let a = 0; a < m && !conflict; a++) for (let b = a + 1; b < m && !conflict; b++) conflict = model1.conflicts[node.idx]![a * m + b] === 1;
     if (!conflict) continue;
     const j = net.junctionById.get(node.id)!;
-    intersections[node.idx] = { ...intersections[node.idx]!, type: 'signal', phases: [rightOfWay(c, j, conns.get(j.id) ?? [], movementOf, model1, node.idx)], signal: { minGreenS: 5, maxGreenS: 120 } };
+    intersections[node.idx] = { ...intersections[node.idx]!, type: 'signal', phases: [rightOfWay(j, conns.get(j.id) ?? [], movementOf, model1, node.idx)], signal: { minGreenS: 5, maxGreenS: 120 } };
     priorityStandIns++;
   }
   if (priorityStandIns) warnings.push(`${netFile}: ${priorityStandIns} priority junctions with conflicting links are one-phase signals that keep SUMO's right of way (major links protected, minor links yield)`);

@@ -10,7 +10,7 @@ function requestOf(j: SumoJunction, k: SumoConnection): number {
 }
 
 /** A priority junction's right of way as one phase: links that yield to nobody protected, the rest permitted (greenwave's conflicts decide among equals). */
-export function rightOfWay(c: Ctx, j: SumoJunction, list: SumoConnection[], movementOf: Map<SumoConnection, string>, model: Pick<NetworkModel, 'intersections' | 'movements' | 'conflicts'>, ix: number): PhaseJson {
+export function rightOfWay(j: SumoJunction, list: SumoConnection[], movementOf: Map<SumoConnection, string>, model: Pick<NetworkModel, 'intersections' | 'movements' | 'conflicts'>, ix: number): PhaseJson {
   const node = model.intersections[ix]!;
   const local = new Map(node.movements.map((m, k) => [model.movements[m]!.id, k]));
   const major = new Map<string, boolean>();
@@ -31,7 +31,6 @@ export function rightOfWay(c: Ctx, j: SumoJunction, list: SumoConnection[], move
     else if (!perm.some((p) => conf(p, mv))) perm.push(mv);
     // else: it would yield to another yielding movement, which greenwave cannot show; it is left out (never green)
   }
-  void c;
   return { name: 'right of way', movements: prot, ...(perm.length ? { permitted: perm } : {}), durationS: 3600 };
 }
 

@@ -102,7 +102,14 @@ export function readSumoRoutes(files: readonly string[]): SumoDemand {
   const routes = new Map<string, string[]>();
   for (const file of files) {
     let current: SumoVehicle | SumoFlow | undefined;
-    let routeId: { id: string } | undefined;
+    /** The edges of the route an element names with `route=` (defined earlier in these files), if any. */
+    const namedRoute = (el: XmlElement): string[] | undefined => {
+      const r = el.opt('route');
+      if (r === undefined) return undefined;
+      const edges = routes.get(r);
+      if (!edges) throw el.error('route', `unknown route "${r}"`);
+      return edges;
+    };
     readXml(file, ['routes', 'additional'], {
       open(el, depth) {
         if (depth === 1) {
@@ -121,12 +128,7 @@ export function readSumoRoutes(files: readonly string[]): SumoDemand {
             }
             case 'vehicle':
             case 'trip': {
-              const r = el.opt('route');
-              let edges: string[] | undefined;
-              if (r !== undefined) {
-                edges = routes.get(r);
-                if (!edges) throw el.error('route', `unknown route "${r}"`);
-              }
+              const edges = namedRoute(el);
               const v: SumoVehicle = { id: el.str('id'), type: el.opt('type') ?? 'DEFAULT_VEHTYPE', departS: depart(el, 'depart'), edges, from: el.opt('from'), to: el.opt('to'), via: edgesOf(el, 'via'), file, pos: el.pos };
               if (el.name === 'trip' && (v.from === undefined || v.to === undefined) && !edges) throw el.error(v.from === undefined ? 'from' : 'to', 'a trip needs from and to edges');
               out.vehicles.push(v);
@@ -134,12 +136,7 @@ export function readSumoRoutes(files: readonly string[]): SumoDemand {
               return;
             }
             case 'flow': {
-              const r = el.opt('route');
-              let edges: string[] | undefined;
-              if (r !== undefined) {
-                edges = routes.get(r);
-                if (!edges) throw el.error('route', `unknown route "${r}"`);
-              }
+              const edges = namedRoute(el);
               const f: SumoFlow = {
                 id: el.str('id'),
                 type: el.opt('type') ?? 'DEFAULT_VEHTYPE',
@@ -178,12 +175,9 @@ export function readSumoRoutes(files: readonly string[]): SumoDemand {
           if (edges.length === 0) throw el.error('edges', 'a route needs at least one edge');
           current.edges = edges;
         }
-        void routeId;
       },
-      close(name, depth) {
+      close(_name, depth) {
         if (depth === 1) current = undefined;
-        void name;
-        routeId = undefined;
       },
     });
   }
