@@ -23,7 +23,7 @@ const env = { ...process.env, SUMO_HOME: process.env.SUMO_HOME ?? '/usr/share/su
 const { runSumoOwn, readSumoNet, readSumoConfig } = await import(join(root, 'dist/interop/sumo/index.js'));
 function sumoOwn(cfg, extra = []) {
   const r = runSumoOwn(cfg, 'sumo', extra);
-  return { mean: r.meanTravelTimeS, completed: r.completed, inserted: r.inserted, teleports: r.teleports, collisions: r.collisions };
+  return { mean: r.meanTravelTimeS, completed: r.completed, inserted: r.inserted, scheduled: r.scheduled, teleports: r.teleports, collisions: r.collisions };
 }
 
 /**
@@ -51,22 +51,22 @@ function actuatedPrograms(cfg, dir) {
   return f;
 }
 
-console.log('| scenario | controller | mean travel time (s) | vs SUMO static | completed / inserted | greenwave safety violations | SUMO teleports | SUMO collisions | engine ms/step |');
+console.log('| scenario | controller | mean travel time (s) | vs SUMO static | completed / scheduled | greenwave safety violations | SUMO teleports | SUMO collisions | engine ms/step |');
 console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const cfg of cfgs) {
   const name = cfg.split('/').pop().replace('.sumocfg', '');
   const own = sumoOwn(cfg);
-  console.log(`| ${name} | SUMO's own static | ${own.mean.toFixed(1)} | – | ${own.completed} / ${own.inserted} | – | ${own.teleports} | ${own.collisions} | – |`);
+  console.log(`| ${name} | SUMO's own static | ${own.mean.toFixed(1)} | – | ${own.completed} / ${own.scheduled} | – | ${own.teleports} | ${own.collisions} | – |`);
   const dir = mkdtempSync(join(tmpdir(), 'gw-actuated-'));
   const extra = readSumoConfig(cfg).additionalFiles;
   const act = sumoOwn(cfg, [`--additional-files=${[...extra, actuatedPrograms(cfg, dir)].join(',')}`]);
   rmSync(dir, { recursive: true, force: true });
   const da = (100 * (act.mean - own.mean)) / own.mean;
-  console.log(`| ${name} | SUMO's own actuated | ${act.mean.toFixed(1)} | ${da >= 0 ? '+' : ''}${da.toFixed(1)} % | ${act.completed} / ${act.inserted} | – | ${act.teleports} | ${act.collisions} | – |`);
+  console.log(`| ${name} | SUMO's own actuated | ${act.mean.toFixed(1)} | ${da >= 0 ? '+' : ''}${da.toFixed(1)} % | ${act.completed} / ${act.scheduled} | – | ${act.teleports} | ${act.collisions} | – |`);
   for (const c of controllers) {
     const m = JSON.parse(execFileSync(process.execPath, [join(root, 'dist/cli/main.js'), 'sumo', cfg, '--controller', c, '--json'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
     const v = m.safety.conflictingGreens + m.safety.minGreenViolations + m.safety.clearanceViolations;
     const d = (100 * (m.travelTime.mean - own.mean)) / own.mean;
-    console.log(`| ${name} | ${c} | ${m.travelTime.mean.toFixed(1)} | ${d >= 0 ? '+' : ''}${d.toFixed(1)} % | ${m.vehicles.completed} / ${m.vehicles.inserted} | ${v} | ${m.sumo.teleports} | ${m.sumo.collisions} | ${m.cosim.engineMsPerStep.toFixed(3)} |`);
+    console.log(`| ${name} | ${c} | ${m.travelTime.mean.toFixed(1)} | ${d >= 0 ? '+' : ''}${d.toFixed(1)} % | ${m.vehicles.completed} / ${m.vehicles.scheduled} | ${v} | ${m.sumo.teleports} | ${m.sumo.collisions} | ${m.cosim.engineMsPerStep.toFixed(3)} |`);
   }
 }

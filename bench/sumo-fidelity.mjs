@@ -24,7 +24,7 @@ const { runSumoOwn } = await import(join(root, 'dist/interop/sumo/index.js'));
 /** SUMO's own run (interop/sumo runSumoOwn, from the build). */
 function sumoRun(cfg) {
   const r = runSumoOwn(cfg);
-  return { mean: r.meanTravelTimeS, trips: r.inserted, completed: r.completed, teleports: r.teleports, collisions: r.collisions };
+  return { mean: r.meanTravelTimeS, trips: r.scheduled, completed: r.completed, teleports: r.teleports, collisions: r.collisions };
 }
 
 function greenwaveRun(cfg) {

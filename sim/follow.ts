@@ -195,8 +195,12 @@ function stopLine(s: SimState, v: number, d: number): void {
     const T = net.linkToLane[link - net.nLanes]!;
     const tl = s.veh.tail[T]!;
     // Don't block the box: enter only if the exit lane has room, or its last vehicle is moving away.
+    // An exit lane too short to ever hold the vehicle (an imported net's few-metre edge between two
+    // junctions of one signal) is entered when it is empty: demanding room there would wait forever.
+    const need = s.veh.vLen[v]! + s.veh.vMinGap[v]!;
     const room = (tl >= 0 ? s.veh.vPos[tl]! - s.veh.vLen[tl]! : net.drvLengthM[T]!) - s.laneResM[T]!;
-    if (room >= s.veh.vLen[v]! + s.veh.vMinGap[v]! || !canStop || (tl >= 0 && s.veh.vSpeed[tl]! >= HALTING_SPEED_MPS)) return;
+    if (room >= need || !canStop || (tl >= 0 && s.veh.vSpeed[tl]! >= HALTING_SPEED_MPS)) return;
+    if (tl < 0 && s.laneResN[T] === 0 && net.drvLengthM[T]! < need) return;
   } else if (st === YELLOW) {
     if (s.veh.vCommitted[v] !== 0) return;
     const stopDecel = b < YELLOW_STOP_DECEL_MPS2 ? b : YELLOW_STOP_DECEL_MPS2;

@@ -74,7 +74,9 @@ describe('importing SUMO networks', () => {
     expect(imp.warnings.filter((w) => /left out 11 lanes that do not allow passenger cars/.test(w)).length).toBe(1);
   });
 
-  for (const cfg of [`${RESCO}/grid4x4/grid4x4.sumocfg`, `${RESCO}/cologne1/cologne1.sumocfg`, `${RESCO}/ingolstadt1/ingolstadt1.sumocfg`, `${FIX}/grid3x3.sumocfg`]) {
+  // joined: its 4.2 m edges between the two junctions of one signal cannot hold a car, and once
+  // gridlocked every approach (a vehicle waited for room there that could never come).
+  for (const cfg of [`${RESCO}/grid4x4/grid4x4.sumocfg`, `${RESCO}/cologne1/cologne1.sumocfg`, `${RESCO}/ingolstadt1/ingolstadt1.sumocfg`, `${FIX}/grid3x3.sumocfg`, `${FIX}/joined.sumocfg`]) {
     it(`runs ${cfg.split('/').pop()} under sumo-static with zero safety violations and at least 95 % of trips completed`, () => {
       const { metrics } = runStatic(cfg);
       expect(metrics.safety).toEqual({ conflictingGreens: 0, minGreenViolations: 0, clearanceViolations: 0 });
@@ -82,8 +84,8 @@ describe('importing SUMO networks', () => {
     }, 60_000);
   }
 
-  // Both congest badly in greenwave's simulator (docs/SUMO.md); they must still be safe.
-  for (const cfg of [`${RESCO}/arterial4x4/arterial4x4.sumocfg`, `${FIX}/joined.sumocfg`]) {
+  // It congests badly in both simulators (docs/SUMO.md); it must still be safe.
+  for (const cfg of [`${RESCO}/arterial4x4/arterial4x4.sumocfg`]) {
     it(`runs ${cfg.split('/').pop()} under sumo-static with zero safety violations (permitted movements' yellows included)`, () => {
       const { metrics } = runStatic(cfg);
       expect(metrics.safety).toEqual({ conflictingGreens: 0, minGreenViolations: 0, clearanceViolations: 0 });

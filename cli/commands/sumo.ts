@@ -9,7 +9,8 @@ Drives SUMO itself with greenwave's engine, in lock-step over TraCI: SUMO
 moves the vehicles; greenwave's detectors are placed in SUMO at greenwave's
 positions, their readings feed the engine every step, and every signal shows
 what greenwave's signal layer decides. Prints SUMO's own trip figures (travel
-time = duration + departDelay, vehicles still driving counted to the end),
+time = duration + departDelay, vehicles still driving or still waiting to be
+inserted counted to the end),
 greenwave's safety counters and SUMO's teleports and collisions. Needs
 Debian's sumo (apt-get install sumo sumo-tools). See docs/SUMO.md.
 
@@ -69,7 +70,7 @@ export async function sumoCommand(argv: string[]): Promise<number> {
   else
     process.stdout.write(
       `${r.scenario} in SUMO under ${r.controller} (seed ${r.seed}, ${r.duration} s)\n` +
-        `  vehicles      ${r.vehicles.inserted} inserted, ${r.vehicles.completed} completed, ${r.vehicles.unfinished} still driving\n` +
+        `  vehicles      ${r.vehicles.scheduled} scheduled, ${r.vehicles.inserted} inserted, ${r.vehicles.completed} completed, ${r.vehicles.unfinished} still driving, ${r.vehicles.waitingToEnter} waiting to enter\n` +
         `  travel time   mean ${r.travelTime.mean.toFixed(1)} s, p50 ${r.travelTime.p50.toFixed(1)} s, p95 ${r.travelTime.p95.toFixed(1)} s\n` +
         `  delay         mean ${r.delay.mean.toFixed(1)} s\n` +
         `  safety        ${r.safety.conflictingGreens} conflicting greens, ${r.safety.minGreenViolations} short greens, ${r.safety.clearanceViolations} short clearances; SUMO: ${r.sumo.teleports} teleports, ${r.sumo.collisions} collisions\n` +

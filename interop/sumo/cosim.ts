@@ -23,7 +23,7 @@ import type { SafetyCounts } from '../../engine/signals/index.js';
 import { validateScenario } from '../../scenarios/validate.js';
 import { importSumoConfig } from './import.js';
 import { DOMAIN, startSumo, VAR } from './traci.js';
-import { readSumoStatistics, readTripinfo } from './tripinfo.js';
+import { readSumoStatistics, readTripinfo, TRIPINFO_ALL } from './tripinfo.js';
 
 export interface SumoCosimOptions {
   /** A SUMO configuration (.sumocfg). */
@@ -49,7 +49,8 @@ export interface SumoCosimResult {
   controller: string;
   seed: number;
   duration: number;
-  vehicles: { inserted: number; completed: number; unfinished: number };
+  /** Scheduled: due before the end; inserted: entered SUMO's network; unfinished: inserted and still driving at the end. */
+  vehicles: { scheduled: number; inserted: number; completed: number; unfinished: number; waitingToEnter: number };
   travelTime: { mean: number; p50: number; p95: number };
   delay: { mean: number };
   throughput: number;
@@ -108,7 +109,7 @@ export async function runSumoCosim(o: SumoCosimOptions): Promise<SumoCosimResult
     `--begin=${cfg.beginS}`,
     `--end=${cfg.beginS + sc.durationS}`,
     `--tripinfo-output=${tripFile}`,
-    '--tripinfo-output.write-unfinished=true',
+    ...TRIPINFO_ALL,
     `--statistic-output=${statFile}`,
     '--no-step-log=true',
     '--no-warnings=true',
@@ -204,7 +205,7 @@ export async function runSumoCosim(o: SumoCosimOptions): Promise<SumoCosimResult
     controller: o.controller,
     seed,
     duration: sc.durationS,
-    vehicles: { inserted: n, completed, unfinished: n - completed },
+    vehicles: { scheduled: n, inserted: trips.inserted, completed, unfinished: trips.inserted - completed, waitingToEnter: n - trips.inserted },
     travelTime: { mean: r3(n ? tts.reduce((a, b) => a + b, 0) / n : 0), p50: r3(percentile(tts, 50)), p95: r3(percentile(tts, 95)) },
     delay: { mean: r3(n ? delay / n : 0) },
     throughput: completed,

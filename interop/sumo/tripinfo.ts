@@ -1,7 +1,8 @@
 /**
  * SUMO's own figures: its tripinfo output read as SPEC §4 counts it (travel
- * time = duration + departDelay, vehicles still driving at the end counted to
- * the end with tripinfo-output.write-unfinished), its statistics output
+ * time = duration + departDelay; vehicles still driving at the end, and those
+ * still waiting to be inserted, counted to the end with
+ * tripinfo-output.write-unfinished and .write-undeparted), its statistics output
  * (teleports, collisions), and SUMO's own run of a configuration.
  */
 import { spawnSync } from 'node:child_process';
@@ -10,29 +11,36 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface SumoTrips {
-  /** Per vehicle inserted: duration + departDelay (s), sorted. */
+  /** Per vehicle scheduled (inserted or still waiting to be): duration + departDelay (s), sorted. */
   travelTimesS: number[];
   /** Sum of timeLoss + departDelay (s). */
   delaySumS: number;
+  /** Vehicles due before the end: inserted, and still waiting to be inserted at the end. */
+  scheduled: number;
   inserted: number;
   completed: number;
 }
 
+/** The tripinfo options that make SUMO write every vehicle due before the end (SPEC §4 counts them all). */
+export const TRIPINFO_ALL = ['--tripinfo-output.write-unfinished=true', '--tripinfo-output.write-undeparted=true'] as const;
+
 const attr = (tag: string, name: string): number => Number(new RegExp(`\\s${name}="([-\\d.]+)"`).exec(tag)?.[1]);
 
-/** Reads a tripinfo file (written with --tripinfo-output.write-unfinished). */
+/** Reads a tripinfo file (written with TRIPINFO_ALL; undeparted vehicles have depart="-1"). */
 export function readTripinfo(file: string): SumoTrips {
   const xml = readFileSync(file, 'utf8');
   const travelTimesS: number[] = [];
   let delaySumS = 0;
   let completed = 0;
+  let inserted = 0;
   for (const [tag] of xml.matchAll(/<tripinfo id=[^>]*>/g)) {
     travelTimesS.push(attr(tag, 'duration') + attr(tag, 'departDelay'));
     delaySumS += attr(tag, 'timeLoss') + attr(tag, 'departDelay');
+    if (attr(tag, 'depart') >= 0) inserted++;
     if (attr(tag, 'arrival') >= 0) completed++;
   }
   travelTimesS.sort((a, b) => a - b);
-  return { travelTimesS, delaySumS, inserted: travelTimesS.length, completed };
+  return { travelTimesS, delaySumS, scheduled: travelTimesS.length, inserted, completed };
 }
 
 /** Teleports and collisions from a statistic-output file. */
@@ -42,17 +50,17 @@ export function readSumoStatistics(file: string): { teleports: number; collision
 }
 
 /** SUMO running a configuration by itself (its own signal programs; `extraArgs` e.g. more additional files): mean travel time, inserted and completed vehicles, teleports, collisions. */
-export function runSumoOwn(cfg: string, binary = 'sumo', extraArgs: readonly string[] = []): { meanTravelTimeS: number; inserted: number; completed: number; teleports: number; collisions: number } {
+export function runSumoOwn(cfg: string, binary = 'sumo', extraArgs: readonly string[] = []): { meanTravelTimeS: number; scheduled: number; inserted: number; completed: number; teleports: number; collisions: number } {
   const dir = mkdtempSync(join(tmpdir(), 'greenwave-sumo-own-'));
   try {
     const trip = join(dir, 'tripinfo.xml');
     const stats = join(dir, 'statistics.xml');
     const env = { ...process.env, SUMO_HOME: process.env.SUMO_HOME ?? '/usr/share/sumo' };
-    const r = spawnSync(binary, ['-c', cfg, `--tripinfo-output=${trip}`, '--tripinfo-output.write-unfinished=true', `--statistic-output=${stats}`, '--no-step-log=true', '--no-warnings=true', ...extraArgs], { env, encoding: 'utf8' });
+    const r = spawnSync(binary, ['-c', cfg, `--tripinfo-output=${trip}`, ...TRIPINFO_ALL, `--statistic-output=${stats}`, '--no-step-log=true', '--no-warnings=true', ...extraArgs], { env, encoding: 'utf8' });
     if (r.error) throw new Error(`${binary} could not run: ${r.error.message}`);
     if (r.status !== 0) throw new Error(`${binary} failed on ${cfg}: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
     const t = readTripinfo(trip);
-    return { meanTravelTimeS: t.inserted ? t.travelTimesS.reduce((a, b) => a + b, 0) / t.inserted : 0, inserted: t.inserted, completed: t.completed, ...readSumoStatistics(stats) };
+    return { meanTravelTimeS: t.scheduled ? t.travelTimesS.reduce((a, b) => a + b, 0) / t.scheduled : 0, scheduled: t.scheduled, inserted: t.inserted, completed: t.completed, ...readSumoStatistics(stats) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
