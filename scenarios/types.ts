@@ -125,6 +125,8 @@ export interface FlowJson {
   to?: string;
   route?: string[];
   vehicleType?: string;
+  /** Speed on entering the network (m/s); absent: as fast as the lane, the type and the vehicle ahead allow. */
+  departSpeedMps?: number;
   vph?: number;
   profile?: Array<[number, number]>;
   intervalS?: number;
@@ -140,6 +142,8 @@ export interface VehicleJson {
   to?: string;
   route?: string[];
   vehicleType?: string;
+  /** Speed on entering the network (m/s); absent: as fast as the lane, the type and the vehicle ahead allow. */
+  departSpeedMps?: number;
 }
 
 export interface EmergencyVehicleJson {
@@ -150,6 +154,8 @@ export interface EmergencyVehicleJson {
   route?: string[];
   priority?: number;
   vehicleType?: string;
+  /** Speed on entering the network (m/s); absent: as fast as the lane, the type and the vehicle ahead allow. */
+  departSpeedMps?: number;
 }
 
 export interface ScenarioJson {

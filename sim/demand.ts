@@ -30,6 +30,8 @@ export interface Trips {
   readonly routeRoads: Int32Array;
   readonly routeMoves: Int32Array;
   readonly vtype: Int32Array;
+  /** Speed on entering (m/s); NaN: as fast as the lane, the type and the vehicle ahead allow. */
+  readonly departSpeedMps: Float64Array;
   readonly freeFlowS: Float64Array;
   /** Index into `emergency`, or −1. */
   readonly emergencyIdx: Int32Array;
@@ -42,6 +44,7 @@ interface RawTrip {
   departMs: number;
   route: number[];
   vtype: number;
+  departSpeedMps: number;
   emergency: number;
   order: number;
 }
@@ -177,14 +180,15 @@ export function buildTrips(
     const route = resolveRoute(f, at);
     const vtype = typeOf(f.vehicleType, 'car', at);
     const rng = new Rng(seed, i + 1);
-    for (const t of flowDepartures(f, durationS, rng)) raw.push({ departMs: Math.round(t * 1000), route, vtype, emergency: -1, order: order++ });
+    const departSpeedMps = f.departSpeedMps ?? NaN;
+    for (const t of flowDepartures(f, durationS, rng)) raw.push({ departMs: Math.round(t * 1000), route, vtype, departSpeedMps, emergency: -1, order: order++ });
   });
   const vehicleIds = new Set<string>();
   (sc.demand.vehicles ?? []).forEach((v, i) => {
     const at = ['demand', 'vehicles', i];
     if (vehicleIds.has(v.id)) throw err([...at, 'id'], `duplicate vehicle id "${v.id}"`);
     vehicleIds.add(v.id);
-    raw.push({ departMs: Math.round(v.departS * 1000), route: resolveRoute(v, at), vtype: typeOf(v.vehicleType, 'car', at), emergency: -1, order: order++ });
+    raw.push({ departMs: Math.round(v.departS * 1000), route: resolveRoute(v, at), vtype: typeOf(v.vehicleType, 'car', at), departSpeedMps: v.departSpeedMps ?? NaN, emergency: -1, order: order++ });
   });
   const emergency: Array<{ id: string; priority: number; trip: number }> = [];
   const evIds = new Set<string>();
@@ -193,13 +197,13 @@ export function buildTrips(
     if (evIds.has(e.id)) throw err([...at, 'id'], `duplicate emergency vehicle id "${e.id}"`);
     evIds.add(e.id);
     const route = resolveRoute(e, at);
-    raw.push({ departMs: Math.round(e.departS * 1000), route, vtype: typeOf(e.vehicleType, 'emergency', at), emergency: emergency.length, order: order++ });
+    raw.push({ departMs: Math.round(e.departS * 1000), route, vtype: typeOf(e.vehicleType, 'emergency', at), departSpeedMps: e.departSpeedMps ?? NaN, emergency: emergency.length, order: order++ });
     emergency.push({ id: e.id, priority: e.priority ?? 1, trip: -1 });
   });
 
   // Spare emergency trips (the live service's simulator): no departure until a client asks for one.
   for (let i = 0; i < spareEmergency; i++) {
-    raw.push({ departMs: Infinity, route: [0], vtype: typeOf(undefined, 'emergency', ['emergencyVehicles']), emergency: emergency.length, order: order++ });
+    raw.push({ departMs: Infinity, route: [0], vtype: typeOf(undefined, 'emergency', ['emergencyVehicles']), departSpeedMps: NaN, emergency: emergency.length, order: order++ });
     emergency.push({ id: '', priority: 1, trip: -1 });
   }
 
@@ -215,6 +219,7 @@ export function buildTrips(
   const routeLen = new Int32Array(n);
   const routeCap = new Int32Array(n);
   const vtype = new Int32Array(n);
+  const departSpeedMps = new Float64Array(n);
   const freeFlowS = new Float64Array(n);
   const emergencyIdx = new Int32Array(n);
   const ffCache = new Map<number[], number>();
@@ -231,6 +236,7 @@ export function buildTrips(
     }
     off += routeCap[k]!;
     vtype[k] = t.vtype;
+    departSpeedMps[k] = t.departSpeedMps;
     let ff = ffCache.get(t.route);
     if (ff === undefined) ffCache.set(t.route, (ff = router.freeFlowS(t.route)));
     freeFlowS[k] = ff;
@@ -272,6 +278,7 @@ export function buildTrips(
       routeRoads,
       routeMoves,
       vtype,
+      departSpeedMps,
       freeFlowS,
       emergencyIdx,
       emergency,

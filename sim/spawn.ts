@@ -76,6 +76,8 @@ function insert(s: SimState, k: number, r: number): boolean {
   const dt = s.stepMs / 1000;
   const tl = s.veh.tail[best]!;
   let speed = Math.min(s.tMaxSpeed[ty]!, net.drvSpeedMps[best]!);
+  const departSpeed = tr.departSpeedMps[k]!;
+  if (departSpeed < speed) speed = departSpeed; // NaN (not given) compares false
   if (tl >= 0) {
     speed = Math.min(
       speed,

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { importSumo, importSumoConfig } from '../interop/sumo/index.js';
 import { InputError } from '../scenarios/errors.js';
 import { validateScenario } from '../scenarios/index.js';
-import { computeMetrics, prepare, runPrepared } from '../sim/index.js';
+import { computeMetrics, createSimulation, prepare, runPrepared } from '../sim/index.js';
 
 const RESCO = 'scenarios/data/sumo/resco';
 const FIX = 'test/fixtures/sumo';
@@ -129,6 +129,35 @@ describe('bad SUMO files get one clear error naming the file, element, line:colu
     const f = bad('state.net.xml', net.slice(0, j) + 'G' + net.slice(j));
     const e = error(() => importSumo(f, []));
     expect(e.message).toMatch(new RegExp(`^${f.replace(/[.]/g, '\\.')}: <phase> at \\d+:\\d+ state: has 20 characters, the program's first phase 21: one per link index`));
+  });
+
+  it("keeps SUMO's departSpeed (default 0, from standstill), and refuses one that is not a speed", () => {
+    const rou = bad(
+      'speeds.rou.xml',
+      '<routes>\n  <vehicle id="still" depart="0">\n    <route edges="A0A1 A1A2"/>\n  </vehicle>\n  <vehicle id="fast" depart="1" departSpeed="max">\n    <route edges="B1A1 A1A2"/>\n  </vehicle>\n' +
+        '  <flow id="f" begin="0" end="60" number="3" departSpeed="7.5" from="A0A1" to="A1A2"/>\n</routes>\n',
+    );
+    const imp = importSumo(`${FIX}/grid3x3.net.xml`, [rou]);
+    const vs = imp.scenario.demand.vehicles!;
+    expect(vs.find((v) => v.id === 'still')!.departSpeedMps).toBe(0);
+    expect(vs.find((v) => v.id === 'fast')!.departSpeedMps).toBeUndefined();
+    expect(imp.scenario.demand.flows![0]!.departSpeedMps).toBe(7.5);
+    // in the simulator: the first vehicle enters standing, the second at the lane's speed
+    const p = prepare({ scenario: validateScenario(imp.scenario, rou), file: rou }, { durationS: 3 });
+    const sim = createSimulation(p, 'sumo-static');
+    const entered: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      sim.step();
+      for (let k = 0; k < p.trips.n; k++) if (sim.tripVeh[k]! >= 0 && entered[k] === undefined) entered[k] = sim.veh.vSpeed[sim.tripVeh[k]!]!;
+    }
+    const still = p.trips.departSpeedMps.findIndex((x) => x === 0);
+    const fast = p.trips.departSpeedMps.findIndex((x) => Number.isNaN(x));
+    expect(entered[still]).toBeLessThan(3); // one step of acceleration from 0
+    expect(entered[fast]).toBeGreaterThan(10);
+    const badRou = bad('badspeed.rou.xml', '<routes>\n  <vehicle id="v1" depart="0" departSpeed="fast">\n    <route edges="A0A1"/>\n  </vehicle>\n</routes>\n');
+    expect(error(() => importSumo(`${FIX}/grid3x3.net.xml`, [badRou])).message).toBe(
+      `${badRou}: <vehicle id="v1"> at 2:3 departSpeed: must be a speed from 0 to 100 m/s or max, desired, speedLimit, random, avg or last, got "fast"`,
+    );
   });
 
   it('a sumocfg naming a missing file', () => {

@@ -49,6 +49,23 @@ export function convertDemand(
     }
     return edges;
   };
+  // SUMO's departSpeed (default 0: from standstill): a number is kept; max, desired and speedLimit are
+  // greenwave's default (as fast as the lane, the type and the vehicle ahead allow), and so, with a
+  // warning, are random, avg and last, which greenwave does not model.
+  let approxSpeeds = 0;
+  const departSpeed = (el: { departSpeed: string | undefined; file: string; pos: { line: number; column: number }; id: string }, tag: string): { departSpeedMps?: number } => {
+    const ds = el.departSpeed;
+    if (ds === undefined) return { departSpeedMps: 0 };
+    if (ds === 'max' || ds === 'desired' || ds === 'speedLimit') return {};
+    if (ds === 'random' || ds === 'avg' || ds === 'last') {
+      approxSpeeds++;
+      return {};
+    }
+    const x = Number(ds);
+    if (ds.trim() === '' || !Number.isFinite(x) || x < 0 || x > 100)
+      throw new InputError(el.file, `<${tag} id="${el.id}"> at ${el.pos.line}:${el.pos.column} departSpeed`, `must be a speed from 0 to 100 m/s or max, desired, speedLimit, random, avg or last, got "${ds}"`);
+    return { departSpeedMps: x };
+  };
   const vehicles: VehicleJson[] = [];
   const emergency: EmergencyVehicleJson[] = [];
   let outside = 0;
@@ -63,7 +80,7 @@ export function convertDemand(
       outside++;
       continue;
     }
-    const spec = route ? { route } : { route: from === to && v.via.length === 0 ? [from!] : [from!, ...v.via, to!] };
+    const spec = { ...(route ? { route } : { route: from === to && v.via.length === 0 ? [from!] : [from!, ...v.via, to!] }), ...departSpeed(v, 'vehicle') };
     if (emergencyTypes.has(vt)) emergency.push({ id: v.id, departS: t, ...spec, vehicleType: vt });
     else vehicles.push({ id: v.id, departS: t, ...spec, vehicleType: vt });
   }
@@ -77,7 +94,7 @@ export function convertDemand(
       outside++;
       continue;
     }
-    const flow: FlowJson = { id: f.id, route, vehicleType: vt, beginS: b, endS: e };
+    const flow: FlowJson = { id: f.id, route, vehicleType: vt, ...departSpeed(f, 'flow'), beginS: b, endS: e };
     if (f.vehsPerHour !== undefined) Object.assign(flow, { vph: f.vehsPerHour, arrivals: 'uniform' });
     else if (f.periodS !== undefined) flow.intervalS = f.periodS;
     else if (f.probability !== undefined) Object.assign(flow, { vph: f.probability * 3600, arrivals: 'poisson' });
@@ -85,6 +102,7 @@ export function convertDemand(
     flows.push(flow);
   }
   if (outside) warnings.push(`${outside} vehicles and flows depart outside the run's window (${beginS}–${beginS + durationS} s) and are left out`);
+  if (approxSpeeds) warnings.push(`${approxSpeeds} vehicles and flows with departSpeed random, avg or last enter as fast as the lane and the vehicle ahead allow (greenwave does not model those)`);
   if (d.skipped) warnings.push(`${d.skipped} persons and containers are left out (greenwave simulates vehicles)`);
   return { vehicleTypes, flows, vehicles, emergency };
 }

@@ -38,6 +38,8 @@ export interface SumoVehicle {
   from: string | undefined;
   to: string | undefined;
   via: string[];
+  /** SUMO's departSpeed as written (a number in m/s or a keyword), if given. */
+  departSpeed: string | undefined;
   file: string;
   pos: XmlPos;
 }
@@ -55,6 +57,7 @@ export interface SumoFlow {
   from: string | undefined;
   to: string | undefined;
   via: string[];
+  departSpeed: string | undefined;
   file: string;
   pos: XmlPos;
 }
@@ -129,7 +132,7 @@ export function readSumoRoutes(files: readonly string[]): SumoDemand {
             case 'vehicle':
             case 'trip': {
               const edges = namedRoute(el);
-              const v: SumoVehicle = { id: el.str('id'), type: el.opt('type') ?? 'DEFAULT_VEHTYPE', departS: depart(el, 'depart'), edges, from: el.opt('from'), to: el.opt('to'), via: edgesOf(el, 'via'), file, pos: el.pos };
+              const v: SumoVehicle = { id: el.str('id'), type: el.opt('type') ?? 'DEFAULT_VEHTYPE', departS: depart(el, 'depart'), edges, from: el.opt('from'), to: el.opt('to'), via: edgesOf(el, 'via'), departSpeed: el.opt('departSpeed'), file, pos: el.pos };
               if (el.name === 'trip' && (v.from === undefined || v.to === undefined) && !edges) throw el.error(v.from === undefined ? 'from' : 'to', 'a trip needs from and to edges');
               out.vehicles.push(v);
               current = v;
@@ -150,6 +153,7 @@ export function readSumoRoutes(files: readonly string[]): SumoDemand {
                 from: el.opt('from'),
                 to: el.opt('to'),
                 via: edgesOf(el, 'via'),
+                departSpeed: el.opt('departSpeed'),
                 file,
                 pos: el.pos,
               };
