@@ -83,6 +83,8 @@ export interface LaneLinkJson {
   fromLane: number;
   toLane: number;
   points?: Point[];
+  /** Where a vehicle of this link waits inside the intersection for a gap while its movement is permitted (m from the stop line along the link); absent: at the stop line. */
+  waitM?: number;
 }
 
 export interface MovementJson {

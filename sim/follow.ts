@@ -142,6 +142,8 @@ function lookahead(s: SimState, v: number, d: number): void {
   if (d >= nLanes) {
     s.distScratch[0] = dist;
     intoLane(s, v, net.linkToLane[d - nLanes]!, d);
+    const W = net.linkWaitM[d - nLanes]!;
+    if (W > 0 && s.veh.vPos[v]! < W) waitInside(s, v, d, W);
     return;
   }
   const trip = s.veh.vTrip[v]!;
@@ -185,22 +187,22 @@ function stopLine(s: SimState, v: number, d: number): void {
   const speed = s.veh.vSpeed[v]!;
   const canStop = speed * speed <= 2 * b * Math.max(distEnd, 0) + 1e-9;
   const green = st === GREEN || st === PERMITTED;
+  let stopAt = distEnd - STOP_LINE_OFFSET_M;
   if (green && speed < 0.1 && s.nowMs - s.signals.movGreenSinceMs[mv]! < START_REACTION_S * 1000) {
     // still reacting to the green
-  } else if (st === PERMITTED && canStop && mustYield(s, mv)) {
-    // a permitted movement waits at the line for a gap in the conflicting traffic
+  } else if (st === PERMITTED && canStop && mustYield(s, mv, false)) {
+    // A permitted movement waits for a gap in the conflicting traffic: at the line, or, where the link
+    // has a waiting point inside the intersection (SUMO's internal junction), there, one vehicle at a
+    // time, when the exit lane has room; it clears the intersection when its movement's green ends.
+    let link = s.veh.vNextLink[v]!;
+    if (link < 0 && waitsInside(s, d, mv)) s.veh.vNextLink[v] = link = chooseLink(s, v, d);
+    const W = link >= 0 ? net.linkWaitM[link - net.nLanes]! : 0;
+    if (W >= s.veh.vLen[v]! && s.veh.head[link]! < 0 && exitRoom(s, v, net.linkToLane[link - net.nLanes]!)) stopAt = distEnd + W - 0.5;
   } else if (green) {
     let link = s.veh.vNextLink[v]!;
     if (link < 0) s.veh.vNextLink[v] = link = chooseLink(s, v, d);
-    const T = net.linkToLane[link - net.nLanes]!;
-    const tl = s.veh.tail[T]!;
     // Don't block the box: enter only if the exit lane has room, or its last vehicle is moving away.
-    // An exit lane too short to ever hold the vehicle (an imported net's few-metre edge between two
-    // junctions of one signal) is entered when it is empty: demanding room there would wait forever.
-    const need = s.veh.vLen[v]! + s.veh.vMinGap[v]!;
-    const room = (tl >= 0 ? s.veh.vPos[tl]! - s.veh.vLen[tl]! : net.drvLengthM[T]!) - s.laneResM[T]!;
-    if (room >= need || !canStop || (tl >= 0 && s.veh.vSpeed[tl]! >= HALTING_SPEED_MPS)) return;
-    if (tl < 0 && s.laneResN[T] === 0 && net.drvLengthM[T]! < need) return;
+    if (!canStop || exitRoom(s, v, net.linkToLane[link - net.nLanes]!)) return;
   } else if (st === YELLOW) {
     if (s.veh.vCommitted[v] !== 0) return;
     const stopDecel = b < YELLOW_STOP_DECEL_MPS2 ? b : YELLOW_STOP_DECEL_MPS2;
@@ -220,25 +222,62 @@ function stopLine(s: SimState, v: number, d: number): void {
     return;
   }
   const dt = s.stepMs / 1000;
-  const gap = distEnd - STOP_LINE_OFFSET_M;
-  s.veh.vNew[v] = Math.min(s.veh.vNew[v]!, safeSpeed(gap, 0, b, s.tTau[ty]!), boundSpeed(Math.max(gap, 0) + 0.01, 0, 1, s.tEmDecel[ty]!, dt));
+  s.veh.vNew[v] = Math.min(s.veh.vNew[v]!, safeSpeed(stopAt, 0, b, s.tTau[ty]!), boundSpeed(Math.max(stopAt, 0) + 0.01, 0, 1, s.tEmDecel[ty]!, dt));
+}
+
+/**
+ * Whether exit lane T has room for vehicle v, or its last vehicle is moving away. An exit lane too
+ * short to ever hold the vehicle (an imported net's few-metre edge between two junctions of one
+ * signal) has room when it is empty: demanding more there would wait forever.
+ */
+function exitRoom(s: SimState, v: number, T: number): boolean {
+  const tl = s.veh.tail[T]!;
+  const need = s.veh.vLen[v]! + s.veh.vMinGap[v]!;
+  const L = s.net.drvLengthM[T]!;
+  const room = (tl >= 0 ? s.veh.vPos[tl]! - s.veh.vLen[tl]! : L) - s.laneResM[T]!;
+  if (room >= need || (tl >= 0 && s.veh.vSpeed[tl]! >= HALTING_SPEED_MPS)) return true;
+  return tl < 0 && s.laneResN[T] === 0 && L < need;
+}
+
+/** True when some link of movement mv out of lane d has a waiting point inside the intersection. */
+function waitsInside(s: SimState, d: number, mv: number): boolean {
+  const net = s.net;
+  for (let q = net.laneOutStart[d]!; q < net.laneOutStart[d + 1]!; q++) {
+    const k = net.laneOut[q]! - net.nLanes;
+    if (net.linkMov[k] === mv && net.linkWaitM[k]! > 0) return true;
+  }
+  return false;
+}
+
+/**
+ * A vehicle at its link's waiting point inside the intersection (linkWaitM) stays there while its
+ * movement is permitted and it must yield; protected, or once its green has ended, it goes on.
+ */
+function waitInside(s: SimState, v: number, link: number, W: number): void {
+  const mv = s.net.linkMov[link - s.net.nLanes]!;
+  if (s.signals.movState[mv] !== PERMITTED || !mustYield(s, mv, true)) return;
+  const ty = s.veh.vType[v]!;
+  const gap = Math.max(W - s.veh.vPos[v]!, 0);
+  s.veh.vNew[v] = Math.min(s.veh.vNew[v]!, safeSpeed(gap, 0, s.tDecel[ty]!, s.tTau[ty]!), boundSpeed(gap + 0.01, 0, 1, s.tEmDecel[ty]!, s.stepMs / 1000));
 }
 
 /**
  * Whether a vehicle on permitted movement mv must wait: a vehicle of a
  * conflicting movement is inside the intersection, or one with right of way
  * (protected green, or yellow and moving) will reach its stop line within the
- * critical gap (or stands at it, about to go on green).
+ * critical gap (or stands at it, about to go on green). `inside`: the vehicle
+ * waits inside the intersection, where other permitted movements' vehicles
+ * waiting there do not hold it (two of them would wait for each other).
  */
-function mustYield(s: SimState, mv: number): boolean {
+function mustYield(s: SimState, mv: number, inside: boolean): boolean {
   const net = s.net;
   const tr = s.trips;
   const state = s.signals.movState;
   const nLanes = net.nLanes;
   for (let q = net.movConfStart[mv]!; q < net.movConfStart[mv + 1]!; q++) {
     const c = net.movConf[q]!;
-    for (let k = net.movLinkStart[c]!; k < net.movLinkStart[c + 1]!; k++) if (s.veh.head[nLanes + k]! >= 0) return true;
     const sc = state[c];
+    if (!inside || sc !== PERMITTED) for (let k = net.movLinkStart[c]!; k < net.movLinkStart[c + 1]!; k++) if (s.veh.head[nLanes + k]! >= 0) return true;
     if (sc !== GREEN && sc !== YELLOW) continue;
     for (let q2 = net.movLaneStart[c]!; q2 < net.movLaneStart[c + 1]!; q2++) {
       const lane = net.movLanes[q2]!;

@@ -75,7 +75,7 @@ export function buildMovements(
   const movementIndex = new Map<string, number>();
   const movementByRoads = new Map<string, number>();
 
-  const addLink = (mv: MovementModel, fromLane: number, toLane: number, given: Vec[] | undefined, speedOverride: number | undefined): void => {
+  const addLink = (mv: MovementModel, fromLane: number, toLane: number, given: Vec[] | undefined, speedOverride: number | undefined, waitM = 0): void => {
     const lin = lanes[fromLane]!;
     const lout = lanes[toLane]!;
     const inDir = roads[lin.road]!.dirEnd;
@@ -102,6 +102,7 @@ export function buildMovements(
       lengthM,
       speedMps,
       points,
+      waitM: Math.min(waitM, lengthM),
       startAngle: angleDeg(sub(a0, centre)),
       endAngle: angleDeg(sub(a1, centre)),
     });
@@ -164,6 +165,7 @@ export function buildMovements(
             roads[b]!.firstLane + ll.toLane,
             ll.points?.map(([x, y]) => vec(x, y)),
             m.speedLimitMps,
+            ll.waitM,
           );
         });
       }

@@ -103,6 +103,8 @@ export interface CompiledNetwork {
   readonly linkMov: Int32Array;
   readonly linkFromLane: Int32Array;
   readonly linkToLane: Int32Array;
+  /** Where a vehicle waits inside the intersection while the link's movement is permitted (m along the link; 0: at the stop line). */
+  readonly linkWaitM: Float64Array;
 
   // phases (contiguous per intersection)
   readonly phaseInter: Int32Array;
@@ -315,6 +317,7 @@ export function compileNetwork(net: NetworkModel, stepMs: number, designVph?: Fl
     linkMov: I32((k) => net.links[k]!.movement, nLinks),
     linkFromLane: I32((k) => net.links[k]!.fromLane, nLinks),
     linkToLane: I32((k) => net.links[k]!.toLane, nLinks),
+    linkWaitM: Float64Array.from(net.links, (k) => k.waitM),
     phaseInter: I32((p) => net.phases[p]!.inter, nPhases),
     phaseMovStart: phaseMovs.start,
     phaseMovs: phaseMovs.items,

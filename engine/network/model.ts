@@ -95,6 +95,8 @@ export interface LinkModel {
   lengthM: number;
   speedMps: number;
   points: Vec[];
+  /** Where a vehicle waits inside the intersection while its movement is permitted (m along the link; 0: at the stop line). */
+  waitM: number;
   /** Angles (deg) of the link's two ends seen from the intersection centre. */
   startAngle: number;
   endAngle: number;

@@ -24,7 +24,7 @@
 import { basename, dirname } from 'node:path';
 import { buildConflictModel, buildNetwork } from '../../engine/network/index.js';
 import { InputError } from '../../scenarios/errors.js';
-import type { IntersectionJson, MovementJson, PhaseJson, RoadJson, ScenarioJson, TurnType } from '../../scenarios/types.js';
+import type { IntersectionJson, LaneLinkJson, MovementJson, PhaseJson, RoadJson, ScenarioJson, TurnType } from '../../scenarios/types.js';
 import { validateScenario } from '../../scenarios/validate.js';
 import { readSumoNet, type Point, type SumoConnection, type SumoEdge } from './net.js';
 import { readSumoConfig, readSumoRoutes } from './routes.js';
@@ -78,6 +78,18 @@ function pathOf(c: Ctx, conn: SumoConnection, byFromLane: Map<string, SumoConnec
     via = next?.via;
   }
   return pts;
+}
+
+/**
+ * Where a vehicle of a connection waits inside the junction (m from the stop line): the end of
+ * its first internal lane when the connection goes on through an internal junction (SUMO's left
+ * turns that wait for a gap inside the junction); 0 when it has none.
+ */
+function waitOf(c: Ctx, conn: SumoConnection, byFromLane: Map<string, SumoConnection[]>): number {
+  if (!conn.via) return 0;
+  const lane = c.net.internalLanes.get(conn.via);
+  if (!lane || !(byFromLane.get(conn.via) ?? []).some((k) => k.via !== undefined)) return 0;
+  return lane.lengthM;
 }
 
 /** The middle line of an edge's car lanes. */
@@ -169,9 +181,11 @@ export function importSumo(netFile: string, routeFiles: readonly string[], opts:
         const toLane = gwLane(c, k.to, k.toLane);
         if (seen.has(`${fromLane},${toLane}`)) continue;
         seen.add(`${fromLane},${toLane}`);
-        const link: { fromLane: number; toLane: number; points?: Point[] } = { fromLane, toLane };
+        const link: LaneLinkJson = { fromLane, toLane };
         const pts = pathOf(c, k, byFromLane);
         if (pts.length >= 2) link.points = pts;
+        const wait = waitOf(c, k, byFromLane);
+        if (wait > 0) link.waitM = wait;
         mv.laneLinks!.push(link);
         if (k.via) speed = Math.min(speed, net.internalLanes.get(k.via)?.speedMps ?? Infinity);
         movementOf.set(k, id);
