@@ -73,6 +73,13 @@ export async function sumoCommand(argv: string[]): Promise<number> {
         `  vehicles      ${r.vehicles.scheduled} scheduled, ${r.vehicles.inserted} inserted, ${r.vehicles.completed} completed, ${r.vehicles.unfinished} still driving, ${r.vehicles.waitingToEnter} waiting to enter\n` +
         `  travel time   mean ${r.travelTime.mean.toFixed(1)} s, p50 ${r.travelTime.p50.toFixed(1)} s, p95 ${r.travelTime.p95.toFixed(1)} s\n` +
         `  delay         mean ${r.delay.mean.toFixed(1)} s\n` +
+        r.emergency
+          .map((e) =>
+            e.travelTime === null
+              ? `  emergency     ${e.id}: not inserted by the end\n`
+              : `  emergency     ${e.id}: travel ${e.travelTime.toFixed(1)} s (free flow ${e.freeFlowTime === null ? '–' : e.freeFlowTime.toFixed(1)} s), delay ${e.delay!.toFixed(1)} s, ${e.stops} stops\n`,
+          )
+          .join('') +
         `  safety        ${r.safety.conflictingGreens} conflicting greens, ${r.safety.minGreenViolations} short greens, ${r.safety.clearanceViolations} short clearances; SUMO: ${r.sumo.teleports} teleports, ${r.sumo.collisions} collisions\n` +
         `  co-simulation ${r.cosim.steps} steps in ${r.cosim.wallSeconds.toFixed(1)} s: engine ${r.cosim.engineMsPerStep.toFixed(3)} ms/step, SUMO step + TraCI ${r.cosim.roundTripMsPerStep.toFixed(3)} ms/step\n`,
     );

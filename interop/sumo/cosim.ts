@@ -22,6 +22,7 @@ import { STATE_CHARS } from '../../engine/signals/index.js';
 import type { SafetyCounts } from '../../engine/signals/index.js';
 import { validateScenario } from '../../scenarios/validate.js';
 import { importSumoConfig } from './import.js';
+import { SumoEmergencies } from './emergency.js';
 import { DOMAIN, startSumo, VAR } from './traci.js';
 import { readSumoStatistics, readTripinfo, TRIPINFO_ALL } from './tripinfo.js';
 
@@ -54,6 +55,8 @@ export interface SumoCosimResult {
   travelTime: { mean: number; p50: number; p95: number };
   delay: { mean: number };
   throughput: number;
+  /** Per emergency vehicle (vClass emergency in the demand), from SUMO's tripinfo: travel time and delay (s, as above), stops (SUMO's waitingCount), the free-flow time of the route the engine gave it (s); null where SUMO wrote no tripinfo for it. */
+  emergency: Array<{ id: string; travelTime: number | null; freeFlowTime: number | null; delay: number | null; stops: number | null }>;
   safety: SafetyCounts;
   sumo: { teleports: number; collisions: number };
   detectors: { faults: number };
@@ -82,6 +85,7 @@ export async function runSumoCosim(o: SumoCosimOptions): Promise<SumoCosimResult
   const durationMs = Math.round(sc.durationS * 1000);
   const detectors = new DetectorArrays(net.nDet);
   const cabinet = new Cabinet({ net, router, controller: o.controller, detectors, preemption: o.preemption ?? true });
+  const emergencies = new SumoEmergencies(sc.emergencyVehicles ?? [], model, net, cabinet.preemption);
 
   // greenwave's detectors in SUMO, at greenwave's positions
   const dir = mkdtempSync(join(tmpdir(), 'greenwave-sumo-'));
@@ -134,6 +138,7 @@ export async function runSumoCosim(o: SumoCosimOptions): Promise<SumoCosimResult
     for (let d = 0; d < net.nDet; d++)
       if (net.detKind[d] === DET_LANE_AREA) sub.subscribe(DOMAIN.LANEAREA, detId(d), [VAR.LAST_STEP_VEHICLE_NUMBER, VAR.LAST_STEP_VEHICLE_HALTING_NUMBER, VAR.JAM_LENGTH_METERS]);
       else sub.subscribe(DOMAIN.INDUCTIONLOOP, detId(d), [VAR.LAST_STEP_VEHICLE_ID_LIST, VAR.LAST_STEP_OCCUPANCY]);
+    emergencies.subscribe(sub);
     await sub.send({ timeoutMs: 60_000 });
     const every = Math.max(1, Math.floor(durationMs / stepMs / 200));
     for (let t = 0, k = 0; t < durationMs; t += stepMs, k++) {
@@ -150,6 +155,7 @@ export async function runSumoCosim(o: SumoCosimOptions): Promise<SumoCosimResult
           lastState.set(id, s);
         }
       }
+      emergencies.beforeStep(b);
       const step = b.step();
       const e1 = performance.now();
       const res = (await b.send({ timeoutMs: 60_000 })).get(step);
@@ -178,6 +184,7 @@ export async function runSumoCosim(o: SumoCosimOptions): Promise<SumoCosimResult
         }
       }
       detectors.timeMs = t + stepMs;
+      emergencies.afterStep(res, t + stepMs);
       engineMs += e1 - e0;
       tripMs += e2 - e1;
       if (o.onProgress && k % every === 0) o.onProgress(t / durationMs);
@@ -193,7 +200,7 @@ export async function runSumoCosim(o: SumoCosimOptions): Promise<SumoCosimResult
   await cabinet.close();
   const wallSeconds = (performance.now() - t0) / 1000;
   const steps = Math.ceil(durationMs / stepMs);
-  const trips = readTripinfo(tripFile);
+  const trips = readTripinfo(tripFile, emergencies.ids);
   const stats = readSumoStatistics(statFile);
   rmSync(dir, { recursive: true, force: true });
   const tts = trips.travelTimesS;
@@ -209,6 +216,10 @@ export async function runSumoCosim(o: SumoCosimOptions): Promise<SumoCosimResult
     travelTime: { mean: r3(n ? tts.reduce((a, b) => a + b, 0) / n : 0), p50: r3(percentile(tts, 50)), p95: r3(percentile(tts, 95)) },
     delay: { mean: r3(n ? delay / n : 0) },
     throughput: completed,
+    emergency: (sc.emergencyVehicles ?? []).map((e) => {
+      const r = trips.byId.get(e.id);
+      return { id: e.id, travelTime: r ? r3(r.travelTimeS) : null, freeFlowTime: Number.isFinite(emergencies.freeFlowS(e.id)) ? r3(emergencies.freeFlowS(e.id)) : null, delay: r ? r3(r.delayS) : null, stops: r ? r.stops : null };
+    }),
     safety: cabinet.monitor.counts(),
     sumo: stats,
     detectors: { faults: cabinet.health.events },

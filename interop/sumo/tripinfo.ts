@@ -19,6 +19,8 @@ export interface SumoTrips {
   scheduled: number;
   inserted: number;
   completed: number;
+  /** The vehicles asked for by id (readTripinfo's `ids`): travel time and delay as above (s), stops (SUMO's waitingCount). */
+  byId: Map<string, { travelTimeS: number; delayS: number; stops: number }>;
 }
 
 /** The tripinfo options that make SUMO write every vehicle due before the end (SPEC §4 counts them all). */
@@ -27,20 +29,27 @@ export const TRIPINFO_ALL = ['--tripinfo-output.write-unfinished=true', '--tripi
 const attr = (tag: string, name: string): number => Number(new RegExp(`\\s${name}="([-\\d.]+)"`).exec(tag)?.[1]);
 
 /** Reads a tripinfo file (written with TRIPINFO_ALL; undeparted vehicles have depart="-1"). */
-export function readTripinfo(file: string): SumoTrips {
+export function readTripinfo(file: string, ids: ReadonlySet<string> = new Set()): SumoTrips {
   const xml = readFileSync(file, 'utf8');
   const travelTimesS: number[] = [];
   let delaySumS = 0;
   let completed = 0;
   let inserted = 0;
+  const byId: SumoTrips['byId'] = new Map();
   for (const [tag] of xml.matchAll(/<tripinfo id=[^>]*>/g)) {
-    travelTimesS.push(attr(tag, 'duration') + attr(tag, 'departDelay'));
-    delaySumS += attr(tag, 'timeLoss') + attr(tag, 'departDelay');
+    const tt = attr(tag, 'duration') + attr(tag, 'departDelay');
+    const delay = attr(tag, 'timeLoss') + attr(tag, 'departDelay');
+    travelTimesS.push(tt);
+    delaySumS += delay;
+    if (ids.size) {
+      const id = /\sid="([^"]*)"/.exec(tag)![1]!.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+      if (ids.has(id)) byId.set(id, { travelTimeS: tt, delayS: delay, stops: attr(tag, 'waitingCount') });
+    }
     if (attr(tag, 'depart') >= 0) inserted++;
     if (attr(tag, 'arrival') >= 0) completed++;
   }
   travelTimesS.sort((a, b) => a - b);
-  return { travelTimesS, delaySumS, scheduled: travelTimesS.length, inserted, completed };
+  return { travelTimesS, delaySumS, scheduled: travelTimesS.length, inserted, completed, byId };
 }
 
 /** Teleports and collisions from a statistic-output file. */
