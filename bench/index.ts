@@ -8,7 +8,9 @@
  *  - the latency of one full network re-plan (bench/replan.ts) on city-sized
  *    grids, in the calling thread and by worker count;
  *  - the live service under load (bench/serve.ts): 200 clients on a
- *    1,024-signal grid, state frames at 1 Hz, delivery latency and memory.
+ *    1,024-signal grid, state frames at 1 Hz, delivery latency and memory;
+ *  - SUMO (bench/sumo.ts): importing a 100 MB net, and the co-simulation's
+ *    own cost per step.
  * Writes bench/results/latest.json and returns a Markdown report.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -20,11 +22,13 @@ import { replanLatency, type ReplanLatencyResult } from './replan.js';
 import { serveLoad, type ServeLoadResult } from './serve.js';
 import { microBenchmarks, type MicroResult } from './micro.js';
 import { publishResults } from './charts.js';
+import { sumoBench, type SumoBenchResult } from './sumo.js';
 
 export { replanLatency, type ReplanLatencyResult } from './replan.js';
 export { serveLoad, type ServeLoadResult } from './serve.js';
 export { microBenchmarks, type MicroResult } from './micro.js';
 export { benchCharts, pcdCharts, publishResults } from './charts.js';
+export { sumoBench, type SumoBenchResult } from './sumo.js';
 export * from './types.js';
 export * from './sources.js';
 import { benchSource, CITYFLOW_DATASETS, defaultResultsDir, repoRoot } from './sources.js';
@@ -33,7 +37,7 @@ import type { BenchReport, ControllerResult, SimSpeedResult } from './types.js';
 import { arterialPcd } from './types.js';
 
 /** Parts of the suite. */
-export const BENCH_PARTS = ['micro', 'speed', 'controllers', 'replan', 'serve'] as const;
+export const BENCH_PARTS = ['micro', 'speed', 'controllers', 'replan', 'serve', 'sumo'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 export interface BenchOptions {
@@ -197,6 +201,29 @@ export function markdown(r: BenchReport): string {
       [false, true, true, true, true, true, true, true, false, true],
       r.serve.map((x) => [x.network, String(x.signals), String(x.clients), String(x.seconds), String(x.frames), String(x.p50Ms), String(x.p99Ms), String(x.maxMs), `${x.rssStartMB} → ${x.rssEndMB} (${x.rssMaxMB})`, String(x.dropped)]),
     );
+  if (r.sumo?.skipped) lines.push('### SUMO', '', `Not measured: ${r.sumo.skipped}.`, '');
+  if (r.sumo?.import) {
+    const i = r.sumo.import;
+    section(
+      lines,
+      'SUMO: importing a net (`importSumo`, a fresh process per run)',
+      [`\`${i.net}\``],
+      ['size', 'signals', 'lanes', 'seconds (each run)', 'peak memory MB (each run)'],
+      [true, true, true, false, false],
+      [[`${i.sizeMB} MB`, String(i.signals), String(i.lanes), i.seconds.map((x) => x.toFixed(2)).join(', '), i.peakMB.join(', ')]],
+    );
+  }
+  if (r.sumo?.cosim) {
+    const c = r.sumo.cosim;
+    section(
+      lines,
+      "SUMO: the co-simulation's cost per step (`greenwave sumo`)",
+      [],
+      ['scenario', 'controller', 'steps', 'engine ms/step', 'SUMO step + TraCI round trip ms/step'],
+      [false, false, true, true, true],
+      [[c.scenario, c.controller, String(c.steps), c.engineMsPerStep.toFixed(3), c.roundTripMsPerStep.toFixed(3)]],
+    );
+  }
   return lines.join('\n');
 }
 
@@ -250,6 +277,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   }
   const serve: ServeLoadResult[] = [];
   if (parts.has('serve')) serve.push(await serveLoad(join(repoRoot(), 'dist', 'cli', 'main.js'), 'grid-32x32', 200, quick ? 10 : 60, log));
+  const sumo: SumoBenchResult | undefined = parts.has('sumo') ? await sumoBench(quick, log) : undefined;
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const report: BenchReport = {
     date: new Date().toISOString(),
@@ -262,6 +290,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     replan,
     serve,
     micro,
+    ...(sumo ? { sumo } : {}),
   };
   const dir = opts.resultsDir ?? defaultResultsDir();
   mkdirSync(dir, { recursive: true });

@@ -5,6 +5,7 @@ import type { Simulation } from '../sim/index.js';
 import type { ReplanLatencyResult } from './replan.js';
 import type { ServeLoadResult } from './serve.js';
 import type { MicroResult } from './micro.js';
+import type { SumoBenchResult } from './sumo.js';
 
 export interface SimSpeedResult {
   scenario: string;
@@ -58,4 +59,6 @@ export interface BenchReport {
   replan: ReplanLatencyResult[];
   serve: ServeLoadResult[];
   micro: MicroResult[];
+  /** SUMO import and co-simulation cost (absent in reports from before it was measured). */
+  sumo?: SumoBenchResult;
 }

@@ -1,7 +1,8 @@
 /**
  * `greenwave bench --quick --json`: one JSON object with every section
  * (micro-benchmarks, simulator speed, controllers × scenarios, re-plan
- * latency, the live service under load), and the charts drawn from it.
+ * latency, the live service under load, SUMO import and co-simulation
+ * cost), and the charts drawn from it.
  * Structure only: the figures themselves are measured, not asserted.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -37,6 +38,15 @@ describe('greenwave bench --quick --json', () => {
       expect(rep.replan.map((x) => x.workers)).toContain(0);
       expect(rep.serve[0]).toMatchObject({ network: 'grid-32x32', signals: 1024, clients: 200 });
       expect(rep.serve[0]!.frames).toBeGreaterThan(1000);
+      // SUMO: a netgenerate net imported in a fresh process, and greenwave driving SUMO (skipped, with the reason, only without sumo)
+      if (rep.sumo?.skipped) expect(process.env.CI, rep.sumo.skipped).not.toBe('true');
+      else {
+        expect(rep.sumo!.import).toMatchObject({ signals: 896 });
+        expect(rep.sumo!.import!.seconds).toHaveLength(1);
+        expect(rep.sumo!.import!.peakMB[0]).toBeGreaterThan(0);
+        expect(rep.sumo!.cosim).toMatchObject({ scenario: 'grid4x4 (RESCO)', steps: 300 });
+        expect(rep.sumo!.cosim!.engineMsPerStep).toBeGreaterThan(0);
+      }
       const charts = benchCharts(rep);
       expect(Object.keys(charts).sort()).toEqual(['replan-latency.svg', 'sim-speed.svg', 'travel-time.svg']);
       for (const svg of Object.values({ ...charts, ...pcds })) {

@@ -9,15 +9,16 @@ speed (vehicle-steps per second) on grids of growing size with light and heavy
 demand and on the CityFlow datasets; every controller on the built-in
 scenarios and the datasets; the latency of one full network re-plan on
 grid-32x32 (1,024 signals) and grid-100x100 (10,000 signals) in the calling
-thread and by worker count; and greenwave serve with 200 clients on 1,024
-signals. Writes
+thread and by worker count; greenwave serve with 200 clients on 1,024
+signals; and SUMO: importing a 100 MB net and the co-simulation's cost per
+step (skipped, with a notice, without Debian's sumo). Writes
 bench/results/latest.json (latest-PARTS.json with --only) and prints a
 Markdown report; a full run also redraws the charts in docs/results/ and the
 generated section of docs/RESULTS.md.
 
 Options:
   --quick         shorter runs and fewer cases (a few minutes)
-  --only PARTS    some of micro,speed,controllers,replan,serve (default: all)
+  --only PARTS    some of micro,speed,controllers,replan,serve,sumo (default: all)
   --workers LIST  worker counts for the re-plan benchmark, e.g. 1,2,4,8,16
                   (default: 1, 2, and this machine's cores when more)
   --results DIR   write the JSON report there instead of bench/results

@@ -29,7 +29,9 @@ const { MultiDirectedGraph } = graphology;
 /**
  * The first steps only: intersections, roads, movements and the conflict
  * matrix, without phases or detectors (an importer that needs the conflicts
- * to write the phases; cheaper than a full build on a big network).
+ * to write the phases; cheaper than a full build on a big network). A lane
+ * link given a path keeps only its two ends (a chord: all the conflicts
+ * read), so links' lengths here are chord lengths.
  */
 export function buildConflictModel(sc: ScenarioJson, file: string): Pick<NetworkModel, 'intersections' | 'roads' | 'lanes' | 'movements' | 'links' | 'conflicts' | 'movementIndex'> {
   const err: ErrorAt = (parts, reason) => new InputError(file, jsonPath(parts), reason);
@@ -39,7 +41,7 @@ export function buildConflictModel(sc: ScenarioJson, file: string): Pick<Network
   const intersections = buildIntersections(sc, intersectionIndex, touching, graph, err);
   const { roads, lanes } = buildRoads(sc, intersections, intersectionIndex, graph, err);
   const explicit = explicitMovements(sc, intersections, roads, roadIndex, err);
-  const { movements, links, movementIndex } = buildMovements(sc, intersections, roads, lanes, roadIndex, explicit, err);
+  const { movements, links, movementIndex } = buildMovements(sc, intersections, roads, lanes, roadIndex, explicit, err, true);
   const { conflicts } = buildConflicts(intersections, movements, links);
   return { intersections, roads, lanes, movements, links, conflicts, movementIndex };
 }

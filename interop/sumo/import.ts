@@ -240,14 +240,17 @@ export function importSumo(netFile: string, routeFiles: readonly string[], opts:
   };
   // Pass 1: the conflicts greenwave derives from the paths (every junction with connections as a signal; no phases yet).
   const candidates = new Set(intersections.filter((j) => j.type === 'uncontrolled').map((j) => j.id));
-  // (shallow copies: buildNetwork and the validator only read the scenario, and a deep copy of a big net costs seconds)
+  // (shallow copies: buildNetwork and the validator only read the scenario, and a deep copy of a big net costs seconds;
+  // the probe is not validated on its own: it is `base`, which is validated whole before the final build)
   const probe: ScenarioJson = { ...base, intersections: base.intersections.map((j) => (j.type === 'boundary' ? j : { ...j, type: 'signal' as const })) };
-  const model1 = buildConflictModel(validateScenario(probe, netFile), netFile);
+  // (let: dropped once the phases are written, so the final build does not carry it)
+  let model1: ReturnType<typeof buildConflictModel> | undefined = buildConflictModel(probe, netFile);
   const conflictOf = (jId: string): ((a: string, b: string) => boolean) => {
-    const node = model1.intersections[jIndex.get(jId)!]!;
-    const local = new Map(node.movements.map((m, k) => [model1.movements[m]!.id, k]));
+    const m1 = model1!;
+    const node = m1.intersections[jIndex.get(jId)!]!;
+    const local = new Map(node.movements.map((m, k) => [m1.movements[m]!.id, k]));
     const n = node.movements.length;
-    return (a, b) => model1.conflicts[node.idx]![local.get(a)! * n + local.get(b)!] === 1;
+    return (a, b) => m1.conflicts[node.idx]![local.get(a)! * n + local.get(b)!] === 1;
   };
 
   // The phases of each signal junction from its program.
@@ -320,17 +323,22 @@ export function importSumo(netFile: string, routeFiles: readonly string[], opts:
   if (laneLevel) warnings.push(`${netFile}: ${laneLevel} phase entries give the lanes of one movement different signals; greenwave signals a movement as a whole (its greenest lane)`);
   if (uncontrolledInSignals) warnings.push(`${netFile}: ${uncontrolledInSignals} connections at signalised junctions have no signal; greenwave leaves them red`);
 
-  let priorityStandIns = 0;
-  for (const node of model1.intersections) {
-    if (!candidates.has(node.id)) continue;
-    const m = node.movements.length;
-    let conflict = false;
-    for (let a = 0; a < m && !conflict; a++) for (let b = a + 1; b < m && !conflict; b++) conflict = model1.conflicts[node.idx]![a * m + b] === 1;
-    if (!conflict) continue;
-    const j = net.junctionById.get(node.id)!;
-    intersections[node.idx] = { ...intersections[node.idx]!, type: 'signal', phases: [rightOfWay(j, conns.get(j.id) ?? [], movementOf, model1, node.idx)], signal: { minGreenS: 5, maxGreenS: 120 } };
-    priorityStandIns++;
-  }
+  // (in a function of its own, so that nothing in this frame keeps the conflict model alive after it)
+  const priorityStandIns = ((m1: NonNullable<typeof model1>): number => {
+    let n = 0;
+    for (const node of m1.intersections) {
+      if (!candidates.has(node.id)) continue;
+      const m = node.movements.length;
+      let conflict = false;
+      for (let a = 0; a < m && !conflict; a++) for (let b = a + 1; b < m && !conflict; b++) conflict = m1.conflicts[node.idx]![a * m + b] === 1;
+      if (!conflict) continue;
+      const j = net.junctionById.get(node.id)!;
+      intersections[node.idx] = { ...intersections[node.idx]!, type: 'signal', phases: [rightOfWay(j, conns.get(j.id) ?? [], movementOf, m1, node.idx)], signal: { minGreenS: 5, maxGreenS: 120 } };
+      n++;
+    }
+    return n;
+  })(model1);
+  model1 = undefined;
   if (priorityStandIns) warnings.push(`${netFile}: ${priorityStandIns} priority junctions with conflicting links are one-phase signals that keep SUMO's right of way (major links protected, minor links yield)`);
   // Movements a program never shows green (or a right of way greenwave cannot show) are left out.
   const served = new Set<string>();

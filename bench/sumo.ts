@@ -1,0 +1,85 @@
+/**
+ * SUMO's part of the suite: importing a 100 MB SUMO net (a netgenerate grid,
+ * made once in the system's temporary folder), timed and with its peak memory
+ * in a fresh Node process, and the co-simulation's own cost per step when
+ * greenwave drives SUMO (grid4x4, 16 signals): the engine's work and SUMO's
+ * step with its one TraCI round trip. Needs Debian's sumo (netgenerate,
+ * sumo); without them the part says so in its result and is not measured.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { runSumoCosim } from '../interop/sumo/index.js';
+import { repoRoot } from './sources.js';
+
+export interface SumoImportResult {
+  /** The netgenerate command that made the net. */
+  net: string;
+  sizeMB: number;
+  signals: number;
+  lanes: number;
+  /** Seconds of each run (a fresh process each). */
+  seconds: number[];
+  /** Peak resident memory of each run (MB). */
+  peakMB: number[];
+}
+
+export interface SumoCosimCost {
+  scenario: string;
+  controller: string;
+  steps: number;
+  engineMsPerStep: number;
+  roundTripMsPerStep: number;
+}
+
+export interface SumoBenchResult {
+  /** Why nothing was measured (a program missing), else absent. */
+  skipped?: string;
+  import?: SumoImportResult;
+  cosim?: SumoCosimCost;
+}
+
+const has = (program: string): boolean => spawnSync('sh', ['-c', `command -v ${program}`]).status === 0;
+
+/** The netgenerate grid of `n`×`n` junctions, 100 m blocks, 2 lanes, guessed signals: about 100 MB for n = 80. */
+function gridNet(n: number): { file: string; command: string } {
+  const file = join(tmpdir(), `greenwave-bench-grid${n}.net.xml`);
+  const args = ['--grid', '--grid.number', String(n), '--grid.length', '100', '-L', '2', '--tls.guess', '-o', file];
+  if (!existsSync(file)) execFileSync('netgenerate', args, { stdio: 'ignore' });
+  return { file, command: `netgenerate ${args.slice(0, -2).join(' ')}` };
+}
+
+/** One import in a fresh Node process: seconds, peak RSS (MB), signals and lanes. */
+function importOnce(file: string): { seconds: number; peakMB: number; signals: number; lanes: number } {
+  const mod = pathToFileURL(join(repoRoot(), 'dist', 'interop', 'sumo', 'index.js')).href;
+  const script =
+    `const { importSumo } = await import(${JSON.stringify(mod)});` +
+    `const t0 = performance.now(); const imp = importSumo(${JSON.stringify(file)}, []); const s = (performance.now() - t0) / 1000;` +
+    `const sc = imp.scenario; process.stdout.write(JSON.stringify({ seconds: s, peakMB: process.resourceUsage().maxRSS / 1024, signals: Object.keys(imp.links.tls).length, lanes: sc.roads.reduce((a, r) => a + r.lanes, 0) }));`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(out) as { seconds: number; peakMB: number; signals: number; lanes: number };
+}
+
+export async function sumoBench(quick: boolean, log: (line: string) => void): Promise<SumoBenchResult> {
+  const missing = ['sumo', 'netgenerate'].filter((p) => !has(p));
+  if (missing.length) return { skipped: `${missing.join(' and ')} not found: install Debian's sumo (apt-get install sumo sumo-tools)` };
+  const n = quick ? 30 : 80;
+  log(`SUMO import: netgenerate grid ${n}×${n}`);
+  const net = gridNet(n);
+  const runs = Array.from({ length: quick ? 1 : 3 }, () => importOnce(net.file));
+  const imp: SumoImportResult = {
+    net: net.command,
+    sizeMB: Math.round((statSync(net.file).size / 1e6) * 10) / 10,
+    signals: runs[0]!.signals,
+    lanes: runs[0]!.lanes,
+    seconds: runs.map((r) => Math.round(r.seconds * 100) / 100),
+    peakMB: runs.map((r) => Math.round(r.peakMB)),
+  };
+  const cfg = join(repoRoot(), 'scenarios', 'data', 'sumo', 'resco', 'grid4x4', 'grid4x4.sumocfg');
+  log('SUMO co-simulation cost: grid4x4, fixed');
+  process.env.SUMO_HOME ??= '/usr/share/sumo';
+  const r = await runSumoCosim({ cfg, controller: 'fixed', durationS: quick ? 300 : 1800 });
+  return { import: imp, cosim: { scenario: 'grid4x4 (RESCO)', controller: 'fixed', steps: r.cosim.steps, engineMsPerStep: r.cosim.engineMsPerStep, roundTripMsPerStep: r.cosim.roundTripMsPerStep } };
+}
