@@ -246,6 +246,49 @@ export { importCityFlow, readCityFlowRoadnet, readCityFlowFlows, type CityFlowIm
 /** An alias of importCityFlow: a CityFlow roadnet + flow file pair as a greenwave scenario. */
 export const importCityflow: typeof importCityFlow = importCityFlow;
 
+// ─── SUMO ────────────────────────────────────────────────────────────────────
+
+export {
+  /** A SUMO net (and route files) as a greenwave scenario, keeping SUMO's ids (docs/SUMO.md). */
+  importSumo,
+  /** A .sumocfg: its net, routes and time window, as a greenwave scenario. */
+  importSumoConfig,
+  /** greenwave's engine driving SUMO itself over TraCI (`greenwave sumo`). */
+  runSumoCosim,
+  /** SUMO running a configuration by itself: its own figures. */
+  runSumoOwn,
+  TraciClient,
+  startSumo,
+  type SumoImport,
+  type SumoImportOptions,
+  type SumoCosimOptions,
+  type SumoCosimResult,
+} from './interop/sumo/index.js';
+
+// ─── Sweeps: many runs in parallel, with statistics ─────────────────────────
+
+export {
+  /** Scenarios × controllers × seeds (× greenwave and SUMO) in a pool of worker threads, summarised (`greenwave sweep`). */
+  runSweep,
+  planCells,
+  summarizeCells,
+  /** Mean, sample sd and the 95 % interval (Student's t) of values over seeds. */
+  summarize,
+  /** The paired difference seed by seed, its 95 % interval, significance. */
+  pairedDifference,
+  tQuantile975,
+  sweepTable,
+  sweepCsv,
+  sweepSvg,
+  type SweepOptions,
+  type SweepResult,
+  type SweepGroup,
+  type SweepCell,
+  type CellMetrics,
+  type Summary,
+  type Paired,
+} from './bench/index.js';
+
 // ─── Reports ─────────────────────────────────────────────────────────────────
 
 export {

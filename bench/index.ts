@@ -13,6 +13,7 @@
  *    own cost per step.
  * Writes bench/results/latest.json and returns a Markdown report.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { Bench } from 'tinybench';
@@ -31,13 +32,16 @@ export { benchCharts, pcdCharts, publishResults } from './charts.js';
 export { sumoBench, type SumoBenchResult } from './sumo.js';
 export * from './types.js';
 export * from './sources.js';
+export * from './sweep/index.js';
+export { sweepTable, sweepCsv, sweepSvg, METRIC_LABELS, meanPm, deltaPm } from './sweep/output.js';
 import { benchSource, CITYFLOW_DATASETS, defaultResultsDir, repoRoot } from './sources.js';
 import { join } from 'node:path';
-import type { BenchReport, ControllerResult, SimSpeedResult } from './types.js';
+import type { BenchReport, ControllerResult, SimSpeedResult, SweepCeilingResult, SweepSpeedResult } from './types.js';
+import { runSweep } from './sweep/index.js';
 import { arterialPcd } from './types.js';
 
 /** Parts of the suite. */
-export const BENCH_PARTS = ['micro', 'speed', 'controllers', 'replan', 'serve', 'sumo'] as const;
+export const BENCH_PARTS = ['micro', 'speed', 'controllers', 'sweep', 'replan', 'serve', 'sumo'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 export interface BenchOptions {
@@ -86,26 +90,92 @@ async function simSpeed(name: string, durationS: number, iterations: number, con
   };
 }
 
-async function controllerRuns(scenarios: string[], controllers: string[], durationS?: number): Promise<ControllerResult[]> {
+/**
+ * Controllers × scenarios from sweeps: seeds 1–5 (1–2 with --quick) where the
+ * demand is random, the data's one seed for the CityFlow datasets (fixed
+ * trips; their own plan, cityflow-fixed, too). The arterial's arrivals on
+ * green come from one more run of seed 1 with the event log on.
+ */
+async function controllerRuns(scenarios: string[], controllers: string[], quick: boolean, jobs: readonly number[], durationS?: number): Promise<ControllerResult[]> {
+  const random = scenarios.filter((s) => !s.startsWith('cityflow:'));
+  const fixedTrips = scenarios.filter((s) => s.startsWith('cityflow:'));
+  const j = Math.max(...jobs.filter((x) => x > 0), 1);
+  const sweeps = [
+    ...(random.length ? [await runSweep({ scenarios: random, controllers, seeds: quick ? [1, 2] : [1, 2, 3, 4, 5], jobs: j, ...(durationS !== undefined ? { durationS } : {}) })] : []),
+    ...(fixedTrips.length ? [await runSweep({ scenarios: fixedTrips, controllers: [...controllers, 'cityflow-fixed'], seeds: [1], jobs: j, ...(durationS !== undefined ? { durationS } : {}) })] : []),
+  ];
   const out: ControllerResult[] = [];
-  for (const s of scenarios) {
-    const p = prepare(source(s), { durationS });
-    const arterial = s.startsWith('arterial-');
-    for (const c of s.startsWith('cityflow:') ? [...controllers, 'cityflow-fixed'] : controllers) {
-      const { metrics: m, sim } = await runPreparedAsync(p, c, { eventLog: arterial });
-      out.push({
-        ...(arterial ? { aogPercent: arterialPcd(sim).pcd.aogPercent } : {}),
-        scenario: s,
-        controller: c,
-        travelTimeMean: m.travelTime.mean,
-        delayMean: m.delay.mean,
-        stopsMean: m.stops.mean,
-        throughputVph: m.throughput,
-        unfinished: m.vehicles.inNetwork + m.vehicles.waitingToEnter,
-        emergencyDelayS: m.emergency.length ? m.emergency.reduce((a, e) => a + e.delay, 0) / m.emergency.length : null,
-        safetyViolations: m.safety.conflictingGreens + m.safety.minGreenViolations + m.safety.clearanceViolations,
-      });
+  for (const r of sweeps)
+    for (const g of r.groups) {
+      const cells = r.cells.filter((c) => c.scenario === g.scenario && c.controller === g.controller);
+      const ok = cells.flatMap((c) => (c.ok ? [c.metrics] : []));
+      if (!ok.length) throw new Error(`bench: every run of ${g.controller} on ${g.scenario} failed: ${cells.map((c) => (c.ok ? '' : c.error)).join('; ')}`);
+      const mean = (f: (m: (typeof ok)[number]) => number): number => Math.round((ok.reduce((a, m) => a + f(m), 0) / ok.length) * 1000) / 1000;
+      const ev = ok.filter((m) => m.emergencyDelayS !== null);
+      const res: ControllerResult = {
+        scenario: g.scenario,
+        controller: g.controller,
+        seeds: g.seeds,
+        travelTimeMean: g.metrics.travelTimeS.mean!,
+        travelTimeCi95: g.metrics.travelTimeS.ci95,
+        delayMean: g.metrics.delayS.mean!,
+        delayCi95: g.metrics.delayS.ci95,
+        stopsMean: g.metrics.stops.mean!,
+        stopsCi95: g.metrics.stops.ci95,
+        throughputVph: g.metrics.throughputVph.mean!,
+        unfinished: mean((m) => m.scheduled - m.completed),
+        emergencyDelayS: ev.length ? Math.round((ev.reduce((a, m) => a + m.emergencyDelayS!, 0) / ev.length) * 1000) / 1000 : null,
+        ...(g.vsBaseline ? { vsFixed: { travelTimePct: g.vsBaseline.travelTimeS.percent, significant: g.vsBaseline.travelTimeS.significant } } : {}),
+        safetyViolations: g.safetyViolations,
+      };
+      out.push(res);
     }
+  // the coordinated arterial's arrivals on green, read from one run's event log (seed 1)
+  for (const s of random.filter((x) => x.startsWith('arterial-'))) {
+    const p = prepare(source(s), { seed: 1, ...(durationS !== undefined ? { durationS } : {}) });
+    for (const c of out.filter((x) => x.scenario === s)) {
+      const { sim } = await runPreparedAsync(p, c.controller, { eventLog: true });
+      c.aogPercent = arterialPcd(sim).pcd.aogPercent;
+    }
+  }
+  return out;
+}
+
+/** The 1-job sweep as separate processes of the CLI: one alone, then `n` at once (the machine's ceiling for any parallel sweep). */
+async function sweepCeiling(n: number, durationS: number | undefined, log: (line: string) => void): Promise<SweepCeilingResult> {
+  const cli = join(repoRoot(), 'dist', 'cli', 'main.js');
+  const args = [cli, 'sweep', 'default,arterial-5', '--seeds', '1-5', '--jobs', '1', '--json', ...(durationS !== undefined ? ['--duration', String(durationS)] : [])];
+  const once = (): Promise<void> =>
+    new Promise((res, rej) => {
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'ignore'] });
+      child.on('error', rej);
+      child.on('close', (code) => (code === 0 ? res() : rej(new Error(`bench: greenwave sweep exited ${code}`))));
+    });
+  log(`sweep ceiling: 1 process, then ${n} at once`);
+  let t0 = performance.now();
+  await once();
+  const oneWallS = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  await Promise.all(Array.from({ length: n }, once));
+  const allWallS = (performance.now() - t0) / 1000;
+  const r2 = (x: number): number => Math.round(x * 100) / 100;
+  return { processes: n, oneWallS: r2(oneWallS), allWallS: r2(allWallS), speedup: r2((n * oneWallS) / allWallS) };
+}
+
+/** The same 2 scenarios × 4 controllers × 5 seeds sweep at each job count (1 first): wall time and speed-up. */
+async function sweepSpeed(jobs: readonly number[], quick: boolean, log: (line: string) => void): Promise<SweepSpeedResult[]> {
+  const scenarios = ['default', 'arterial-5'];
+  const controllers = [...GENERAL_CONTROLLERS];
+  const seeds = [1, 2, 3, 4, 5];
+  const durationS = quick ? 900 : undefined;
+  const out: SweepSpeedResult[] = [];
+  for (const j of [1, ...jobs.filter((x) => x > 1)]) {
+    log(`sweep speed: ${scenarios.join(',')} × ${controllers.length} controllers × ${seeds.length} seeds, ${j} job${j > 1 ? 's' : ''}`);
+    const r = await runSweep({ scenarios, controllers, seeds, jobs: j, ...(durationS !== undefined ? { durationS } : {}) });
+    const failed = r.cells.find((c) => !c.ok);
+    if (failed && !failed.ok) throw new Error(`bench: sweep cell failed: ${failed.error}`);
+    const one = out[0]?.wallS ?? r.timing.wallS;
+    out.push({ scenarios, controllers, seeds, durationS: durationS ?? null, cells: r.cells.length, jobs: j, wallS: r.timing.wallS, cellSumS: Math.round(r.timing.cellWallS.reduce((a, b) => a + b, 0) * 1000) / 1000, speedup: Math.round((one / r.timing.wallS) * 100) / 100 });
   }
   return out;
 }
@@ -143,25 +213,31 @@ export function markdown(r: BenchReport): string {
   }
   if (r.controllers.length) {
     const pc = (x: number, base: number | undefined): string => (base ? `${x >= base ? '+' : ''}${(((x - base) / base) * 100).toFixed(1)} %` : '–');
+    const pm = (mean: number, ci: [number, number] | null, d: number): string => (ci ? `${mean.toFixed(d)} ± ${((ci[1] - ci[0]) / 2).toFixed(d)}` : mean.toFixed(d));
+    const seedText = (c: ControllerResult): string => (c.seeds.length > 1 ? `${c.seeds[0]}–${c.seeds[c.seeds.length - 1]}` : String(c.seeds[0] ?? '–'));
     section(
       lines,
-      'Controllers × scenarios (same demand and seed)',
-      [],
-      ['scenario', 'controller', 'mean travel time (s)', 'vs fixed', 'mean delay (s)', 'vs fixed', 'stops/veh', 'vs fixed', 'throughput (veh/h)', 'unfinished', 'emergency delay (s)', 'safety violations'],
-      [false, false, true, true, true, true, true, true, true, true, true, true],
+      'Controllers × scenarios (sweeps: same demand per seed)',
+      [
+        'Mean ± half the 95 % interval over seeds where the demand is random; the CityFlow datasets are fixed trips (one seed is the data). "vs fixed" for travel time is the paired difference seed by seed, * where its interval leaves out 0; the other "vs fixed" columns compare the means.',
+      ],
+      ['scenario', 'controller', 'seeds', 'mean travel time (s)', 'vs fixed', 'mean delay (s)', 'vs fixed', 'stops/veh', 'vs fixed', 'throughput (veh/h)', 'unfinished', 'emergency delay (s)', 'safety violations'],
+      [false, false, false, true, true, true, true, true, true, true, true, true, true],
       r.controllers.map((c) => {
         const f = r.controllers.find((x) => x.scenario === c.scenario && x.controller === 'fixed');
+        const vs = c.vsFixed && c.vsFixed.travelTimePct !== null ? `${c.vsFixed.travelTimePct >= 0 ? '+' : ''}${c.vsFixed.travelTimePct.toFixed(1)} %${c.vsFixed.significant ? ' *' : ''}` : pc(c.travelTimeMean, f?.travelTimeMean);
         return [
           c.scenario,
           c.controller,
-          c.travelTimeMean.toFixed(1),
-          pc(c.travelTimeMean, f?.travelTimeMean),
-          c.delayMean.toFixed(1),
-          pc(c.delayMean, f?.delayMean),
-          c.stopsMean.toFixed(2),
-          pc(c.stopsMean, f?.stopsMean),
+          seedText(c),
+          pm(c.travelTimeMean, c.travelTimeCi95 ?? null, 1),
+          c.controller === 'fixed' ? '–' : vs,
+          pm(c.delayMean, c.delayCi95 ?? null, 1),
+          c.controller === 'fixed' ? '–' : pc(c.delayMean, f?.delayMean),
+          pm(c.stopsMean, c.stopsCi95 ?? null, 2),
+          c.controller === 'fixed' ? '–' : pc(c.stopsMean, f?.stopsMean),
           c.throughputVph.toFixed(0),
-          String(c.unfinished),
+          c.unfinished.toFixed(c.seeds.length > 1 ? 1 : 0),
           c.emergencyDelayS === null ? '–' : c.emergencyDelayS.toFixed(1),
           String(c.safetyViolations),
         ];
@@ -172,10 +248,27 @@ export function markdown(r: BenchReport): string {
       section(
         lines,
         'Arrivals on green on the coordinated arterial (PCD from the event log)',
-        ['Middle signal, main-street through phase; set-back count loops projected to the stop bar.'],
-        ['scenario', 'controller', 'arrivals on green', 'mean travel time (s)'],
+        ['Middle signal, main-street through phase; set-back count loops projected to the stop bar; one run (seed 1) with the event log on. Travel time: the mean over the sweep\'s seeds.'],
+        ['scenario', 'controller', 'arrivals on green (seed 1)', 'mean travel time (s)'],
         [false, false, true, true],
         aog.map((c) => [c.scenario, c.controller, `${c.aogPercent!.toFixed(1)} %`, c.travelTimeMean.toFixed(1)]),
+      );
+  }
+  if (r.sweep?.length) {
+    const w = r.sweep[0]!;
+    section(
+      lines,
+      `A sweep by job count (\`greenwave sweep ${w.scenarios.join(',')} --seeds 1-5 --jobs N\`)`,
+      [`${w.scenarios.length} scenarios × ${w.controllers.length} controllers × ${w.seeds.length} seeds = ${w.cells} runs${w.durationS ? ` of ${w.durationS} s` : ''}; "cells' own time" adds up each run's wall time (above the 1-job figure when runs slow each other down).`],
+      ['jobs', 'wall s', "cells' own time s", 'speed-up vs 1 job'],
+      [true, true, true, true],
+      r.sweep.map((x) => [String(x.jobs), x.wallS.toFixed(2), x.cellSumS.toFixed(1), `${x.speedup.toFixed(2)}×`]),
+    );
+    const c = r.sweepCeiling;
+    if (c)
+      lines.push(
+        `The machine's own ceiling for this work: the 1-job sweep as a separate process took ${c.oneWallS.toFixed(2)} s alone and ${c.allWallS.toFixed(2)} s for ${c.processes} at once, a speed-up of ${c.speedup.toFixed(2)}× with no threads shared.`,
+        '',
       );
   }
   if (r.replan.length) {
@@ -231,6 +324,9 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   const quick = opts.quick === true;
   const log = opts.log ?? (() => {});
   const parts = new Set<BenchPart>(opts.only ?? BENCH_PARTS);
+  const cores = availableParallelism();
+  /** Worker counts for the re-plan benchmark and jobs for the sweep. */
+  const jobsList = opts.workers ?? [1, 2, ...(cores > 2 ? [cores] : [])];
   // CityFlow's datasets run CityFlow's own fixed-time plan, as CityFlow's reference figures do.
   const speedCases: Array<[string, number, string]> = quick
     ? [
@@ -261,12 +357,14 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   let controllers: ControllerResult[] = [];
   if (parts.has('controllers')) {
     log(`controllers × scenarios: ${scenarios.join(', ')}`);
-    controllers = await controllerRuns(scenarios, [...GENERAL_CONTROLLERS], quick ? 1800 : undefined);
+    controllers = await controllerRuns(scenarios, [...GENERAL_CONTROLLERS], quick, jobsList, quick ? 1800 : undefined);
   }
+  const sweep: SweepSpeedResult[] = parts.has('sweep') ? await sweepSpeed(jobsList, quick, log) : [];
+  const ceilingJobs = Math.max(...jobsList);
+  const sweepCeil = parts.has('sweep') && ceilingJobs > 1 ? await sweepCeiling(ceilingJobs, quick ? 900 : undefined, log) : undefined;
   const replan: ReplanLatencyResult[] = [];
   if (parts.has('replan')) {
-    const cores = availableParallelism();
-    const workers = opts.workers ?? [1, 2, ...(cores > 2 ? [cores] : [])];
+    const workers = jobsList;
     for (const net of quick ? ['grid-32x32'] : ['grid-32x32', 'grid-100x100'])
       replan.push(...(await replanLatency(net, [0, ...workers.filter((w) => w > 0)], quick ? 10 : 30, log)));
   }
@@ -291,6 +389,8 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     serve,
     micro,
     ...(sumo ? { sumo } : {}),
+    ...(sweep.length ? { sweep } : {}),
+    ...(sweepCeil ? { sweepCeiling: sweepCeil } : {}),
   };
   const dir = opts.resultsDir ?? defaultResultsDir();
   mkdirSync(dir, { recursive: true });

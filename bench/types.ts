@@ -21,15 +21,25 @@ export interface SimSpeedResult {
   bestVehicleStepsPerSecond: number;
 }
 
+/** A controller on a scenario, over the seeds of a sweep (means; the 95 % intervals where there are several seeds). */
 export interface ControllerResult {
   scenario: string;
   controller: string;
+  /** The seeds summarised (one for fixed trips such as the CityFlow datasets). */
+  seeds: number[];
   travelTimeMean: number;
+  travelTimeCi95: [number, number] | null;
   delayMean: number;
+  delayCi95: [number, number] | null;
   stopsMean: number;
+  stopsCi95: [number, number] | null;
   throughputVph: number;
+  /** Trips not completed by the end (mean over seeds). */
   unfinished: number;
   emergencyDelayS: number | null;
+  /** Paired difference from fixed in mean travel time, seed by seed: percent, and whether its 95 % interval leaves out 0. */
+  vsFixed?: { travelTimePct: number | null; significant: boolean };
+  /** Summed over the seeds (must be 0). */
   safetyViolations: number;
   /** On an arterial: percent arrivals on green at its middle signal's main-street through phase, read from the event log (PCD). */
   aogPercent?: number;
@@ -48,6 +58,32 @@ export function arterialPcd(sim: Simulation): { intersection: string; pcd: Pcd }
   return { intersection: `A${i}`, pcd: purdueCoordination(eventRows(sim.eventLog), ix, phase.local, pd.channels, pd.travelMs, pd.green) };
 }
 
+/** The same sweep at several job counts: wall time and speed-up against one job. */
+export interface SweepSpeedResult {
+  scenarios: string[];
+  controllers: string[];
+  seeds: number[];
+  durationS: number | null;
+  cells: number;
+  jobs: number;
+  wallS: number;
+  /** The cells' own wall times added up: above the one-job figure when cells slow each other down. */
+  cellSumS: number;
+  speedup: number;
+}
+
+/**
+ * The machine's own ceiling for the sweep's speed-up: the same 1-job sweep in
+ * one process, then in `processes` processes at once (no threads shared):
+ * speed-up = processes × one's wall time / the wall time of all of them.
+ */
+export interface SweepCeilingResult {
+  processes: number;
+  oneWallS: number;
+  allWallS: number;
+  speedup: number;
+}
+
 export interface BenchReport {
   date: string;
   node: string;
@@ -61,4 +97,7 @@ export interface BenchReport {
   micro: MicroResult[];
   /** SUMO import and co-simulation cost (absent in reports from before it was measured). */
   sumo?: SumoBenchResult;
+  /** A sweep's speed by job count (absent in reports from before it was measured). */
+  sweep?: SweepSpeedResult[];
+  sweepCeiling?: SweepCeilingResult;
 }

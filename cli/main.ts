@@ -12,6 +12,7 @@ import { importCommand } from './commands/import.js';
 import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
 import { sumoCommand } from './commands/sumo.js';
+import { sweepCommand } from './commands/sweep.js';
 
 const HELP = `greenwave — adaptive traffic signal control engine and microsimulation
 
@@ -20,6 +21,8 @@ Usage: greenwave <command> [options]
 Commands:
   run SCENARIO        simulate a scenario under one controller
   compare SCENARIO    several controllers on the same demand and seed
+  sweep SCENARIO[,…]  many runs in parallel: scenarios × controllers × seeds,
+                      with means, 95 % intervals and paired differences
   import cityflow ROADNET FLOW -o OUT
                       convert CityFlow files into a greenwave scenario
   import sumo NET [ROUTES...] | CFG -o OUT
@@ -41,6 +44,8 @@ async function main(argv: string[]): Promise<number> {
       return runCommand(rest);
     case 'compare':
       return compareCommand(rest);
+    case 'sweep':
+      return sweepCommand(rest);
     case 'bench':
       return benchCommand(rest);
     case 'import':
@@ -56,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(HELP);
       return cmd === undefined ? 2 : 0;
     default:
-      throw new UsageError('', `unknown command "${cmd}"; the commands are run, compare, import, sumo, serve and bench; see greenwave --help`);
+      throw new UsageError('', `unknown command "${cmd}"; the commands are run, compare, sweep, import, sumo, serve and bench; see greenwave --help`);
   }
 }
 

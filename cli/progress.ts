@@ -16,7 +16,8 @@ export class Progress {
     this.delayMs = delayMs;
   }
 
-  update(fraction: number): void {
+  /** Draws the bar at `fraction` done (0–1), with `label` in place of the constructor's when given. */
+  update(fraction: number, label = this.label): void {
     if (!this.enabled) return;
     const now = Date.now();
     if (now - this.start < this.delayMs || now - this.lastDraw < 100) return;
@@ -27,7 +28,7 @@ export class Progress {
     const filled = Math.round(f * width);
     const elapsed = (now - this.start) / 1000;
     const eta = f > 0 ? (elapsed * (1 - f)) / f : 0;
-    process.stderr.write(`\r${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(f * 100).toFixed(0).padStart(3)}%  ${eta.toFixed(0)} s left `);
+    process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(f * 100).toFixed(0).padStart(3)}%  ${eta.toFixed(0)} s left `);
   }
 
   done(): void {

@@ -64,11 +64,16 @@ function legend(out: string[], fr: Frame, names: string[]): void {
   out.push('</g>');
 }
 
-/** Grouped bars: one group per category, one bar per series. */
-export function barChart(o: { title: string; yLabel: string; categories: string[]; series: Array<{ name: string; values: Array<number | null> }> }): string {
+/** Grouped bars: one group per category, one bar per series; `errors` (optional, per value): a whisker from low to high (an interval). */
+export function barChart(o: {
+  title: string;
+  yLabel: string;
+  categories: string[];
+  series: Array<{ name: string; values: Array<number | null>; errors?: Array<readonly [number, number] | null> }>;
+}): string {
   const fr: Frame = { W: 920, H: 440, m: { l: 70, r: 150, t: 40, b: 70 } };
   const out = open(fr, o.title);
-  const all = o.series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)));
+  const all = o.series.flatMap((s) => [...s.values, ...(s.errors ?? []).map((e) => (e ? e[1] : null))].filter((v): v is number => v !== null && Number.isFinite(v)));
   const hi = Math.max(1, ...all) * 1.08;
   const y = yAxis(out, fr, 0, hi, o.yLabel);
   const pw = fr.W - fr.m.l - fr.m.r;
@@ -83,7 +88,15 @@ export function barChart(o: { title: string; yLabel: string; categories: string[
     s.values.forEach((v, i) => {
       if (v === null || !Number.isFinite(v)) return;
       const x = fr.m.l + gw * i + gw * 0.1 + bw * k;
-      out.push(`<rect x="${f1(x)}" y="${f1(y(v))}" width="${f1(bw - 1)}" height="${f1(y(0) - y(v))}"><title>${esc(`${o.categories[i]}, ${s.name}: ${fmt(v)}`)}</title></rect>`);
+      const e = s.errors?.[i];
+      const tip = e ? `${fmt(v)} (95 % interval ${fmt(e[0])}–${fmt(e[1])})` : fmt(v);
+      out.push(`<rect x="${f1(x)}" y="${f1(y(v))}" width="${f1(bw - 1)}" height="${f1(y(0) - y(v))}"><title>${esc(`${o.categories[i]}, ${s.name}: ${tip}`)}</title></rect>`);
+      if (e) {
+        const cx = x + (bw - 1) / 2;
+        const lo = y(Math.max(0, e[0]));
+        const hi = y(e[1]);
+        out.push(`<path class="interval" d="M${f1(cx)} ${f1(lo)}V${f1(hi)}M${f1(cx - 3)} ${f1(lo)}H${f1(cx + 3)}M${f1(cx - 3)} ${f1(hi)}H${f1(cx + 3)}" stroke="#222" stroke-width="1.2" fill="none"/>`);
+      }
     });
     out.push('</g>');
   });

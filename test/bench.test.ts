@@ -30,6 +30,16 @@ describe('greenwave bench --quick --json', () => {
       const ctl = new Set(rep.controllers.map((c) => c.controller));
       for (const c of ['fixed', 'actuated', 'max-pressure', 'adaptive']) expect(ctl.has(c)).toBe(true);
       for (const c of rep.controllers) expect(c.safetyViolations).toBe(0);
+      // controllers come from sweeps: two seeds with --quick, each with its interval and the paired difference from fixed
+      for (const c of rep.controllers) {
+        expect(c.seeds).toEqual([1, 2]);
+        expect(c.travelTimeCi95![0]).toBeLessThanOrEqual(c.travelTimeMean);
+        expect(c.vsFixed === undefined).toBe(c.controller === 'fixed');
+      }
+      // the same sweep at 1 and 2 jobs, and the machine's ceiling from separate processes
+      expect(rep.sweep!.map((x) => x.jobs).slice(0, 2)).toEqual([1, 2]);
+      for (const x of rep.sweep!) expect(x.cells).toBe(40);
+      expect(rep.sweepCeiling!.processes).toBe(Math.max(...rep.sweep!.map((x) => x.jobs)));
       expect(rep.controllers.find((c) => c.scenario === 'default' && c.controller === 'adaptive')!.emergencyDelayS).not.toBeNull();
       // the arterial's rows carry the arrivals on green read from the log; no other row does
       for (const c of rep.controllers) expect(c.aogPercent === undefined, `${c.scenario} ${c.controller}`).toBe(c.scenario !== 'arterial-5');

@@ -72,7 +72,7 @@ function conflictOf(net: NetworkModel, ix: number): (a: string, b: string) => bo
 
 /** A lane link for linkConflict: only lanes and end angles matter. */
 function link(fromLane: number, toLane: number, startAngle: number, endAngle: number): LinkModel {
-  return { idx: 0, movement: 0, fromLane, toLane, lengthM: 20, speedMps: 10, points: [], startAngle, endAngle };
+  return { idx: 0, movement: 0, fromLane, toLane, lengthM: 20, speedMps: 10, points: [], waitM: 0, startAngle, endAngle };
 }
 
 describe('conflicts on the built-in single intersection (right-hand traffic)', () => {

@@ -7,7 +7,8 @@ Runs the benchmark suite: micro-benchmarks of the hot paths (a simulation
 step per vehicle, a controller decision, encoding state and plans); simulator
 speed (vehicle-steps per second) on grids of growing size with light and heavy
 demand and on the CityFlow datasets; every controller on the built-in
-scenarios and the datasets; the latency of one full network re-plan on
+scenarios (sweeps over seeds 1-5, mean ± 95 % interval) and the datasets; one
+sweep at 1, 2, … jobs; the latency of one full network re-plan on
 grid-32x32 (1,024 signals) and grid-100x100 (10,000 signals) in the calling
 thread and by worker count; greenwave serve with 200 clients on 1,024
 signals; and SUMO: importing a 100 MB net and the co-simulation's cost per
@@ -18,8 +19,9 @@ generated section of docs/RESULTS.md.
 
 Options:
   --quick         shorter runs and fewer cases (a few minutes)
-  --only PARTS    some of micro,speed,controllers,replan,serve,sumo (default: all)
-  --workers LIST  worker counts for the re-plan benchmark, e.g. 1,2,4,8,16
+  --only PARTS    some of micro,speed,controllers,sweep,replan,serve,sumo (default: all)
+  --workers LIST  worker counts for the re-plan benchmark and job counts for
+                  the sweep benchmark, e.g. 1,2,4,8,16
                   (default: 1, 2, and this machine's cores when more)
   --results DIR   write the JSON report there instead of bench/results
                   (and leave docs/ alone)

@@ -36,8 +36,6 @@ Options:
   --cityflow          SCENARIO is a CityFlow ROADNET.json and FLOW.json pair
   --sumo CFG          the scenario is a SUMO configuration (.sumocfg: its net,
                       routes and time window), imported on the fly
-  --sumo CFG          the scenario is a SUMO configuration (.sumocfg: its net,
-                      routes and time window), imported on the fly
   --out DIR           also write metrics.json, events.csv (signal event log,
                       Indiana/ATSPM codes, pre-emption events included),
                       trips.csv (one row per vehicle) and, per emergency

@@ -11,7 +11,7 @@
  * Max green is a controller timing (NEMA): the fixed and actuated controllers
  * honour it; this layer enforces only what safety needs.
  */
-import type { CompiledNetwork } from '../network/compile.js';
+import { INTER_SIGNAL, type CompiledNetwork } from '../network/compile.js';
 import {
   EventLog,
   EV_PHASE_BEGIN_GREEN,
@@ -337,4 +337,21 @@ export class SignalLayer implements SignalControl {
     this.greenStartMs[i] = nowMs;
     this.log?.push(nowMs, i, EV_PHASE_BEGIN_GREEN, next + 1);
   }
+}
+
+/**
+ * Phase changes per signal per hour over a run of `durationS`: the changes the
+ * layer started (SignalLayer.changes) summed over the signals that have more
+ * than one phase (a one-phase stand-in never changes), divided by their number
+ * and the hours. 0 when there is no such signal.
+ */
+export function phaseChangesPerSignalHour(net: CompiledNetwork, changes: Int32Array, durationS: number): number {
+  let n = 0;
+  let sum = 0;
+  for (let i = 0; i < net.nInter; i++) {
+    if (net.interType[i] !== INTER_SIGNAL || net.interPhaseStart[i + 1]! - net.interPhaseStart[i]! < 2) continue;
+    n++;
+    sum += changes[i]!;
+  }
+  return n && durationS > 0 ? Math.round((sum / n / (durationS / 3600)) * 1000) / 1000 : 0;
 }

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { Cabinet } from '../../engine/cabinet/index.js';
 import { DetectorArrays } from '../../engine/detectors/index.js';
 import { buildNetwork, compileNetwork, DET_LANE_AREA, Router } from '../../engine/network/index.js';
-import { STATE_CHARS } from '../../engine/signals/index.js';
+import { phaseChangesPerSignalHour, STATE_CHARS } from '../../engine/signals/index.js';
 import type { SafetyCounts } from '../../engine/signals/index.js';
 import { validateScenario } from '../../scenarios/validate.js';
 import { importSumoConfig } from './import.js';
@@ -54,10 +54,14 @@ export interface SumoCosimResult {
   vehicles: { scheduled: number; inserted: number; completed: number; unfinished: number; waitingToEnter: number };
   travelTime: { mean: number; p50: number; p95: number };
   delay: { mean: number };
+  /** Mean stops per vehicle due (SUMO's waitingCount: times it stood still). */
+  stops: { mean: number };
   throughput: number;
   /** Per emergency vehicle (vClass emergency in the demand), from SUMO's tripinfo: travel time and delay (s, as above), stops (SUMO's waitingCount), the free-flow time of the route the engine gave it (s); null where SUMO wrote no tripinfo for it. */
   emergency: Array<{ id: string; travelTime: number | null; freeFlowTime: number | null; delay: number | null; stops: number | null }>;
   safety: SafetyCounts;
+  /** Phase changes the signal layer started, per signal per hour. */
+  signals: { phaseChangesPerSignalHour: number };
   sumo: { teleports: number; collisions: number };
   detectors: { faults: number };
   cosim: { steps: number; wallSeconds: number; engineMsPerStep: number; roundTripMsPerStep: number };
@@ -215,12 +219,14 @@ export async function runSumoCosim(o: SumoCosimOptions): Promise<SumoCosimResult
     vehicles: { scheduled: n, inserted: trips.inserted, completed, unfinished: trips.inserted - completed, waitingToEnter: n - trips.inserted },
     travelTime: { mean: r3(n ? tts.reduce((a, b) => a + b, 0) / n : 0), p50: r3(percentile(tts, 50)), p95: r3(percentile(tts, 95)) },
     delay: { mean: r3(n ? delay / n : 0) },
+    stops: { mean: r3(n ? trips.stopSum / n : 0) },
     throughput: completed,
     emergency: (sc.emergencyVehicles ?? []).map((e) => {
       const r = trips.byId.get(e.id);
       return { id: e.id, travelTime: r ? r3(r.travelTimeS) : null, freeFlowTime: Number.isFinite(emergencies.freeFlowS(e.id)) ? r3(emergencies.freeFlowS(e.id)) : null, delay: r ? r3(r.delayS) : null, stops: r ? r.stops : null };
     }),
     safety: cabinet.monitor.counts(),
+    signals: { phaseChangesPerSignalHour: phaseChangesPerSignalHour(net, cabinet.signals.changes, sc.durationS) },
     sumo: stats,
     detectors: { faults: cabinet.health.events },
     cosim: { steps, wallSeconds: r3(wallSeconds), engineMsPerStep: r3(engineMs / steps), roundTripMsPerStep: r3(tripMs / steps) },

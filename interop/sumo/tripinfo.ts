@@ -15,6 +15,8 @@ export interface SumoTrips {
   travelTimesS: number[];
   /** Sum of timeLoss + departDelay (s). */
   delaySumS: number;
+  /** Sum of waitingCount (the times a vehicle stood still). */
+  stopSum: number;
   /** Vehicles due before the end: inserted, and still waiting to be inserted at the end. */
   scheduled: number;
   inserted: number;
@@ -33,6 +35,7 @@ export function readTripinfo(file: string, ids: ReadonlySet<string> = new Set())
   const xml = readFileSync(file, 'utf8');
   const travelTimesS: number[] = [];
   let delaySumS = 0;
+  let stopSum = 0;
   let completed = 0;
   let inserted = 0;
   const byId: SumoTrips['byId'] = new Map();
@@ -41,6 +44,7 @@ export function readTripinfo(file: string, ids: ReadonlySet<string> = new Set())
     const delay = attr(tag, 'timeLoss') + attr(tag, 'departDelay');
     travelTimesS.push(tt);
     delaySumS += delay;
+    stopSum += attr(tag, 'waitingCount') || 0;
     if (ids.size) {
       const id = /\sid="([^"]*)"/.exec(tag)![1]!.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
       if (ids.has(id)) byId.set(id, { travelTimeS: tt, delayS: delay, stops: attr(tag, 'waitingCount') });
@@ -49,7 +53,7 @@ export function readTripinfo(file: string, ids: ReadonlySet<string> = new Set())
     if (attr(tag, 'arrival') >= 0) completed++;
   }
   travelTimesS.sort((a, b) => a - b);
-  return { travelTimesS, delaySumS, scheduled: travelTimesS.length, inserted, completed, byId };
+  return { travelTimesS, delaySumS, stopSum, scheduled: travelTimesS.length, inserted, completed, byId };
 }
 
 /** Teleports and collisions from a statistic-output file. */
