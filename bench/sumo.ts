@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runSumoCosim } from '../interop/sumo/index.js';
 import { repoRoot } from './sources.js';
+import { sumoDesignVolumes } from './sweep/source.js';
 
 export interface SumoImportResult {
   /** The netgenerate command that made the net. */
@@ -80,6 +81,7 @@ export async function sumoBench(quick: boolean, log: (line: string) => void): Pr
   const cfg = join(repoRoot(), 'scenarios', 'data', 'sumo', 'resco', 'grid4x4', 'grid4x4.sumocfg');
   log('SUMO co-simulation cost: grid4x4, fixed');
   process.env.SUMO_HOME ??= '/usr/share/sumo';
-  const r = await runSumoCosim({ cfg, controller: 'fixed', durationS: quick ? 300 : 1800 });
+  const durationS = quick ? 300 : 1800;
+  const r = await runSumoCosim({ cfg, controller: 'fixed', durationS, designVph: sumoDesignVolumes(cfg, { durationS }) });
   return { import: imp, cosim: { scenario: 'grid4x4 (RESCO)', controller: 'fixed', steps: r.cosim.steps, engineMsPerStep: r.cosim.engineMsPerStep, roundTripMsPerStep: r.cosim.roundTripMsPerStep } };
 }

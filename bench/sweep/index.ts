@@ -18,7 +18,7 @@ import { SWEEP_METRICS, type CellOutcome, type CellResult, type SweepCell, type 
 
 export * from './types.js';
 export * from './stats.js';
-export { sweepSource, sumoConfigOf } from './source.js';
+export { sweepSource, sumoConfigOf, sumoDesignVolumes } from './source.js';
 export { runCell } from './worker.js';
 
 export interface SweepOptions {

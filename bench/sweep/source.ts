@@ -2,6 +2,7 @@
 import { importCityFlow } from '../../interop/cityflow/import.js';
 import { importSumoConfig } from '../../interop/sumo/index.js';
 import type { ScenarioSource } from '../../scenarios/index.js';
+import { prepare } from '../../sim/index.js';
 import { benchSource } from '../sources.js';
 
 /** `sumo:CFG` → the config's path; otherwise undefined. */
@@ -25,4 +26,15 @@ export function sweepSource(spec: string, durationS?: number): ScenarioSource {
     return { scenario: importCityFlow(roadnet, flow, dur).scenario, file: roadnet };
   }
   return benchSource(spec);
+}
+
+/**
+ * The design volumes per movement (veh/h) of a SUMO configuration's demand, as
+ * greenwave's own runs compute them (the busiest 15 minutes of the trips), for
+ * `runSumoCosim`'s `designVph`: the controllers driving SUMO then start from
+ * the same counts as in greenwave's simulator.
+ */
+export function sumoDesignVolumes(cfg: string, o: { seed?: number; durationS?: number } = {}): Float64Array {
+  const src = sweepSource(`sumo:${cfg}`, o.durationS);
+  return prepare(src, { ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.durationS !== undefined ? { durationS: o.durationS } : {}) }).net.movDesignVph;
 }

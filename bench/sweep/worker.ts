@@ -8,7 +8,7 @@ import { runSumoCosim } from '../../interop/sumo/index.js';
 import { phaseChangesPerSignalHour } from '../../engine/signals/index.js';
 import type { ScenarioSource } from '../../scenarios/index.js';
 import { prepare, runPreparedAsync } from '../../sim/index.js';
-import { sumoConfigOf, sweepSource } from './source.js';
+import { sumoConfigOf, sumoDesignVolumes, sweepSource } from './source.js';
 import type { CellMetrics, CellResult, SweepCell } from './types.js';
 
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -45,7 +45,8 @@ async function greenwaveCell(cell: SweepCell): Promise<CellMetrics> {
 async function sumoCell(cell: SweepCell): Promise<CellMetrics> {
   const cfg = sumoConfigOf(cell.scenario);
   if (cfg === undefined) throw new Error(`"${cell.scenario}" is not a SUMO configuration (sumo:CFG): only those run in SUMO`);
-  const r = await runSumoCosim({ cfg, controller: cell.controller, seed: cell.seed, ...(cell.durationS !== undefined ? { durationS: cell.durationS } : {}) });
+  const dur = cell.durationS !== undefined ? { durationS: cell.durationS } : {};
+  const r = await runSumoCosim({ cfg, controller: cell.controller, seed: cell.seed, designVph: sumoDesignVolumes(cfg, { seed: cell.seed, ...dur }), ...dur });
   const ev = r.emergency.filter((e) => e.travelTime !== null);
   return {
     travelTimeS: r.travelTime.mean,

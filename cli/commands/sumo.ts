@@ -1,3 +1,4 @@
+import { sumoDesignVolumes } from '../../bench/index.js';
 import { runSumoCosim } from '../../interop/sumo/cosim.js';
 import { CONTROLLER_NAMES } from '../../engine/controllers/index.js';
 import { controllerName, intOption, parse, positiveOption, UsageError } from '../args.js';
@@ -46,12 +47,15 @@ export async function sumoCommand(argv: string[]): Promise<number> {
   const seed = intOption('sumo', 'seed', values.seed);
   const durationS = positiveOption('sumo', 'duration', values.duration);
   const json = values.json === true;
+  // the design volumes of the demand, as greenwave's own runs compute them (bad files: exit 2 here)
+  const designVph = sumoDesignVolumes(positionals[0]!, { ...(seed !== undefined ? { seed } : {}), ...(durationS !== undefined ? { durationS } : {}) });
   const progress = new Progress('sumo', !json);
   let r;
   try {
     r = await runSumoCosim({
       cfg: positionals[0]!,
       controller,
+      designVph,
       ...(seed !== undefined ? { seed } : {}),
       ...(durationS !== undefined ? { durationS } : {}),
       gui: values.gui === true,

@@ -39,6 +39,13 @@ export interface SumoCosimOptions {
   gui?: boolean;
   /** Emergency pre-emption (default on). */
   preemption?: boolean;
+  /**
+   * Design volumes per movement (veh/h), as the built-in simulator's `prepare` computes them
+   * from the same demand (`net.movDesignVph`): the fixed-time plan's Webster timing and the
+   * adaptive controller's starting plan use them, as a traffic engineer's counts would be.
+   * Without them they are zero (Webster's shortest cycle). The CLI and sweeps pass them.
+   */
+  designVph?: Float64Array;
   /** The SUMO program (default 'sumo', or 'sumo-gui' with gui). */
   binary?: string;
   /** Called with the fraction done now and then. */
@@ -82,7 +89,8 @@ export async function runSumoCosim(o: SumoCosimOptions): Promise<SumoCosimResult
   const cfg = imp.links.config!;
   const sc = validateScenario(imp.scenario, o.cfg);
   const model = buildNetwork(sc, o.cfg);
-  const net = compileNetwork(model, 1000);
+  if (o.designVph && o.designVph.length !== model.movements.length) throw new Error(`designVph has ${o.designVph.length} movements, the network ${model.movements.length}`);
+  const net = compileNetwork(model, 1000, o.designVph);
   const router = new Router(model);
   const stepMs = net.stepMs;
   if (Math.abs(cfg.stepLengthS * 1000 - stepMs) > 1e-6) throw new Error(`${o.cfg}: step-length ${cfg.stepLengthS} s; greenwave drives SUMO in ${stepMs / 1000} s steps`);
