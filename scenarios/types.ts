@@ -129,6 +129,8 @@ export interface FlowJson {
   vehicleType?: string;
   /** Speed on entering the network (m/s); absent: as fast as the lane, the type and the vehicle ahead allow. */
   departSpeedMps?: number;
+  /** Where on its first road a vehicle enters: at the start (default), or `random_free`: into any free gap along the road (SUMO's departPos). */
+  departPos?: 'start' | 'random_free';
   vph?: number;
   profile?: Array<[number, number]>;
   intervalS?: number;
@@ -146,6 +148,8 @@ export interface VehicleJson {
   vehicleType?: string;
   /** Speed on entering the network (m/s); absent: as fast as the lane, the type and the vehicle ahead allow. */
   departSpeedMps?: number;
+  /** Where on its first road a vehicle enters: at the start (default), or `random_free`: into any free gap along the road (SUMO's departPos). */
+  departPos?: 'start' | 'random_free';
 }
 
 export interface EmergencyVehicleJson {
@@ -158,6 +162,8 @@ export interface EmergencyVehicleJson {
   vehicleType?: string;
   /** Speed on entering the network (m/s); absent: as fast as the lane, the type and the vehicle ahead allow. */
   departSpeedMps?: number;
+  /** Where on its first road a vehicle enters: at the start (default), or `random_free`: into any free gap along the road (SUMO's departPos). */
+  departPos?: 'start' | 'random_free';
 }
 
 export interface ScenarioJson {

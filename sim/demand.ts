@@ -18,6 +18,11 @@ export const TRIP_WAITING = 1;
 export const TRIP_ACTIVE = 2;
 export const TRIP_DONE = 3;
 
+/** Trips.departPos: enter at the start of the first road, or into any free gap along it. */
+export const DEPART_START = 0;
+export const DEPART_RANDOM_FREE = 1;
+const posOf = (p: 'start' | 'random_free' | undefined): number => (p === 'random_free' ? DEPART_RANDOM_FREE : DEPART_START);
+
 export interface Trips {
   readonly n: number;
   /** Scheduled departure (ms), ascending. */
@@ -32,6 +37,8 @@ export interface Trips {
   readonly vtype: Int32Array;
   /** Speed on entering (m/s); NaN: as fast as the lane, the type and the vehicle ahead allow. */
   readonly departSpeedMps: Float64Array;
+  /** Where a trip enters its first road: DEPART_START, or DEPART_RANDOM_FREE (any free gap along it). */
+  readonly departPos: Uint8Array;
   readonly freeFlowS: Float64Array;
   /** Index into `emergency`, or −1. */
   readonly emergencyIdx: Int32Array;
@@ -45,6 +52,7 @@ interface RawTrip {
   route: number[];
   vtype: number;
   departSpeedMps: number;
+  departPos: number;
   emergency: number;
   order: number;
 }
@@ -181,14 +189,15 @@ export function buildTrips(
     const vtype = typeOf(f.vehicleType, 'car', at);
     const rng = new Rng(seed, i + 1);
     const departSpeedMps = f.departSpeedMps ?? NaN;
-    for (const t of flowDepartures(f, durationS, rng)) raw.push({ departMs: Math.round(t * 1000), route, vtype, departSpeedMps, emergency: -1, order: order++ });
+    const departPos = posOf(f.departPos);
+    for (const t of flowDepartures(f, durationS, rng)) raw.push({ departMs: Math.round(t * 1000), route, vtype, departSpeedMps, departPos, emergency: -1, order: order++ });
   });
   const vehicleIds = new Set<string>();
   (sc.demand.vehicles ?? []).forEach((v, i) => {
     const at = ['demand', 'vehicles', i];
     if (vehicleIds.has(v.id)) throw err([...at, 'id'], `duplicate vehicle id "${v.id}"`);
     vehicleIds.add(v.id);
-    raw.push({ departMs: Math.round(v.departS * 1000), route: resolveRoute(v, at), vtype: typeOf(v.vehicleType, 'car', at), departSpeedMps: v.departSpeedMps ?? NaN, emergency: -1, order: order++ });
+    raw.push({ departMs: Math.round(v.departS * 1000), route: resolveRoute(v, at), vtype: typeOf(v.vehicleType, 'car', at), departSpeedMps: v.departSpeedMps ?? NaN, departPos: posOf(v.departPos), emergency: -1, order: order++ });
   });
   const emergency: Array<{ id: string; priority: number; trip: number }> = [];
   const evIds = new Set<string>();
@@ -197,13 +206,13 @@ export function buildTrips(
     if (evIds.has(e.id)) throw err([...at, 'id'], `duplicate emergency vehicle id "${e.id}"`);
     evIds.add(e.id);
     const route = resolveRoute(e, at);
-    raw.push({ departMs: Math.round(e.departS * 1000), route, vtype: typeOf(e.vehicleType, 'emergency', at), departSpeedMps: e.departSpeedMps ?? NaN, emergency: emergency.length, order: order++ });
+    raw.push({ departMs: Math.round(e.departS * 1000), route, vtype: typeOf(e.vehicleType, 'emergency', at), departSpeedMps: e.departSpeedMps ?? NaN, departPos: posOf(e.departPos), emergency: emergency.length, order: order++ });
     emergency.push({ id: e.id, priority: e.priority ?? 1, trip: -1 });
   });
 
   // Spare emergency trips (the live service's simulator): no departure until a client asks for one.
   for (let i = 0; i < spareEmergency; i++) {
-    raw.push({ departMs: Infinity, route: [0], vtype: typeOf(undefined, 'emergency', ['emergencyVehicles']), departSpeedMps: NaN, emergency: emergency.length, order: order++ });
+    raw.push({ departMs: Infinity, route: [0], vtype: typeOf(undefined, 'emergency', ['emergencyVehicles']), departSpeedMps: NaN, departPos: DEPART_START, emergency: emergency.length, order: order++ });
     emergency.push({ id: '', priority: 1, trip: -1 });
   }
 
@@ -220,6 +229,7 @@ export function buildTrips(
   const routeCap = new Int32Array(n);
   const vtype = new Int32Array(n);
   const departSpeedMps = new Float64Array(n);
+  const departPos = new Uint8Array(n);
   const freeFlowS = new Float64Array(n);
   const emergencyIdx = new Int32Array(n);
   const ffCache = new Map<number[], number>();
@@ -237,6 +247,7 @@ export function buildTrips(
     off += routeCap[k]!;
     vtype[k] = t.vtype;
     departSpeedMps[k] = t.departSpeedMps;
+    departPos[k] = t.departPos;
     let ff = ffCache.get(t.route);
     if (ff === undefined) ffCache.set(t.route, (ff = router.freeFlowS(t.route)));
     freeFlowS[k] = ff;
@@ -279,6 +290,7 @@ export function buildTrips(
       routeMoves,
       vtype,
       departSpeedMps,
+      departPos,
       freeFlowS,
       emergencyIdx,
       emergency,

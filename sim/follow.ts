@@ -116,6 +116,11 @@ function intoLane(s: SimState, v: number, T: number, via: number): void {
     const gap = D + s.veh.vPos[tl]! - s.veh.vLen[tl]!;
     vn = Math.min(vn, safeSpeed(gap - minGap, s.veh.vSpeed[tl]!, b, tau), boundSpeed(gap, s.veh.vSpeed[tl]!, s.tEmDecel[s.veh.vType[tl]!]!, eD, dt));
   }
+  // T shorter than the stopping distance (imported nets' few-metre edges): its stop line is in
+  // reach before the vehicle is on T, where stopLine would see it too late.
+  const LT = net.drvLengthM[T]!;
+  const speed = s.veh.vSpeed[v]!;
+  if (D + LT < speed * (tau + dt) + (speed * speed) / (2 * b) + STOP_LINE_OFFSET_M + 2) vn = Math.min(vn, beyondShortLane(s, v, D + LT, b, tau));
   const i1 = net.laneInStart[T + 1]!;
   for (let q = net.laneInStart[T]!; q < i1; q++) {
     const other = net.laneIn[q]!;
@@ -132,6 +137,23 @@ function intoLane(s: SimState, v: number, T: number, via: number): void {
     }
   }
   s.veh.vNew[v] = vn;
+}
+
+/**
+ * The speed that stops vehicle v at the stop line of the short lane ahead of it (its end `distEnd`
+ * away) when the movement it takes there is red, or yellow and it can still stop comfortably;
+ * Infinity otherwise (green, permitted, committed, or the lane is the route's last).
+ */
+function beyondShortLane(s: SimState, v: number, distEnd: number, b: number, tau: number): number {
+  const tr = s.trips;
+  const trip = s.veh.vTrip[v]!;
+  const k = s.veh.vRouteIdx[v]! + 1; // the route index of the lane ahead
+  if (k >= tr.routeLen[trip]! - 1) return Infinity;
+  const st = s.signals.movState[tr.routeMoves[tr.routeOff[trip]! + k]!];
+  if (st === GREEN || st === PERMITTED) return Infinity;
+  const speed = s.veh.vSpeed[v]!;
+  if (st === YELLOW && speed * speed > 2 * Math.min(b, YELLOW_STOP_DECEL_MPS2) * Math.max(distEnd, 0)) return Infinity; // too close to stop: it goes
+  return safeSpeed(distEnd - STOP_LINE_OFFSET_M, 0, b, tau);
 }
 
 /** Constraints ahead of the front vehicle of drivable d (nothing ahead of it on d). */
@@ -202,7 +224,8 @@ function stopLine(s: SimState, v: number, d: number): void {
     let link = s.veh.vNextLink[v]!;
     if (link < 0) s.veh.vNextLink[v] = link = chooseLink(s, v, d);
     // Don't block the box: enter only if the exit lane has room, or its last vehicle is moving away.
-    if (!canStop || exitRoom(s, v, net.linkToLane[link - net.nLanes]!)) return;
+    // A vehicle taking another lane's link (sideLink) first lets that lane's own front vehicle go.
+    if (!canStop || (exitRoom(s, v, net.linkToLane[link - net.nLanes]!) && !sideBlocked(s, link, d))) return;
   } else if (st === YELLOW) {
     if (s.veh.vCommitted[v] !== 0) return;
     const stopDecel = b < YELLOW_STOP_DECEL_MPS2 ? b : YELLOW_STOP_DECEL_MPS2;
@@ -223,6 +246,23 @@ function stopLine(s: SimState, v: number, d: number): void {
   }
   const dt = s.stepMs / 1000;
   s.veh.vNew[v] = Math.min(s.veh.vNew[v]!, safeSpeed(stopAt, 0, b, s.tTau[ty]!), boundSpeed(Math.max(stopAt, 0) + 0.01, 0, 1, s.tEmDecel[ty]!, dt));
+}
+
+/**
+ * For a vehicle on lane d about to take `link` from a neighbouring lane (sideLink): whether that
+ * lane's own front vehicle is coming and within 2 s (or 10 m) of its stop line, or the link's last vehicle has
+ * not yet cleared its first metres. It waits for them (a zip at the stop line), so that two vehicles
+ * never enter one link together.
+ */
+function sideBlocked(s: SimState, link: number, d: number): boolean {
+  const net = s.net;
+  const from = net.linkFromLane[link - net.nLanes]!;
+  if (from === d) return false;
+  const h = s.veh.head[from]!;
+  // only a front vehicle that is coming (moving, or bound for this very link): one standing for another movement is not waited for
+  if (h >= 0 && (s.veh.vSpeed[h]! >= 1 || s.veh.vNextLink[h] === link) && net.drvLengthM[from]! - s.veh.vPos[h]! < Math.max(10, 2 * s.veh.vSpeed[h]!)) return true;
+  const tl = s.veh.tail[link]!;
+  return tl >= 0 && s.veh.vPos[tl]! - s.veh.vLen[tl]! < 1;
 }
 
 /**

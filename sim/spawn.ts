@@ -5,8 +5,9 @@
  * per step. Nothing teleports: a vehicle that cannot enter waits.
  */
 import { safeSpeed, boundSpeed } from './carFollowing.js';
-import { TRIP_ACTIVE, TRIP_FUTURE, TRIP_WAITING } from './demand.js';
+import { DEPART_RANDOM_FREE, TRIP_ACTIVE, TRIP_FUTURE, TRIP_WAITING } from './demand.js';
 import { MOVING_SPEED_MPS } from './advance.js';
+import { STOP_LINE_OFFSET_M } from './follow.js';
 import { dispatchEmergency, EV_DISPATCHED, setRoute } from './emergency.js';
 import { laneHasMovement, type SimState } from './state.js';
 
@@ -49,6 +50,84 @@ function spawnAt(s: SimState, r: number): void {
   }
 }
 
+/** A number in [0, 1) from the seed, the trip, the step and the attempt: the same run gives the same positions. */
+function hash01(seed: number, k: number, step: number, attempt: number): number {
+  let h = (seed ^ 0x9e3779b9) >>> 0;
+  h = Math.imul(h ^ k, 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ step, 0xc2b2ae35) >>> 0;
+  h = Math.imul(h ^ attempt, 0x27d4eb2f) >>> 0;
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d) >>> 0;
+  h ^= h >>> 12;
+  return (h >>> 0) / 4294967296;
+}
+
+/**
+ * Whether a standing vehicle of type ty fits with its front at x on `lane`:
+ * its rear on the lane and clear of the vehicles entering from links, a gap of
+ * its minGap to the vehicle ahead, and room for the vehicle behind to stop.
+ */
+function fitsAt(s: SimState, lane: number, x: number, ty: number): boolean {
+  const len = s.tLen[ty]!;
+  const rear = x - len;
+  if (rear < 0) return false;
+  const veh = s.veh;
+  let w = veh.head[lane]!;
+  let leader = -1;
+  while (w >= 0 && veh.vPos[w]! > x) {
+    leader = w;
+    w = veh.vBehind[w]!;
+  }
+  if (leader >= 0 && veh.vPos[leader]! - veh.vLen[leader]! - x < s.tMinGap[ty]!) return false;
+  if (w >= 0) {
+    const vf = veh.vSpeed[w]!;
+    const tf = veh.vType[w]!;
+    return rear - veh.vPos[w]! >= veh.vMinGap[w]! + vf * s.tTau[tf]! + (vf * vf) / (2 * s.tDecel[tf]!);
+  }
+  // nothing behind on the lane: keep clear of the vehicles on links heading into it
+  return s.laneResN[lane] === 0 || rear >= s.laneResM[lane]! + 30;
+}
+
+/** SUMO's departPos="random_free": a few random front positions on the lane, then the free gaps from its front back; -1 when none. */
+function freeSpot(s: SimState, lane: number, k: number, ty: number): number {
+  // no further than where a vehicle stops for the signal: one past the lane's end would leave it at once
+  const L = s.net.drvLengthM[lane]! - STOP_LINE_OFFSET_M - 0.1;
+  const len = s.tLen[ty]!;
+  if (L < len) return -1;
+  for (let a = 0; a < 3; a++) {
+    const x = len + hash01(s.seed, k, s.steps, a * 64 + lane) * (L - len);
+    if (fitsAt(s, lane, x, ty)) return x;
+  }
+  const veh = s.veh;
+  if (veh.head[lane]! < 0) return fitsAt(s, lane, L, ty) ? L : -1;
+  if (fitsAt(s, lane, L, ty)) return L;
+  for (let w = veh.head[lane]!; w >= 0; w = veh.vBehind[w]!) {
+    const x = veh.vPos[w]! - veh.vLen[w]! - s.tMinGap[ty]!;
+    if (fitsAt(s, lane, x, ty)) return x;
+  }
+  return -1;
+}
+
+/** departPos random_free: the first of the road's lanes serving the first movement (from a random one on) with a free spot. */
+function insertFree(s: SimState, k: number, r: number, ty: number, mv0: number): boolean {
+  const net = s.net;
+  const first = net.roadFirstLane[r]!;
+  const n = net.roadLanes[r]!;
+  const start = Math.floor(hash01(s.seed, k, s.steps, 255) * n);
+  for (let i = 0; i < n; i++) {
+    const lane = first + ((start + i) % n);
+    if (s.laneInsertStamp[lane] === s.steps) continue;
+    if (mv0 >= 0 && !laneHasMovement(net, lane, mv0)) continue;
+    const x = freeSpot(s, lane, k, ty);
+    if (x < 0) continue;
+    let leader = -1;
+    for (let w = s.veh.head[lane]!; w >= 0 && s.veh.vPos[w]! > x; w = s.veh.vBehind[w]!) leader = w;
+    place(s, k, lane, x, leader, leader >= 0 ? s.veh.vPos[leader]! - s.veh.vLen[leader]! - x : Infinity);
+    return true;
+  }
+  return false;
+}
+
 /** Puts trip k on a lane of road r if one has room; at most one vehicle enters a lane per step. */
 function insert(s: SimState, k: number, r: number): boolean {
   const net = s.net;
@@ -57,6 +136,7 @@ function insert(s: SimState, k: number, r: number): boolean {
   const off = tr.routeOff[k]!;
   const mv0 = tr.routeMoves[off]!;
   const minGap = s.tMinGap[ty]!;
+  if (tr.departPos[k] === DEPART_RANDOM_FREE) return insertFree(s, k, r, ty, mv0);
   let best = -1;
   let bestSpace = -Infinity;
   const first = net.roadFirstLane[r]!;
@@ -72,22 +152,34 @@ function insert(s: SimState, k: number, r: number): boolean {
     }
   }
   if (best < 0) return false;
+  place(s, k, best, 0, s.veh.tail[best]!, bestSpace);
+  return true;
+}
+
+/** Trip k's vehicle onto `lane` with its front at x, behind `leader` (−1: none) whose rear is `gap` m ahead. */
+function place(s: SimState, k: number, lane: number, x: number, leader: number, gap: number): void {
+  const net = s.net;
+  const tr = s.trips;
+  const ty = tr.vtype[k]!;
+  const minGap = s.tMinGap[ty]!;
+  const best = lane;
   const v = s.veh.alloc();
   const dt = s.stepMs / 1000;
-  const tl = s.veh.tail[best]!;
   let speed = Math.min(s.tMaxSpeed[ty]!, net.drvSpeedMps[best]!);
   const departSpeed = tr.departSpeedMps[k]!;
   if (departSpeed < speed) speed = departSpeed; // NaN (not given) compares false
-  if (tl >= 0) {
+  // mid-lane (random_free) a vehicle enters standing: the one behind was checked for room to stop behind it, not to follow it
+  if (x > 0) speed = 0;
+  if (leader >= 0) {
     speed = Math.min(
       speed,
-      safeSpeed(bestSpace - minGap, s.veh.vSpeed[tl]!, s.tDecel[ty]!, s.tTau[ty]!),
-      boundSpeed(bestSpace, s.veh.vSpeed[tl]!, s.tEmDecel[s.veh.vType[tl]!]!, s.tEmDecel[ty]!, dt),
+      safeSpeed(gap - minGap, s.veh.vSpeed[leader]!, s.tDecel[ty]!, s.tTau[ty]!),
+      boundSpeed(gap, s.veh.vSpeed[leader]!, s.tEmDecel[s.veh.vType[leader]!]!, s.tEmDecel[ty]!, dt),
     );
   }
   s.veh.vTrip[v] = k;
   s.veh.vDrv[v] = best;
-  s.veh.vPos[v] = 0;
+  s.veh.vPos[v] = x;
   s.veh.vSpeed[v] = speed;
   s.veh.vNew[v] = speed;
   s.veh.vRouteIdx[v] = 0;
@@ -105,7 +197,6 @@ function insert(s: SimState, k: number, r: number): boolean {
   s.waitingToEnter--;
   s.inNetwork++;
   s.entered++;
-  return true;
 }
 
 /**

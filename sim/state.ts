@@ -57,6 +57,8 @@ export class SimState {
   readonly tSigma: Float64Array;
   /** The simulator's one PRNG (used only by vehicle types with σ > 0). */
   readonly rng: Rng;
+  /** The run's seed (random_free insertion positions are hashed from it, the trip and the step). */
+  readonly seed: number;
 
   /** The vehicles and the drivables' FIFO lists. */
   readonly veh: VehicleStore;
@@ -128,6 +130,7 @@ export class SimState {
     this.tTau = f((t) => Math.max(t.tauS, net.stepMs / 1000));
     this.tSigma = f((t) => t.sigma);
     this.rng = new Rng(o.seed, 0x5eed);
+    this.seed = o.seed >>> 0;
 
     this.laneResM = new Float64Array(net.nLanes);
     this.laneResN = new Int32Array(net.nLanes);

@@ -66,6 +66,15 @@ export function convertDemand(
       throw new InputError(el.file, `<${tag} id="${el.id}"> at ${el.pos.line}:${el.pos.column} departSpeed`, `must be a speed from 0 to 100 m/s or max, desired, speedLimit, random, avg or last, got "${ds}"`);
     return { departSpeedMps: x };
   };
+  // SUMO's departPos: random, free and random_free are greenwave's random_free (any free gap along the
+  // first edge); base (the default) is the edge's start; a position, last and stop enter at the start too, counted.
+  let approxPos = 0;
+  const departPos = (el: { departPos: string | undefined }): { departPos?: 'random_free' } => {
+    const dp = el.departPos;
+    if (dp === 'random' || dp === 'free' || dp === 'random_free') return { departPos: 'random_free' };
+    if (dp !== undefined && dp !== 'base') approxPos++;
+    return {};
+  };
   const vehicles: VehicleJson[] = [];
   const emergency: EmergencyVehicleJson[] = [];
   let outside = 0;
@@ -80,7 +89,7 @@ export function convertDemand(
       outside++;
       continue;
     }
-    const spec = { ...(route ? { route } : { route: from === to && v.via.length === 0 ? [from!] : [from!, ...v.via, to!] }), ...departSpeed(v, 'vehicle') };
+    const spec = { ...(route ? { route } : { route: from === to && v.via.length === 0 ? [from!] : [from!, ...v.via, to!] }), ...departSpeed(v, 'vehicle'), ...departPos(v) };
     if (emergencyTypes.has(vt)) emergency.push({ id: v.id, departS: t, ...spec, vehicleType: vt });
     else vehicles.push({ id: v.id, departS: t, ...spec, vehicleType: vt });
   }
@@ -94,7 +103,7 @@ export function convertDemand(
       outside++;
       continue;
     }
-    const flow: FlowJson = { id: f.id, route, vehicleType: vt, ...departSpeed(f, 'flow'), beginS: b, endS: e };
+    const flow: FlowJson = { id: f.id, route, vehicleType: vt, ...departSpeed(f, 'flow'), ...departPos(f), beginS: b, endS: e };
     if (f.vehsPerHour !== undefined) Object.assign(flow, { vph: f.vehsPerHour, arrivals: 'uniform' });
     else if (f.periodS !== undefined) flow.intervalS = f.periodS;
     else if (f.probability !== undefined) Object.assign(flow, { vph: f.probability * 3600, arrivals: 'poisson' });
@@ -103,6 +112,7 @@ export function convertDemand(
   }
   if (outside) warnings.push(`${outside} vehicles and flows depart outside the run's window (${beginS}–${beginS + durationS} s) and are left out`);
   if (approxSpeeds) warnings.push(`${approxSpeeds} vehicles and flows with departSpeed random, avg or last enter as fast as the lane and the vehicle ahead allow (greenwave does not model those)`);
+  if (approxPos) warnings.push(`${approxPos} vehicles and flows with a departPos other than base, random, free or random_free enter at the start of their first edge`);
   if (d.skipped) warnings.push(`${d.skipped} persons and containers are left out (greenwave simulates vehicles)`);
   return { vehicleTypes, flows, vehicles, emergency };
 }

@@ -40,6 +40,8 @@ export interface SumoVehicle {
   via: string[];
   /** SUMO's departSpeed as written (a number in m/s or a keyword), if given. */
   departSpeed: string | undefined;
+  /** SUMO's departPos as written, if given. */
+  departPos: string | undefined;
   file: string;
   pos: XmlPos;
 }
@@ -58,6 +60,7 @@ export interface SumoFlow {
   to: string | undefined;
   via: string[];
   departSpeed: string | undefined;
+  departPos: string | undefined;
   file: string;
   pos: XmlPos;
 }
@@ -132,7 +135,7 @@ export function readSumoRoutes(files: readonly string[]): SumoDemand {
             case 'vehicle':
             case 'trip': {
               const edges = namedRoute(el);
-              const v: SumoVehicle = { id: el.str('id'), type: el.opt('type') ?? 'DEFAULT_VEHTYPE', departS: depart(el, 'depart'), edges, from: el.opt('from'), to: el.opt('to'), via: edgesOf(el, 'via'), departSpeed: el.opt('departSpeed'), file, pos: el.pos };
+              const v: SumoVehicle = { id: el.str('id'), type: el.opt('type') ?? 'DEFAULT_VEHTYPE', departS: depart(el, 'depart'), edges, from: el.opt('from'), to: el.opt('to'), via: edgesOf(el, 'via'), departSpeed: el.opt('departSpeed'), departPos: el.opt('departPos'), file, pos: el.pos };
               if (el.name === 'trip' && (v.from === undefined || v.to === undefined) && !edges) throw el.error(v.from === undefined ? 'from' : 'to', 'a trip needs from and to edges');
               out.vehicles.push(v);
               current = v;
@@ -154,6 +157,7 @@ export function readSumoRoutes(files: readonly string[]): SumoDemand {
                 to: el.opt('to'),
                 via: edgesOf(el, 'via'),
                 departSpeed: el.opt('departSpeed'),
+                departPos: el.opt('departPos'),
                 file,
                 pos: el.pos,
               };
