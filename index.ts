@@ -192,6 +192,7 @@ export {
   FixedTimeController,
   ActuatedController,
   MaxPressureController,
+  AdvancedMaxPressureController,
   AdaptiveController,
   CityFlowFixedController,
   OverrideController,

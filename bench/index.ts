@@ -144,7 +144,7 @@ async function controllerRuns(scenarios: string[], controllers: string[], quick:
 /** The 1-job sweep as separate processes of the CLI: one alone, then `n` at once (the machine's ceiling for any parallel sweep). */
 async function sweepCeiling(n: number, durationS: number | undefined, log: (line: string) => void): Promise<SweepCeilingResult> {
   const cli = join(repoRoot(), 'dist', 'cli', 'main.js');
-  const args = [cli, 'sweep', 'default,arterial-5', '--seeds', '1-5', '--jobs', '1', '--json', ...(durationS !== undefined ? ['--duration', String(durationS)] : [])];
+  const args = [cli, 'sweep', 'default,arterial-5', '--controllers', 'fixed,actuated,max-pressure,adaptive', '--seeds', '1-5', '--jobs', '1', '--json', ...(durationS !== undefined ? ['--duration', String(durationS)] : [])];
   const once = (): Promise<void> =>
     new Promise((res, rej) => {
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'ignore'] });
@@ -164,8 +164,9 @@ async function sweepCeiling(n: number, durationS: number | undefined, log: (line
 
 /** The same 2 scenarios × 4 controllers × 5 seeds sweep at each job count (1 first): wall time and speed-up. */
 async function sweepSpeed(jobs: readonly number[], quick: boolean, log: (line: string) => void): Promise<SweepSpeedResult[]> {
+  // the issue's fixed experiment: 2 scenarios × 4 controllers × 5 seeds = 40 runs
   const scenarios = ['default', 'arterial-5'];
-  const controllers = [...GENERAL_CONTROLLERS];
+  const controllers = ['fixed', 'actuated', 'max-pressure', 'adaptive'];
   const seeds = [1, 2, 3, 4, 5];
   const durationS = quick ? 900 : undefined;
   const out: SweepSpeedResult[] = [];
@@ -258,7 +259,7 @@ export function markdown(r: BenchReport): string {
     const w = r.sweep[0]!;
     section(
       lines,
-      `A sweep by job count (\`greenwave sweep ${w.scenarios.join(',')} --seeds 1-5 --jobs N\`)`,
+      `A sweep by job count (\`greenwave sweep ${w.scenarios.join(',')} --controllers ${w.controllers.join(',')} --seeds 1-5 --jobs N\`)`,
       [`${w.scenarios.length} scenarios × ${w.controllers.length} controllers × ${w.seeds.length} seeds = ${w.cells} runs${w.durationS ? ` of ${w.durationS} s` : ''}; "cells' own time" adds up each run's wall time (above the 1-job figure when runs slow each other down).`],
       ['jobs', 'wall s', "cells' own time s", 'speed-up vs 1 job'],
       [true, true, true, true],

@@ -182,7 +182,7 @@ describe.concurrent('greenwave run', () => {
 describe.concurrent('greenwave compare', () => {
   it('by default compares every controller that can run the scenario (cityflow-fixed only with a plan of its own)', async ({ expect }) => {
     const c = oneJsonObject(expect, await cli('compare', 'single', '--duration', '120', '--json'));
-    expect((c.results as Json[]).map((r) => r.controller)).toEqual(['fixed', 'actuated', 'max-pressure', 'adaptive']);
+    expect((c.results as Json[]).map((r) => r.controller)).toEqual(['fixed', 'actuated', 'max-pressure', 'advanced-max-pressure', 'adaptive']);
   });
 
   it('compare single --duration 300 prints a Markdown table with a row per controller and the % change against fixed', async ({ expect }) => {

@@ -74,7 +74,7 @@ describe('the detector health monitor', () => {
   }
 
   it('flags no healthy detector in an hour of traffic, under any controller', () => {
-    for (const c of ['fixed', 'actuated', 'max-pressure', 'adaptive']) {
+    for (const c of ['fixed', 'actuated', 'max-pressure', 'advanced-max-pressure', 'adaptive']) {
       const sim = createSimulation(p, c);
       sim.run();
       expect(sim.health.events, c).toBe(0);
@@ -85,7 +85,7 @@ describe('the detector health monitor', () => {
 describe('no false alarms in saturated traffic', () => {
   it('flags no detector on the synthetic 10x10 CityFlow grid, with spillback and empty turn lanes, under any controller', () => {
     const p = prepare(cityflowSource('synthetic_10x10'));
-    for (const c of ['actuated', 'max-pressure', 'adaptive']) {
+    for (const c of ['actuated', 'max-pressure', 'advanced-max-pressure', 'adaptive']) {
       const sim = createSimulation(p, c);
       sim.run();
       expect(sim.health.events, c).toBe(0);
@@ -144,7 +144,7 @@ describe('random detector faults on a 4x4 grid for a simulated hour', () => {
   const faults = randomFaults(p.net, 40, 3_600_000, new Rng(2026), [DET_STOP_LINE, DET_ADVANCE, DET_LANE_AREA]);
   const clean: Record<string, number> = {};
 
-  for (const c of ['fixed', 'actuated', 'max-pressure', 'adaptive']) {
+  for (const c of ['fixed', 'actuated', 'max-pressure', 'advanced-max-pressure', 'adaptive']) {
     it(`${c}: zero safety violations, faults counted, traffic still served`, () => {
       const sim = createSimulation(p, c, { faults });
       sim.run();

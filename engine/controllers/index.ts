@@ -5,6 +5,7 @@ import { createAdaptive, type AdaptiveOptions } from './adaptive.js';
 import { createCityFlowFixed, createSumoStatic } from './cityflowFixed.js';
 import { createFixed } from './fixed.js';
 import { createMaxPressure } from './maxPressure.js';
+import { createAdvancedMaxPressure } from './advancedMaxPressure.js';
 import type { CompiledNetwork } from '../network/compile.js';
 import type { ControllerFactory } from './types.js';
 
@@ -14,6 +15,7 @@ export { ActuatedController } from './actuated.js';
 export { AdaptiveController, ADAPTIVE_DEFAULTS, type AdaptiveOptions } from './adaptive.js';
 export { CityFlowFixedController } from './cityflowFixed.js';
 export { MaxPressureController, MAX_PRESSURE_MIN_GREEN_S, MAX_PRESSURE_DECISION_S } from './maxPressure.js';
+export { AdvancedMaxPressureController, ADVANCED_MAX_PRESSURE_ACTION_S } from './advancedMaxPressure.js';
 export { OverrideController } from './override.js';
 export * from './webster.js';
 
@@ -22,6 +24,10 @@ export const CONTROLLERS: Readonly<Record<string, { create: ControllerFactory; d
   fixed: { create: createFixed, description: 'pretimed plan, Webster-timed from the design volumes' },
   actuated: { create: createActuated, description: 'gap-out / max-out from stop-line and advance loops, phase skipping' },
   'max-pressure': { create: createMaxPressure, description: 'Varaiya max-pressure from lane-area camera counts, 10 s minimum green' },
+  'advanced-max-pressure': {
+    create: createAdvancedMaxPressure,
+    description: 'Zhang et al. (ICML 2022): efficient pressure from halting vehicles, the current phase kept while its vehicles within reach outnumber it, 10 s actions',
+  },
   adaptive: { create: (ctx) => createAdaptive(ctx), description: "greenwave's own: network plans in worker threads, pressure with head-of-line waiting locally" },
   'cityflow-fixed': { create: createCityFlowFixed, description: "the scenario's own plan (an imported CityFlow network's lightphases), run as CityFlow runs it" },
   'sumo-static': { create: createSumoStatic, description: "the scenario's own plan (an imported SUMO net's tlLogic programs), run as SUMO runs a static program" },

@@ -31,7 +31,7 @@ const root = join(here, '..', '..');
 const cli = join(root, 'dist', 'cli', 'main.js');
 const goldenFile = join(here, 'behaviour.json');
 const cf = (d, roadnet, flow) => ['--cityflow', `scenarios/data/cityflow/${d}/${roadnet}`, `scenarios/data/cityflow/${d}/${flow}`];
-const CONTROLLERS = ['fixed', 'actuated', 'max-pressure', 'adaptive'];
+const CONTROLLERS = ['fixed', 'actuated', 'max-pressure', 'advanced-max-pressure', 'adaptive'];
 
 /** name → CLI arguments after `run`. */
 export function cases() {
