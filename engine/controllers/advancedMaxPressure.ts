@@ -19,7 +19,7 @@
  * the stop line. A camera the health monitor does not trust counts with its
  * last trusted readings.
  */
-import { STAGE_GREEN } from '../signals/signals.js';
+import { pressureGate } from './pressureGate.js';
 import { phaseCameras, pressureCandidates } from '../detectors/phaseCameras.js';
 import type { Controller, ControllerContext } from './types.js';
 
@@ -95,12 +95,10 @@ export class AdvancedMaxPressureController implements Controller {
   decide(ix: number, nowMs: number): number {
     const { net, signals } = this.ctx;
     const cands = this.candidates[ix]!;
-    if (cands.length === 0) return Infinity;
-    if (signals.stageOf(ix) !== STAGE_GREEN) return nowMs + net.stepMs;
+    const wait = pressureGate(this.ctx, cands, ix, nowMs, this.actionMs);
+    if (wait >= 0) return wait;
     const cur = signals.phaseOf(ix);
     const isCandidate = cands.includes(cur);
-    const elapsed = signals.greenElapsedMs(ix, nowMs);
-    if (isCandidate && elapsed < this.actionMs) return nowMs + (this.actionMs - elapsed);
     const p0 = net.interPhaseStart[ix]!;
     // the best competing phase by efficient pressure (the first on a tie)
     let best = -1;

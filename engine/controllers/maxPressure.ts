@@ -11,7 +11,7 @@
  * with a protected movement (clearance phases are never chosen). A camera the
  * health monitor does not trust counts with its last trusted reading.
  */
-import { STAGE_GREEN } from '../signals/signals.js';
+import { pressureGate } from './pressureGate.js';
 import { phaseCameras, pressureCandidates } from '../detectors/phaseCameras.js';
 import type { Controller, ControllerContext } from './types.js';
 
@@ -61,12 +61,10 @@ export class MaxPressureController implements Controller {
   decide(ix: number, nowMs: number): number {
     const { net, signals } = this.ctx;
     const cands = this.candidates[ix]!;
-    if (cands.length === 0) return Infinity;
-    if (signals.stageOf(ix) !== STAGE_GREEN) return nowMs + net.stepMs;
+    const wait = pressureGate(this.ctx, cands, ix, nowMs, this.minGreenMs);
+    if (wait >= 0) return wait;
     const cur = signals.phaseOf(ix);
     const isCandidate = cands.includes(cur);
-    const elapsed = signals.greenElapsedMs(ix, nowMs);
-    if (isCandidate && elapsed < this.minGreenMs) return nowMs + (this.minGreenMs - elapsed);
     const p0 = net.interPhaseStart[ix]!;
     let best = isCandidate ? cur : cands[0]!;
     let bestP = this.pressure(p0 + best);
