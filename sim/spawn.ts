@@ -67,18 +67,21 @@ function hash01(seed: number, k: number, step: number, attempt: number): number 
  * its rear on the lane and clear of the vehicles entering from links, a gap of
  * its minGap to the vehicle ahead, and room for the vehicle behind to stop.
  */
+/** The rearmost vehicle on `lane` whose front is beyond x (−1: none). */
+function leaderAt(s: SimState, lane: number, x: number): number {
+  let leader = -1;
+  for (let w = s.veh.head[lane]!; w >= 0 && s.veh.vPos[w]! > x; w = s.veh.vBehind[w]!) leader = w;
+  return leader;
+}
+
 function fitsAt(s: SimState, lane: number, x: number, ty: number): boolean {
   const len = s.tLen[ty]!;
   const rear = x - len;
   if (rear < 0) return false;
   const veh = s.veh;
-  let w = veh.head[lane]!;
-  let leader = -1;
-  while (w >= 0 && veh.vPos[w]! > x) {
-    leader = w;
-    w = veh.vBehind[w]!;
-  }
+  const leader = leaderAt(s, lane, x);
   if (leader >= 0 && veh.vPos[leader]! - veh.vLen[leader]! - x < s.tMinGap[ty]!) return false;
+  const w = leader >= 0 ? veh.vBehind[leader]! : veh.head[lane]!;
   if (w >= 0) {
     const vf = veh.vSpeed[w]!;
     const tf = veh.vType[w]!;
@@ -120,8 +123,7 @@ function insertFree(s: SimState, k: number, r: number, ty: number, mv0: number):
     if (mv0 >= 0 && !laneHasMovement(net, lane, mv0)) continue;
     const x = freeSpot(s, lane, k, ty);
     if (x < 0) continue;
-    let leader = -1;
-    for (let w = s.veh.head[lane]!; w >= 0 && s.veh.vPos[w]! > x; w = s.veh.vBehind[w]!) leader = w;
+    const leader = leaderAt(s, lane, x);
     place(s, k, lane, x, leader, leader >= 0 ? s.veh.vPos[leader]! - s.veh.vLen[leader]! - x : Infinity);
     return true;
   }
@@ -162,10 +164,9 @@ function place(s: SimState, k: number, lane: number, x: number, leader: number, 
   const tr = s.trips;
   const ty = tr.vtype[k]!;
   const minGap = s.tMinGap[ty]!;
-  const best = lane;
   const v = s.veh.alloc();
   const dt = s.stepMs / 1000;
-  let speed = Math.min(s.tMaxSpeed[ty]!, net.drvSpeedMps[best]!);
+  let speed = Math.min(s.tMaxSpeed[ty]!, net.drvSpeedMps[lane]!);
   const departSpeed = tr.departSpeedMps[k]!;
   if (departSpeed < speed) speed = departSpeed; // NaN (not given) compares false
   // mid-lane (random_free) a vehicle enters standing: the one behind was checked for room to stop behind it, not to follow it
@@ -178,7 +179,7 @@ function place(s: SimState, k: number, lane: number, x: number, leader: number, 
     );
   }
   s.veh.vTrip[v] = k;
-  s.veh.vDrv[v] = best;
+  s.veh.vDrv[v] = lane;
   s.veh.vPos[v] = x;
   s.veh.vSpeed[v] = speed;
   s.veh.vNew[v] = speed;
@@ -189,8 +190,8 @@ function place(s: SimState, k: number, lane: number, x: number, leader: number, 
   s.veh.vMinGap[v] = minGap;
   s.veh.vCommitted[v] = 0;
   s.veh.vMoving[v] = speed > MOVING_SPEED_MPS ? 1 : 0;
-  s.veh.append(best, v);
-  s.laneInsertStamp[best] = s.steps;
+  s.veh.append(lane, v);
+  s.laneInsertStamp[lane] = s.steps;
   s.tripState[k] = TRIP_ACTIVE;
   s.tripVeh[k] = v;
   s.tripEnterMs[k] = s.nowMs;

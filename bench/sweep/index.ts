@@ -72,7 +72,10 @@ export function resolveSweep(o: SweepOptions): { scenarios: string[]; controller
 
 /** The cells, in the sweep's fixed order: scenario, simulator (greenwave first; SUMO only for sumo:CFG), controller, seed. */
 export function planCells(o: SweepOptions): SweepCell[] {
-  const r = resolveSweep(o);
+  return cellsOf(resolveSweep(o));
+}
+
+function cellsOf(r: ReturnType<typeof resolveSweep>): SweepCell[] {
   const cells: SweepCell[] = [];
   for (const scenario of r.scenarios)
     for (const sim of r.sims) {
@@ -122,7 +125,7 @@ export function summarizeCells(cells: ReadonlyArray<SweepCell & CellOutcome>, ba
 /** Runs the sweep: every cell in the pool, then the summaries. A failing cell is reported in the result, never thrown. */
 export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const r = resolveSweep(o);
-  const cells = planCells(o);
+  const cells = cellsOf(r);
   const t0 = performance.now();
   const results: CellResult[] = new Array(cells.length);
   const pool = new Piscina({ filename: pathToFileURL(workerFile()).href, minThreads: Math.min(r.jobs, cells.length), maxThreads: Math.min(r.jobs, cells.length), idleTimeout: 1000 });

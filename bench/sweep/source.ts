@@ -29,12 +29,16 @@ export function sweepSource(spec: string, durationS?: number): ScenarioSource {
 }
 
 /**
- * The design volumes per movement (veh/h) of a SUMO configuration's demand, as
+ * The design volumes per movement (veh/h) of a scenario's demand, as
  * greenwave's own runs compute them (the busiest 15 minutes of the trips), for
  * `runSumoCosim`'s `designVph`: the controllers driving SUMO then start from
  * the same counts as in greenwave's simulator.
  */
-export function sumoDesignVolumes(cfg: string, o: { seed?: number; durationS?: number } = {}): Float64Array {
-  const src = sweepSource(`sumo:${cfg}`, o.durationS);
+export function designVolumes(src: ScenarioSource, o: { seed?: number; durationS?: number } = {}): Float64Array {
   return prepare(src, { ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.durationS !== undefined ? { durationS: o.durationS } : {}) }).net.movDesignVph;
+}
+
+/** designVolumes of a SUMO configuration, read from its files. */
+export function sumoDesignVolumes(cfg: string, o: { seed?: number; durationS?: number } = {}): Float64Array {
+  return designVolumes(sweepSource(`sumo:${cfg}`, o.durationS), o);
 }

@@ -8,7 +8,7 @@ import { runSumoCosim } from '../../interop/sumo/index.js';
 import { phaseChangesPerSignalHour } from '../../engine/signals/index.js';
 import type { ScenarioSource } from '../../scenarios/index.js';
 import { prepare, runPreparedAsync } from '../../sim/index.js';
-import { sumoConfigOf, sumoDesignVolumes, sweepSource } from './source.js';
+import { designVolumes, sumoConfigOf, sweepSource } from './source.js';
 import type { CellMetrics, CellResult, SweepCell } from './types.js';
 
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -46,7 +46,8 @@ async function sumoCell(cell: SweepCell): Promise<CellMetrics> {
   const cfg = sumoConfigOf(cell.scenario);
   if (cfg === undefined) throw new Error(`"${cell.scenario}" is not a SUMO configuration (sumo:CFG): only those run in SUMO`);
   const dur = cell.durationS !== undefined ? { durationS: cell.durationS } : {};
-  const r = await runSumoCosim({ cfg, controller: cell.controller, seed: cell.seed, designVph: sumoDesignVolumes(cfg, { seed: cell.seed, ...dur }), ...dur });
+  // the design volumes from the scenario this thread has already read (cached, like greenwave cells')
+  const r = await runSumoCosim({ cfg, controller: cell.controller, seed: cell.seed, designVph: designVolumes(source(cell), { seed: cell.seed, ...dur }), ...dur });
   const ev = r.emergency.filter((e) => e.travelTime !== null);
   return {
     travelTimeS: r.travelTime.mean,

@@ -231,7 +231,8 @@ export async function runSumoCosim(o: SumoCosimOptions): Promise<SumoCosimResult
     throughput: completed,
     emergency: (sc.emergencyVehicles ?? []).map((e) => {
       const r = trips.byId.get(e.id);
-      return { id: e.id, travelTime: r ? r3(r.travelTimeS) : null, freeFlowTime: Number.isFinite(emergencies.freeFlowS(e.id)) ? r3(emergencies.freeFlowS(e.id)) : null, delay: r ? r3(r.delayS) : null, stops: r ? r.stops : null };
+      const ff = emergencies.freeFlowS(e.id);
+      return { id: e.id, travelTime: r ? r3(r.travelTimeS) : null, freeFlowTime: Number.isFinite(ff) ? r3(ff) : null, delay: r ? r3(r.delayS) : null, stops: r ? r.stops : null };
     }),
     safety: cabinet.monitor.counts(),
     signals: { phaseChangesPerSignalHour: phaseChangesPerSignalHour(net, cabinet.signals.changes, sc.durationS) },

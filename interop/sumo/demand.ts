@@ -3,7 +3,7 @@ import type { NetworkModel } from '../../engine/network/index.js';
 import { InputError } from '../../scenarios/errors.js';
 import type { EmergencyVehicleJson, FlowJson, VehicleJson, VehicleTypeJson } from '../../scenarios/types.js';
 import { clamp, type Ctx } from './common.js';
-import { SUMO_PASSENGER, type SumoDemand, type SumoVType } from './routes.js';
+import { SUMO_PASSENGER, type SumoDemand, type SumoDeparture, type SumoVType } from './routes.js';
 
 function vehicleType(t: SumoVType): VehicleTypeJson {
   return {
@@ -53,7 +53,7 @@ export function convertDemand(
   // greenwave's default (as fast as the lane, the type and the vehicle ahead allow), and so, with a
   // warning, are random, avg and last, which greenwave does not model.
   let approxSpeeds = 0;
-  const departSpeed = (el: { departSpeed: string | undefined; file: string; pos: { line: number; column: number }; id: string }, tag: string): { departSpeedMps?: number } => {
+  const departSpeed = (el: SumoDeparture, tag: string): { departSpeedMps?: number } => {
     const ds = el.departSpeed;
     if (ds === undefined) return { departSpeedMps: 0 };
     if (ds === 'max' || ds === 'desired' || ds === 'speedLimit') return {};
@@ -69,7 +69,7 @@ export function convertDemand(
   // SUMO's departPos: random, free and random_free are greenwave's random_free (any free gap along the
   // first edge); base (the default) is the edge's start; a position, last and stop enter at the start too, counted.
   let approxPos = 0;
-  const departPos = (el: { departPos: string | undefined }): { departPos?: 'random_free' } => {
+  const departPos = (el: SumoDeparture): { departPos?: 'random_free' } => {
     const dp = el.departPos;
     if (dp === 'random' || dp === 'free' || dp === 'random_free') return { departPos: 'random_free' };
     if (dp !== undefined && dp !== 'base') approxPos++;

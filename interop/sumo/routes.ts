@@ -29,10 +29,10 @@ export interface SumoVType {
   pos: XmlPos;
 }
 
-export interface SumoVehicle {
+/** What a vehicle, trip and flow share: the route (or its ends), how it departs, where it was written. */
+export interface SumoDeparture {
   id: string;
   type: string;
-  departS: number;
   /** Edges of its route, or from/to(/via) of a trip. */
   edges: string[] | undefined;
   from: string | undefined;
@@ -46,23 +46,17 @@ export interface SumoVehicle {
   pos: XmlPos;
 }
 
-export interface SumoFlow {
-  id: string;
-  type: string;
+export interface SumoVehicle extends SumoDeparture {
+  departS: number;
+}
+
+export interface SumoFlow extends SumoDeparture {
   beginS: number;
   endS: number;
   vehsPerHour: number | undefined;
   periodS: number | undefined;
   probability: number | undefined;
   number: number | undefined;
-  edges: string[] | undefined;
-  from: string | undefined;
-  to: string | undefined;
-  via: string[];
-  departSpeed: string | undefined;
-  departPos: string | undefined;
-  file: string;
-  pos: XmlPos;
 }
 
 export interface SumoDemand {
