@@ -66,7 +66,7 @@ const isGreen = (c: string): boolean => c === 'G' || c === 'g' || c === 's';
 const isYellow = (c: string): boolean => c === 'y' || c === 'Y' || c === 'u';
 
 /** The path of a connection through its junction: the shapes of its internal lanes, chained. */
-function pathOf(c: Ctx, conn: SumoConnection, byFromLane: Map<string, SumoConnection[]>): Point[] {
+function pathOf(c: Ctx, conn: SumoConnection): Point[] {
   const pts: Point[] = [];
   let via = conn.via;
   for (let guard = 0; via && guard < 8; guard++) {
@@ -74,8 +74,7 @@ function pathOf(c: Ctx, conn: SumoConnection, byFromLane: Map<string, SumoConnec
     if (!lane) break;
     for (const p of lane.shape) if (!pts.length || pts[pts.length - 1]![0] !== p[0] || pts[pts.length - 1]![1] !== p[1]) pts.push(p);
     // the second half of a left turn that waits inside the junction
-    const next = (byFromLane.get(via) ?? []).find((k) => k.via !== undefined);
-    via = next?.via;
+    via = c.net.internalVia.get(via);
   }
   return pts;
 }
@@ -85,10 +84,10 @@ function pathOf(c: Ctx, conn: SumoConnection, byFromLane: Map<string, SumoConnec
  * its first internal lane when the connection goes on through an internal junction (SUMO's left
  * turns that wait for a gap inside the junction); 0 when it has none.
  */
-function waitOf(c: Ctx, conn: SumoConnection, byFromLane: Map<string, SumoConnection[]>): number {
+function waitOf(c: Ctx, conn: SumoConnection): number {
   if (!conn.via) return 0;
   const lane = c.net.internalLanes.get(conn.via);
-  if (!lane || !(byFromLane.get(conn.via) ?? []).some((k) => k.via !== undefined)) return 0;
+  if (!lane || !c.net.internalVia.has(conn.via)) return 0;
   return lane.lengthM;
 }
 
@@ -131,11 +130,6 @@ export function importSumo(netFile: string, routeFiles: readonly string[], opts:
   if (net.otherPrograms) warnings.push(`${netFile}: ${net.otherPrograms} further tlLogic programs for signals already defined are ignored (the first program of each is used)`);
 
   // Car connections between kept edges, by junction.
-  const byFromLane = new Map<string, SumoConnection[]>();
-  for (const k of net.connections) {
-    const key = k.from.startsWith(':') ? k.from + '_' + k.fromLane : `${k.from}_${k.fromLane}`;
-    (byFromLane.get(key) ?? byFromLane.set(key, []).get(key)!).push(k);
-  }
   const conns = new Map<string, SumoConnection[]>();
   for (const k of net.connections) {
     if (k.from.startsWith(':') || k.to.startsWith(':')) continue;
@@ -182,9 +176,9 @@ export function importSumo(netFile: string, routeFiles: readonly string[], opts:
         if (seen.has(`${fromLane},${toLane}`)) continue;
         seen.add(`${fromLane},${toLane}`);
         const link: LaneLinkJson = { fromLane, toLane };
-        const pts = pathOf(c, k, byFromLane);
+        const pts = pathOf(c, k);
         if (pts.length >= 2) link.points = pts;
-        const wait = waitOf(c, k, byFromLane);
+        const wait = waitOf(c, k);
         if (wait > 0) link.waitM = wait;
         mv.laneLinks!.push(link);
         if (k.via) speed = Math.min(speed, net.internalLanes.get(k.via)?.speedMps ?? Infinity);

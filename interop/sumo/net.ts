@@ -33,6 +33,13 @@ export interface SumoEdge {
   pos: XmlPos;
 }
 
+/** A lane of an internal edge (a path through a junction): only what the import uses. */
+export interface SumoInternalLane {
+  speedMps: number;
+  lengthM: number;
+  shape: Point[];
+}
+
 export interface SumoRequest {
   index: number;
   /** Links this one must yield to, and the links it conflicts with (bit strings read right to left: the last character is link 0). */
@@ -87,9 +94,17 @@ export interface SumoNet {
   edges: SumoEdge[];
   edgeById: Map<string, SumoEdge>;
   /** Lanes of internal edges by id (the geometry through junctions). */
-  internalLanes: Map<string, SumoLane>;
+  internalLanes: Map<string, SumoInternalLane>;
+  /**
+   * Connections from internal lanes, as the internal lane each continues on
+   * (keyed by the internal lane's id; only those that have one: the second half
+   * of a left turn that waits inside the junction). A big net has more of these
+   * connections than of any other element, so they are not kept as records.
+   */
+  internalVia: Map<string, string>;
   junctions: SumoJunction[];
   junctionById: Map<string, SumoJunction>;
+  /** Connections from normal edges (those from internal lanes are in internalVia), in file order. */
   connections: SumoConnection[];
   /** One program per signal id: the first in the file (others are counted in `otherPrograms`). */
   tlLogics: Map<string, SumoTlLogic>;
@@ -144,6 +159,7 @@ export function readSumoNet(file: string): SumoNet {
     edges: [],
     edgeById: new Map(),
     internalLanes: new Map(),
+    internalVia: new Map(),
     junctions: [],
     junctionById: new Map(),
     connections: [],
@@ -172,6 +188,13 @@ export function readSumoNet(file: string): SumoNet {
         }
         case 'lane': {
           if (!edge || depth !== 2) return;
+          if (edge.function === 'internal') {
+            const id = el.str('id');
+            el.int('index', 0, 1000);
+            net.internalLanes.set(id, { speedMps: el.num('speed', 0, 1000), lengthM: el.num('length', 0, 1e6), shape: shapeOf(el) });
+            return;
+          }
+          if (edge.function !== '') return;
           const lane: SumoLane = {
             id: el.str('id'),
             index: el.int('index', 0, 1000),
@@ -183,18 +206,21 @@ export function readSumoNet(file: string): SumoNet {
           };
           if (lane.index !== edge.lanes.length) throw el.error('index', `lane ${lane.index} of edge "${edge.id}" out of order (expected ${edge.lanes.length})`);
           edge.lanes.push(lane);
-          if (edge.function === 'internal') net.internalLanes.set(lane.id, lane);
           return;
         }
         case 'junction': {
           if (depth !== 1) return;
+          const id = el.str('id');
+          const type = el.opt('type') ?? 'priority';
+          const x = el.num('x');
+          const y = el.num('y');
+          // SUMO's internal junctions (the waiting points inside a junction) are not junctions for greenwave
+          if (type === 'internal') return;
           const lanes = (a: string): string[] => (el.opt(a) ?? '').split(/\s+/).filter(Boolean);
-          junction = { id: el.str('id'), type: el.opt('type') ?? 'priority', x: el.num('x'), y: el.num('y'), incLanes: lanes('incLanes'), intLanes: lanes('intLanes'), requests: [], pos: el.pos };
-          if (junction.type !== 'internal') {
-            if (net.junctionById.has(junction.id)) throw el.error('id', `duplicate junction id "${junction.id}"`);
-            net.junctions.push(junction);
-            net.junctionById.set(junction.id, junction);
-          }
+          junction = { id, type, x, y, incLanes: lanes('incLanes'), intLanes: lanes('intLanes'), requests: [], pos: el.pos };
+          if (net.junctionById.has(junction.id)) throw el.error('id', `duplicate junction id "${junction.id}"`);
+          net.junctions.push(junction);
+          net.junctionById.set(junction.id, junction);
           return;
         }
         case 'request': {
@@ -209,9 +235,18 @@ export function readSumoNet(file: string): SumoNet {
         }
         case 'connection': {
           if (depth !== 1) return;
+          const from = el.str('from');
+          if (from.charCodeAt(0) === 58 /* ':' */) {
+            // a connection from an internal lane: only where it continues inside the junction matters
+            el.str('to');
+            const key = `${from}_${el.int('fromLane')}`;
+            const via = el.opt('via');
+            if (via !== undefined && !net.internalVia.has(key)) net.internalVia.set(key, via);
+            return;
+          }
           const tlId = el.opt('tl');
           net.connections.push({
-            from: el.str('from'),
+            from,
             to: el.str('to'),
             fromLane: el.int('fromLane'),
             toLane: el.int('toLane'),
