@@ -32,6 +32,8 @@ export interface VehicleTypeJson {
   emergencyDecelMps2?: number;
   tauS?: number;
   sigma?: number;
+  /** Changes lanes for speed: out of a lane whose vehicle ahead stands into a neighbouring lane that also serves its route and is freer (SUMO's speed-gain changes; default false). */
+  laneChangeForSpeed?: boolean;
 }
 
 export interface PhaseJson {
@@ -131,6 +133,8 @@ export interface FlowJson {
   departSpeedMps?: number;
   /** Where on its first road a vehicle enters: at the start (default), or `random_free`: into any free gap along the road (SUMO's departPos). */
   departPos?: 'start' | 'random_free';
+  /** Which lane of its first road a vehicle enters: `best` (default), the one with the most room among those serving its first movement; `first`, the rightmost of those (SUMO's default departLane). */
+  departLane?: 'best' | 'first';
   vph?: number;
   profile?: Array<[number, number]>;
   intervalS?: number;
@@ -150,6 +154,8 @@ export interface VehicleJson {
   departSpeedMps?: number;
   /** Where on its first road a vehicle enters: at the start (default), or `random_free`: into any free gap along the road (SUMO's departPos). */
   departPos?: 'start' | 'random_free';
+  /** Which lane of its first road a vehicle enters: `best` (default), the one with the most room among those serving its first movement; `first`, the rightmost of those (SUMO's default departLane). */
+  departLane?: 'best' | 'first';
 }
 
 export interface EmergencyVehicleJson {
@@ -164,6 +170,8 @@ export interface EmergencyVehicleJson {
   departSpeedMps?: number;
   /** Where on its first road a vehicle enters: at the start (default), or `random_free`: into any free gap along the road (SUMO's departPos). */
   departPos?: 'start' | 'random_free';
+  /** Which lane of its first road a vehicle enters: `best` (default), the one with the most room among those serving its first movement; `first`, the rightmost of those (SUMO's default departLane). */
+  departLane?: 'best' | 'first';
 }
 
 export interface ScenarioJson {

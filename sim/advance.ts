@@ -6,6 +6,7 @@
  */
 import { RED } from '../engine/signals/index.js';
 import { chooseLink } from './follow.js';
+import { enteredLane, leftLane } from './laneChange.js';
 import { TRIP_DONE } from './demand.js';
 import type { SimState } from './state.js';
 
@@ -114,6 +115,7 @@ function leave(s: SimState, h: number, d: number): void {
   const excess = s.veh.vPos[h]! - net.drvLengthM[d]!;
   const trip = s.veh.vTrip[h]!;
   if (d < nLanes) {
+    leftLane(s, h);
     if (s.veh.vRouteIdx[h]! >= s.trips.routeLen[trip]! - 1) {
       arrive(s, h);
       return;
@@ -139,6 +141,7 @@ function leave(s: SimState, h: number, d: number): void {
   s.veh.vNextLink[h] = -1;
   s.veh.vPos[h] = excess;
   s.veh.append(T, h);
+  enteredLane(s, h, T);
   if (net.laneDetStart[T + 1]! > net.laneDetStart[T]!) {
     const arg = s.detectors.arg;
     arg[0] = excess - s.veh.vSpeed[h]! * (s.stepMs / 1000);

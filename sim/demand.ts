@@ -22,6 +22,10 @@ export const TRIP_DONE = 3;
 export const DEPART_START = 0;
 export const DEPART_RANDOM_FREE = 1;
 const posOf = (p: 'start' | 'random_free' | undefined): number => (p === 'random_free' ? DEPART_RANDOM_FREE : DEPART_START);
+/** Trips.departLane: the lane with the most room among those serving the first movement, or the rightmost of them. */
+export const DEPART_LANE_BEST = 0;
+export const DEPART_LANE_FIRST = 1;
+const laneOf = (l: 'best' | 'first' | undefined): number => (l === 'first' ? DEPART_LANE_FIRST : DEPART_LANE_BEST);
 
 export interface Trips {
   readonly n: number;
@@ -39,6 +43,8 @@ export interface Trips {
   readonly departSpeedMps: Float64Array;
   /** Where a trip enters its first road: DEPART_START, or DEPART_RANDOM_FREE (any free gap along it). */
   readonly departPos: Uint8Array;
+  /** Which lane a trip enters: DEPART_LANE_BEST or DEPART_LANE_FIRST. */
+  readonly departLane: Uint8Array;
   readonly freeFlowS: Float64Array;
   /** Index into `emergency`, or −1. */
   readonly emergencyIdx: Int32Array;
@@ -53,6 +59,7 @@ interface RawTrip {
   vtype: number;
   departSpeedMps: number;
   departPos: number;
+  departLane: number;
   emergency: number;
   order: number;
 }
@@ -190,14 +197,15 @@ export function buildTrips(
     const rng = new Rng(seed, i + 1);
     const departSpeedMps = f.departSpeedMps ?? NaN;
     const departPos = posOf(f.departPos);
-    for (const t of flowDepartures(f, durationS, rng)) raw.push({ departMs: Math.round(t * 1000), route, vtype, departSpeedMps, departPos, emergency: -1, order: order++ });
+    const departLane = laneOf(f.departLane);
+    for (const t of flowDepartures(f, durationS, rng)) raw.push({ departMs: Math.round(t * 1000), route, vtype, departSpeedMps, departPos, departLane, emergency: -1, order: order++ });
   });
   const vehicleIds = new Set<string>();
   (sc.demand.vehicles ?? []).forEach((v, i) => {
     const at = ['demand', 'vehicles', i];
     if (vehicleIds.has(v.id)) throw err([...at, 'id'], `duplicate vehicle id "${v.id}"`);
     vehicleIds.add(v.id);
-    raw.push({ departMs: Math.round(v.departS * 1000), route: resolveRoute(v, at), vtype: typeOf(v.vehicleType, 'car', at), departSpeedMps: v.departSpeedMps ?? NaN, departPos: posOf(v.departPos), emergency: -1, order: order++ });
+    raw.push({ departMs: Math.round(v.departS * 1000), route: resolveRoute(v, at), vtype: typeOf(v.vehicleType, 'car', at), departSpeedMps: v.departSpeedMps ?? NaN, departPos: posOf(v.departPos), departLane: laneOf(v.departLane), emergency: -1, order: order++ });
   });
   const emergency: Array<{ id: string; priority: number; trip: number }> = [];
   const evIds = new Set<string>();
@@ -206,13 +214,13 @@ export function buildTrips(
     if (evIds.has(e.id)) throw err([...at, 'id'], `duplicate emergency vehicle id "${e.id}"`);
     evIds.add(e.id);
     const route = resolveRoute(e, at);
-    raw.push({ departMs: Math.round(e.departS * 1000), route, vtype: typeOf(e.vehicleType, 'emergency', at), departSpeedMps: e.departSpeedMps ?? NaN, departPos: posOf(e.departPos), emergency: emergency.length, order: order++ });
+    raw.push({ departMs: Math.round(e.departS * 1000), route, vtype: typeOf(e.vehicleType, 'emergency', at), departSpeedMps: e.departSpeedMps ?? NaN, departPos: posOf(e.departPos), departLane: laneOf(e.departLane), emergency: emergency.length, order: order++ });
     emergency.push({ id: e.id, priority: e.priority ?? 1, trip: -1 });
   });
 
   // Spare emergency trips (the live service's simulator): no departure until a client asks for one.
   for (let i = 0; i < spareEmergency; i++) {
-    raw.push({ departMs: Infinity, route: [0], vtype: typeOf(undefined, 'emergency', ['emergencyVehicles']), departSpeedMps: NaN, departPos: DEPART_START, emergency: emergency.length, order: order++ });
+    raw.push({ departMs: Infinity, route: [0], vtype: typeOf(undefined, 'emergency', ['emergencyVehicles']), departSpeedMps: NaN, departPos: DEPART_START, departLane: DEPART_LANE_BEST, emergency: emergency.length, order: order++ });
     emergency.push({ id: '', priority: 1, trip: -1 });
   }
 
@@ -230,6 +238,7 @@ export function buildTrips(
   const vtype = new Int32Array(n);
   const departSpeedMps = new Float64Array(n);
   const departPos = new Uint8Array(n);
+  const departLane = new Uint8Array(n);
   const freeFlowS = new Float64Array(n);
   const emergencyIdx = new Int32Array(n);
   const ffCache = new Map<number[], number>();
@@ -248,6 +257,7 @@ export function buildTrips(
     vtype[k] = t.vtype;
     departSpeedMps[k] = t.departSpeedMps;
     departPos[k] = t.departPos;
+    departLane[k] = t.departLane;
     let ff = ffCache.get(t.route);
     if (ff === undefined) ffCache.set(t.route, (ff = router.freeFlowS(t.route)));
     freeFlowS[k] = ff;
@@ -291,6 +301,7 @@ export function buildTrips(
       vtype,
       departSpeedMps,
       departPos,
+      departLane,
       freeFlowS,
       emergencyIdx,
       emergency,

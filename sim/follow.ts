@@ -34,6 +34,9 @@ export const YELLOW_GO_TTSL_S = 2;
 export const CRITICAL_GAP_S = 4.5;
 export const YIELD_NEAR_M = 10;
 
+/** A vehicle taking a neighbouring lane's link at the stop line (sideLink) reaches the line at no more than this (m/s). */
+export const SIDE_LINK_SPEED_MPS = 3;
+
 // The helpers below lower vNew[v], the speed being decided for v, in place: returning a
 // double from a function that is not inlined would allocate a heap number per call.
 
@@ -70,7 +73,8 @@ export function chooseLink(s: SimState, v: number, lane: number): number {
 
 /**
  * No link of `lane` serves movement mv (its route needs another lane of the
- * road, and greenwave's drivers do not change lanes along a road): the link
+ * road, and the vehicle found no gap to change into it along the road,
+ * sim/laneChange.ts): the link
  * of mv from the nearest lane of the same road, taken as a lane change at the
  * stop line (counted in SimState.lateLaneChanges). Imported networks (SUMO)
  * can need it; greenwave's own never do.
@@ -120,7 +124,11 @@ function intoLane(s: SimState, v: number, T: number, via: number): void {
   // reach before the vehicle is on T, where stopLine would see it too late.
   const LT = net.drvLengthM[T]!;
   const speed = s.veh.vSpeed[v]!;
-  if (D + LT < speed * (tau + dt) + (speed * speed) / (2 * b) + STOP_LINE_OFFSET_M + 2) vn = Math.min(vn, beyondShortLane(s, v, D + LT, b, tau));
+  if (D + LT < speed * (tau + dt) + (speed * speed) / (2 * b) + STOP_LINE_OFFSET_M + 2) {
+    vn = Math.min(vn, beyondShortLane(s, v, D + LT, b, tau));
+    // and, T being empty, the last vehicle on the link it will take from T (it may cross T in one step)
+    if (tl < 0) vn = Math.min(vn, leaderBeyondShortLane(s, v, T, D + LT, minGap, b, tau, eD, dt));
+  }
   const i1 = net.laneInStart[T + 1]!;
   for (let q = net.laneInStart[T]!; q < i1; q++) {
     const other = net.laneIn[q]!;
@@ -156,6 +164,29 @@ function beyondShortLane(s: SimState, v: number, distEnd: number, b: number, tau
   return safeSpeed(distEnd - STOP_LINE_OFFSET_M, 0, b, tau);
 }
 
+/**
+ * The speed that keeps vehicle v behind the last vehicle on the links out of the short, empty lane T
+ * ahead of it (T's end `distEnd` away) that serve its movement there; Infinity when there are none.
+ */
+function leaderBeyondShortLane(s: SimState, v: number, T: number, distEnd: number, minGap: number, b: number, tau: number, eD: number, dt: number): number {
+  const net = s.net;
+  const tr = s.trips;
+  const trip = s.veh.vTrip[v]!;
+  const k = s.veh.vRouteIdx[v]! + 1; // the route index of T
+  if (k >= tr.routeLen[trip]! - 1) return Infinity;
+  const mv = tr.routeMoves[tr.routeOff[trip]! + k]!;
+  let vn = Infinity;
+  for (let q = net.laneOutStart[T]!; q < net.laneOutStart[T + 1]!; q++) {
+    const link = net.laneOut[q]!;
+    if (net.linkMov[link - net.nLanes] !== mv) continue;
+    const w = s.veh.tail[link]!;
+    if (w < 0) continue;
+    const gap = distEnd + s.veh.vPos[w]! - s.veh.vLen[w]!;
+    vn = Math.min(vn, safeSpeed(gap - minGap, s.veh.vSpeed[w]!, b, tau), boundSpeed(gap, s.veh.vSpeed[w]!, s.tEmDecel[s.veh.vType[w]!]!, eD, dt));
+  }
+  return vn;
+}
+
 /** Constraints ahead of the front vehicle of drivable d (nothing ahead of it on d). */
 function lookahead(s: SimState, v: number, d: number): void {
   const net = s.net;
@@ -176,8 +207,10 @@ function lookahead(s: SimState, v: number, d: number): void {
   const b = s.tDecel[ty]!;
   const tau = s.tTau[ty]!;
   const dt = s.stepMs / 1000;
-  // slow down for the turn
-  let vn = Math.min(s.veh.vNew[v]!, approachSpeed(dist, net.drvSpeedMps[link]!, b, dt));
+  // slow down for the turn; to a crawl for a neighbouring lane's link (sideLink), so that it can still
+  // stop for that lane's own front vehicle at the line (sideBlocked)
+  const side = net.linkFromLane[link - nLanes] !== d;
+  let vn = Math.min(s.veh.vNew[v]!, approachSpeed(dist, side ? Math.min(SIDE_LINK_SPEED_MPS, net.drvSpeedMps[link]!) : net.drvSpeedMps[link]!, b, dt));
   const tl = s.veh.tail[link]!;
   if (tl >= 0) {
     const gap = dist + s.veh.vPos[tl]! - s.veh.vLen[tl]!;
@@ -227,12 +260,20 @@ function stopLine(s: SimState, v: number, d: number): void {
     // A vehicle taking another lane's link (sideLink) first lets that lane's own front vehicle go.
     if (!canStop || (exitRoom(s, v, net.linkToLane[link - net.nLanes]!) && !sideBlocked(s, link, d))) return;
   } else if (st === YELLOW) {
-    if (s.veh.vCommitted[v] !== 0) return;
-    const stopDecel = b < YELLOW_STOP_DECEL_MPS2 ? b : YELLOW_STOP_DECEL_MPS2;
-    const close = speed >= 1 && distEnd <= YELLOW_GO_TTSL_S * speed;
-    if (close || speed * speed > 2 * stopDecel * Math.max(distEnd, 0)) {
-      s.veh.vCommitted[v] = COMMITTED_ON_YELLOW;
-      return;
+    // A vehicle taking a neighbouring lane's link (sideLink) crawls to the line: it goes on yellow only
+    // when it cannot stop, and then still lets that lane's own front vehicle go first where it can stop.
+    const link = s.veh.vNextLink[v]!;
+    const side = link >= 0 && net.linkFromLane[link - net.nLanes] !== d;
+    const zip = side && canStop && sideBlocked(s, link, d);
+    if (s.veh.vCommitted[v] !== 0) {
+      if (!zip) return;
+    } else {
+      const stopDecel = b < YELLOW_STOP_DECEL_MPS2 ? b : YELLOW_STOP_DECEL_MPS2;
+      const close = !side && speed >= 1 && distEnd <= YELLOW_GO_TTSL_S * speed;
+      if (close || speed * speed > 2 * stopDecel * Math.max(distEnd, 0)) {
+        s.veh.vCommitted[v] = COMMITTED_ON_YELLOW;
+        if (!zip) return;
+      }
     }
   } else if (s.veh.vCommitted[v] !== 0 && !canStop) {
     return;

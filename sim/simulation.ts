@@ -35,6 +35,7 @@ import { DetectorState } from './detectors.js';
 import { reportEmergencies } from './emergency.js';
 import { FaultInjector, type FaultSpec } from './faults.js';
 import { follow } from './follow.js';
+import { applyHolds, changeLanes } from './laneChange.js';
 import { addEmergency, release, spawn } from './spawn.js';
 import { SimState } from './state.js';
 import type { VehicleType } from './vehicleTypes.js';
@@ -146,7 +147,9 @@ export class Simulation extends SimState {
     const next = t + this.stepMs;
     release(this, t);
     spawn(this);
+    changeLanes(this);
     follow(this);
+    applyHolds(this);
     this.detectors.beginStep(this.stepMs);
     advance(this);
     transfer(this);

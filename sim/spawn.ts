@@ -5,10 +5,11 @@
  * per step. Nothing teleports: a vehicle that cannot enter waits.
  */
 import { safeSpeed, boundSpeed } from './carFollowing.js';
-import { DEPART_RANDOM_FREE, TRIP_ACTIVE, TRIP_FUTURE, TRIP_WAITING } from './demand.js';
+import { DEPART_LANE_FIRST, DEPART_RANDOM_FREE, TRIP_ACTIVE, TRIP_FUTURE, TRIP_WAITING } from './demand.js';
 import { MOVING_SPEED_MPS } from './advance.js';
 import { STOP_LINE_OFFSET_M } from './follow.js';
 import { dispatchEmergency, EV_DISPATCHED, setRoute } from './emergency.js';
+import { enteredLane } from './laneChange.js';
 import { laneHasMovement, type SimState } from './state.js';
 
 /** Trip k joins the insertion queue of road r. */
@@ -117,8 +118,10 @@ function insertFree(s: SimState, k: number, r: number, ty: number, mv0: number):
   const first = net.roadFirstLane[r]!;
   const n = net.roadLanes[r]!;
   const start = Math.floor(hash01(s.seed, k, s.steps, 255) * n);
+  const only = s.trips.departLane[k] === DEPART_LANE_FIRST ? firstLane(s, r, mv0) : -1;
   for (let i = 0; i < n; i++) {
     const lane = first + ((start + i) % n);
+    if (only >= 0 && lane !== only) continue;
     if (s.laneInsertStamp[lane] === s.steps) continue;
     if (mv0 >= 0 && !laneHasMovement(net, lane, mv0)) continue;
     const x = freeSpot(s, lane, k, ty);
@@ -128,6 +131,18 @@ function insertFree(s: SimState, k: number, r: number, ty: number, mv0: number):
     return true;
   }
   return false;
+}
+
+/**
+ * departLane "first": the rightmost lane of road r (greenwave's last) that serves the first movement
+ * mv0. SUMO's default puts every vehicle on the rightmost lane and lets it change lanes from there;
+ * entering the rightmost lane it would change to is the same without the change at the start.
+ */
+function firstLane(s: SimState, r: number, mv0: number): number {
+  const net = s.net;
+  const first = net.roadFirstLane[r]!;
+  for (let lane = first + net.roadLanes[r]! - 1; lane >= first; lane--) if (mv0 < 0 || laneHasMovement(net, lane, mv0)) return lane;
+  return -1;
 }
 
 /** Puts trip k on a lane of road r if one has room; at most one vehicle enters a lane per step. */
@@ -142,7 +157,9 @@ function insert(s: SimState, k: number, r: number): boolean {
   let best = -1;
   let bestSpace = -Infinity;
   const first = net.roadFirstLane[r]!;
+  const only = tr.departLane[k] === DEPART_LANE_FIRST ? firstLane(s, r, mv0) : -1;
   for (let lane = first; lane < first + net.roadLanes[r]!; lane++) {
+    if (only >= 0 && lane !== only) continue;
     if (s.laneInsertStamp[lane] === s.steps) continue;
     if (mv0 >= 0 && !laneHasMovement(s.net, lane, mv0)) continue;
     const tl = s.veh.tail[lane]!;
@@ -190,7 +207,9 @@ function place(s: SimState, k: number, lane: number, x: number, leader: number, 
   s.veh.vMinGap[v] = minGap;
   s.veh.vCommitted[v] = 0;
   s.veh.vMoving[v] = speed > MOVING_SPEED_MPS ? 1 : 0;
+  s.veh.vWrongLane[v] = 0;
   s.veh.append(lane, v);
+  enteredLane(s, v, lane);
   s.laneInsertStamp[lane] = s.steps;
   s.tripState[k] = TRIP_ACTIVE;
   s.tripVeh[k] = v;

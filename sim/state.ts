@@ -43,8 +43,20 @@ export class SimState {
   /** Invariant counters (tests assert zero): overlapping vehicles; vehicles entering on red without a yellow commitment. */
   collisions = 0;
   redRunning = 0;
-  /** Vehicles that had to take a link from a neighbouring lane at the stop line (no lane changes along a road; see follow.ts sideLink). */
+  /** Vehicles that had to take a link from a neighbouring lane at the stop line (having found no gap to change lanes before it; see follow.ts sideLink). */
   lateLaneChanges = 0;
+  /** Lane changes along roads, towards a lane that serves the vehicle's next movement (sim/laneChange.ts). */
+  laneChanges = 0;
+  /** Whether any vehicle type changes lanes for speed (else the lane-change phase looks only at vehicles in a wrong lane). */
+  readonly speedLc: boolean;
+  /** Vehicles on a lane from which their route cannot go on (VehicleStore.vWrongLane): the lane-change phase runs only while there are any. */
+  wrongLaneN = 0;
+  /** The lane-change phase's candidates (vehicle, target lane), grown when needed. */
+  laneChangeScratch: Int32Array = new Int32Array(64);
+  /** Vehicles waiting for a gap to change lanes this step, and how far each may go (m along its lane). */
+  laneHoldVeh: Int32Array = new Int32Array(64);
+  laneHoldAtM: Float64Array = new Float64Array(64);
+  laneHoldN = 0;
 
   // vehicle type parameters
   readonly tLen: Float64Array;
@@ -55,6 +67,8 @@ export class SimState {
   readonly tEmDecel: Float64Array;
   readonly tTau: Float64Array;
   readonly tSigma: Float64Array;
+  /** 1 for vehicle types that change lanes for speed. */
+  readonly tSpeedLc: Uint8Array;
   /** The simulator's one PRNG (used only by vehicle types with σ > 0). */
   readonly rng: Rng;
   /** The run's seed (random_free insertion positions are hashed from it, the trip and the step). */
@@ -129,6 +143,8 @@ export class SimState {
     this.tEmDecel = f((t) => t.emergencyDecelMps2);
     this.tTau = f((t) => Math.max(t.tauS, net.stepMs / 1000));
     this.tSigma = f((t) => t.sigma);
+    this.tSpeedLc = Uint8Array.from(o.types, (t) => (t.laneChangeForSpeed ? 1 : 0));
+    this.speedLc = o.types.some((t) => t.laneChangeForSpeed);
     this.rng = new Rng(o.seed, 0x5eed);
     this.seed = o.seed >>> 0;
 

@@ -16,6 +16,8 @@ export interface VehicleType {
   tauS: number;
   /** Krauss dawdling: each step the speed drops by a random share of σ·a·Δt (0 = deterministic drivers). */
   sigma: number;
+  /** Changes lanes for speed (sim/laneChange.ts faster); greenwave's own drivers do not. */
+  laneChangeForSpeed: boolean;
 }
 
 export const DEFAULT_CAR: Readonly<VehicleType> = {
@@ -28,6 +30,7 @@ export const DEFAULT_CAR: Readonly<VehicleType> = {
   emergencyDecelMps2: 9,
   tauS: 1.35,
   sigma: 0,
+  laneChangeForSpeed: false,
 };
 
 export const DEFAULT_EMERGENCY: Readonly<VehicleType> = {

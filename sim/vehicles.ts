@@ -38,6 +38,8 @@ export class VehicleStore {
   vCommitted = new Uint8Array(0);
   /** 1 while moving (for counting stops, with hysteresis). */
   vMoving = new Uint8Array(0);
+  /** 1 while on a lane from which its route cannot go on (it wants to change lanes: sim/laneChange.ts). */
+  vWrongLane = new Uint8Array(0);
   private freeHead = -1;
   /** Slots in use or freed since the last compaction. */
   nSlots = 0;
@@ -83,6 +85,7 @@ export class VehicleStore {
     this.vMinGap = cp(this.vMinGap, Float64Array);
     this.vCommitted = cp(this.vCommitted, Uint8Array);
     this.vMoving = cp(this.vMoving, Uint8Array);
+    this.vWrongLane = cp(this.vWrongLane, Uint8Array);
     for (let v = old; v < to; v++) this.vDrv[v] = -1;
     this.oldOf = new Int32Array(to);
     this.scratchF = new Float64Array(to);
@@ -129,6 +132,7 @@ export class VehicleStore {
     permF(this.vMinGap);
     permU(this.vCommitted);
     permU(this.vMoving);
+    permU(this.vWrongLane);
     let i = 0;
     for (let d = 0; d < nDrv; d++) {
       const c = this.count[d]!;
@@ -194,6 +198,17 @@ export class VehicleStore {
     this.vAhead[w] = v;
     if (a >= 0) this.vBehind[a] = v;
     else this.head[d] = v;
+  }
+
+  /** Takes vehicle v, wherever it is in drivable d's list, off d (a lane change). */
+  remove(d: number, v: number): void {
+    const a = this.vAhead[v]!;
+    const b = this.vBehind[v]!;
+    if (a >= 0) this.vBehind[a] = b;
+    else this.head[d] = b;
+    if (b >= 0) this.vAhead[b] = a;
+    else this.tail[d] = a;
+    if (--this.count[d]! === 0) this.occupied[d >>> 5]! &= ~(1 << (d & 31));
   }
 
   /** Takes the front vehicle off drivable d and returns it. */

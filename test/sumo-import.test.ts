@@ -95,8 +95,9 @@ describe('importing SUMO networks', () => {
   // Imported nets' drivers: no vehicle runs a red, and none overlaps another. ingolstadt1's signal
   // stands 8.9 m past a priority junction: vehicles ran its red (90 in the hour) until they looked
   // past that short lane for the stop line; arterial4x4's random_free departures and the vehicles
-  // that take a neighbouring lane's link at the stop line overlapped until they zipped.
-  for (const cfg of [`${RESCO}/grid4x4/grid4x4.sumocfg`, `${RESCO}/arterial4x4/arterial4x4.sumocfg`, `${FIX}/grid3x3.sumocfg`, `${FIX}/joined.sumocfg`]) {
+  // that take a neighbouring lane's link at the stop line overlapped until they zipped, and (cologne1 3,
+  // ingolstadt1 19 in the hour) until they changed lanes along the road and crawled to a side link.
+  for (const cfg of [`${RESCO}/grid4x4/grid4x4.sumocfg`, `${RESCO}/arterial4x4/arterial4x4.sumocfg`, `${RESCO}/cologne1/cologne1.sumocfg`, `${FIX}/grid3x3.sumocfg`, `${FIX}/joined.sumocfg`]) {
     it(`runs ${cfg.split('/').pop()} with no red running and no collisions`, () => {
       const { sim } = runStatic(cfg);
       expect(sim.redRunning).toBe(0);
@@ -105,8 +106,9 @@ describe('importing SUMO networks', () => {
   }
   it('ingolstadt1: vehicles stop for the signal at the end of the 8.9 m lane after the priority junction', () => {
     const { sim } = runStatic(`${RESCO}/ingolstadt1/ingolstadt1.sumocfg`);
-    // measured 2 (from 90 before); the collisions left (19) come from lane changes at the stop line (docs/SUMO.md)
+    // measured 2 (from 90 before)
     expect(sim.redRunning).toBeLessThanOrEqual(5);
+    expect(sim.collisions).toBe(0);
   }, 60_000);
 
   it("keeps SUMO's departPos random_free: vehicles enter into free gaps along their first edge, not only at its start", () => {
@@ -172,6 +174,22 @@ describe('bad SUMO files get one clear error naming the file, element, line:colu
     const f = bad('state.net.xml', net.slice(0, j) + 'G' + net.slice(j));
     const e = error(() => importSumo(f, []));
     expect(e.message).toMatch(new RegExp(`^${f.replace(/[.]/g, '\\.')}: <phase> at \\d+:\\d+ state: has 20 characters, the program's first phase 21: one per link index`));
+  });
+
+  it("keeps SUMO's departLane (default first: the rightmost lane) and its drivers' speed-gain lane changes (lcSpeedGain, default 1)", () => {
+    const rou = bad(
+      'lanes.rou.xml',
+      '<routes>\n  <vType id="calm" lcSpeedGain="0"/>\n  <vehicle id="first" depart="0">\n    <route edges="A0A1 A1A2"/>\n  </vehicle>\n  <vehicle id="best" depart="1" departLane="best" type="calm">\n    <route edges="B1A1 A1A2"/>\n  </vehicle>\n' +
+        '  <vehicle id="two" depart="2" departLane="1">\n    <route edges="B1A1 A1A2"/>\n  </vehicle>\n</routes>\n',
+    );
+    const imp = importSumo(`${FIX}/grid3x3.net.xml`, [rou]);
+    const vs = imp.scenario.demand.vehicles!;
+    expect(vs.find((v) => v.id === 'first')!.departLane).toBe('first');
+    expect(vs.find((v) => v.id === 'best')!.departLane).toBeUndefined();
+    expect(vs.find((v) => v.id === 'two')!.departLane).toBeUndefined();
+    expect(imp.warnings.some((w) => w.startsWith('1 vehicles and flows with a departLane other than'))).toBe(true);
+    expect(imp.scenario.vehicleTypes!['DEFAULT_VEHTYPE']!.laneChangeForSpeed).toBe(true);
+    expect(imp.scenario.vehicleTypes!['calm']!.laneChangeForSpeed).toBe(false);
   });
 
   it("keeps SUMO's departSpeed (default 0, from standstill), and refuses one that is not a speed", () => {

@@ -15,6 +15,7 @@ function vehicleType(t: SumoVType): VehicleTypeJson {
     emergencyDecelMps2: clamp(Math.max(t.emergencyDecel, t.decel), 1, 15),
     tauS: clamp(t.tau, 0.3, 5),
     sigma: clamp(t.sigma, 0, 1),
+    laneChangeForSpeed: t.lcSpeedGain > 0,
   };
 }
 
@@ -31,7 +32,7 @@ export function convertDemand(
   const emergencyTypes = new Set<string>();
   const typeName = (id: string, el: { file: string; pos: { line: number; column: number }; id: string }, tag: string): string => {
     if (id === 'DEFAULT_VEHTYPE' && !d.vTypes.has(id)) {
-      vehicleTypes['DEFAULT_VEHTYPE'] ??= vehicleType({ id, vClass: 'passenger', ...SUMO_PASSENGER, carFollowModel: 'Krauss', pos: el.pos });
+      vehicleTypes['DEFAULT_VEHTYPE'] ??= vehicleType({ id, vClass: 'passenger', ...SUMO_PASSENGER, carFollowModel: 'Krauss', lcSpeedGain: 1, pos: el.pos });
       return id;
     }
     const t = d.vTypes.get(id);
@@ -75,6 +76,17 @@ export function convertDemand(
     if (dp !== undefined && dp !== 'base') approxPos++;
     return {};
   };
+  // SUMO's departLane: first (the default) puts a vehicle on the rightmost lane, from which it changes to
+  // one its route needs: greenwave's departLane "first" (the rightmost lane that serves the first
+  // movement); best, free, random, allowed and a lane number are greenwave's default (the lane with the
+  // most room among those that serve it), a number counted in a warning.
+  let approxLane = 0;
+  const departLane = (el: SumoDeparture): { departLane?: 'first' } => {
+    const dl = el.departLane;
+    if (dl === undefined || dl === 'first') return { departLane: 'first' };
+    if (!['best', 'free', 'random', 'allowed'].includes(dl)) approxLane++;
+    return {};
+  };
   const vehicles: VehicleJson[] = [];
   const emergency: EmergencyVehicleJson[] = [];
   let outside = 0;
@@ -89,7 +101,7 @@ export function convertDemand(
       outside++;
       continue;
     }
-    const spec = { ...(route ? { route } : { route: from === to && v.via.length === 0 ? [from!] : [from!, ...v.via, to!] }), ...departSpeed(v, 'vehicle'), ...departPos(v) };
+    const spec = { ...(route ? { route } : { route: from === to && v.via.length === 0 ? [from!] : [from!, ...v.via, to!] }), ...departSpeed(v, 'vehicle'), ...departPos(v), ...departLane(v) };
     if (emergencyTypes.has(vt)) emergency.push({ id: v.id, departS: t, ...spec, vehicleType: vt });
     else vehicles.push({ id: v.id, departS: t, ...spec, vehicleType: vt });
   }
@@ -103,7 +115,7 @@ export function convertDemand(
       outside++;
       continue;
     }
-    const flow: FlowJson = { id: f.id, route, vehicleType: vt, ...departSpeed(f, 'flow'), ...departPos(f), beginS: b, endS: e };
+    const flow: FlowJson = { id: f.id, route, vehicleType: vt, ...departSpeed(f, 'flow'), ...departPos(f), ...departLane(f), beginS: b, endS: e };
     if (f.vehsPerHour !== undefined) Object.assign(flow, { vph: f.vehsPerHour, arrivals: 'uniform' });
     else if (f.periodS !== undefined) flow.intervalS = f.periodS;
     else if (f.probability !== undefined) Object.assign(flow, { vph: f.probability * 3600, arrivals: 'poisson' });
@@ -113,6 +125,7 @@ export function convertDemand(
   if (outside) warnings.push(`${outside} vehicles and flows depart outside the run's window (${beginS}–${beginS + durationS} s) and are left out`);
   if (approxSpeeds) warnings.push(`${approxSpeeds} vehicles and flows with departSpeed random, avg or last enter as fast as the lane and the vehicle ahead allow (greenwave does not model those)`);
   if (approxPos) warnings.push(`${approxPos} vehicles and flows with a departPos other than base, random, free or random_free enter at the start of their first edge`);
+  if (approxLane) warnings.push(`${approxLane} vehicles and flows with a departLane other than first, best, free, random or allowed enter the lane with the most room among those serving their first movement`);
   if (d.skipped) warnings.push(`${d.skipped} persons and containers are left out (greenwave simulates vehicles)`);
   return { vehicleTypes, flows, vehicles, emergency };
 }

@@ -26,6 +26,8 @@ export interface SumoVType {
   maxSpeed: number;
   tau: number;
   carFollowModel: string;
+  /** SUMO's lcSpeedGain (eagerness for speed-gain lane changes; 0: none). */
+  lcSpeedGain: number;
   pos: XmlPos;
 }
 
@@ -42,6 +44,8 @@ export interface SumoDeparture {
   departSpeed: string | undefined;
   /** SUMO's departPos as written, if given. */
   departPos: string | undefined;
+  /** SUMO's departLane as written, if given. */
+  departLane: string | undefined;
   file: string;
   pos: XmlPos;
 }
@@ -83,6 +87,7 @@ function vType(el: XmlElement): SumoVType {
     maxSpeed: el.optNum('maxSpeed', d.maxSpeed, 0.1, 1000),
     tau: el.optNum('tau', d.tau, 0, 100),
     carFollowModel: el.opt('carFollowModel') ?? 'Krauss',
+    lcSpeedGain: el.optNum('lcSpeedGain', 1, 0, 1e6),
     pos: el.pos,
   };
 }
@@ -129,7 +134,7 @@ export function readSumoRoutes(files: readonly string[]): SumoDemand {
             case 'vehicle':
             case 'trip': {
               const edges = namedRoute(el);
-              const v: SumoVehicle = { id: el.str('id'), type: el.opt('type') ?? 'DEFAULT_VEHTYPE', departS: depart(el, 'depart'), edges, from: el.opt('from'), to: el.opt('to'), via: edgesOf(el, 'via'), departSpeed: el.opt('departSpeed'), departPos: el.opt('departPos'), file, pos: el.pos };
+              const v: SumoVehicle = { id: el.str('id'), type: el.opt('type') ?? 'DEFAULT_VEHTYPE', departS: depart(el, 'depart'), edges, from: el.opt('from'), to: el.opt('to'), via: edgesOf(el, 'via'), departSpeed: el.opt('departSpeed'), departPos: el.opt('departPos'), departLane: el.opt('departLane'), file, pos: el.pos };
               if (el.name === 'trip' && (v.from === undefined || v.to === undefined) && !edges) throw el.error(v.from === undefined ? 'from' : 'to', 'a trip needs from and to edges');
               out.vehicles.push(v);
               current = v;
@@ -152,6 +157,7 @@ export function readSumoRoutes(files: readonly string[]): SumoDemand {
                 via: edgesOf(el, 'via'),
                 departSpeed: el.opt('departSpeed'),
                 departPos: el.opt('departPos'),
+                departLane: el.opt('departLane'),
                 file,
                 pos: el.pos,
               };
