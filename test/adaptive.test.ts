@@ -8,6 +8,7 @@ import { arterialScenario, defaultScenario, gridScenario, type ScenarioJson } fr
 import { computeMetrics, createSimulation, prepare, runPrepared, runPreparedAsync, type FaultSpec, type RunMetrics } from '../sim/index.js';
 import { cityflowSource } from '../bench/index.js';
 import { createAdaptive } from '../engine/controllers/adaptive.js';
+import { phaseChangesPerSignalHour } from '../engine/signals/index.js';
 import { prepared } from './helpers.js';
 
 const SCENARIOS: Array<[string, () => ScenarioJson]> = [
@@ -34,6 +35,26 @@ describe.concurrent('adaptive against fixed (Webster) and max-pressure, same dem
       if (name !== 'arterial-5') expect(tt.adaptive! / tt.fixed!).toBeLessThanOrEqual(0.7);
     });
   }
+});
+
+describe('adaptive holds a green while its vehicles still arrive', () => {
+  it('on default (seeds 1 and 2): fewer phase changes and a lower mean travel time than without the hold', () => {
+    for (const seed of [1, 2]) {
+      const p = prepared(defaultScenario(), { seed });
+      const run = (holdWeight: number) => {
+        const sim = createSimulation(p, (ctx) => createAdaptive(ctx, { holdWeight }));
+        sim.run();
+        const m = computeMetrics(sim, { scenario: 'default', controller: 'adaptive', seed, loadSeconds: 0 });
+        safe(m);
+        return { tt: m.travelTime.mean, changes: phaseChangesPerSignalHour(p.net, sim.signals.changes, p.durationS) };
+      };
+      const hold = run(1);
+      const none = run(0);
+      // measured: 165.2 → 159.0 s and 199 → 190 changes per signal-hour on seed 1, 164.3 → 158.8 s and 198 → 189 on seed 2
+      expect(hold.changes).toBeLessThan(none.changes);
+      expect(hold.tt).toBeLessThan(none.tt);
+    }
+  });
 });
 
 describe('adaptive under saturation', () => {
