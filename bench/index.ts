@@ -9,8 +9,9 @@
  *    grids, in the calling thread and by worker count;
  *  - the live service under load (bench/serve.ts): 200 clients on a
  *    1,024-signal grid, state frames at 1 Hz, delivery latency and memory;
- *  - SUMO (bench/sumo.ts): importing a 100 MB net, and the co-simulation's
- *    own cost per step.
+ *  - SUMO (bench/sumo.ts): importing a 100 MB net, the co-simulation's
+ *    own cost per step, and every controller on the RESCO scenarios in
+ *    greenwave's simulator and in SUMO (one sweep, --sim both).
  * Writes bench/results/latest.json and returns a Markdown report.
  */
 import { spawn } from 'node:child_process';
@@ -23,7 +24,7 @@ import { replanLatency, type ReplanLatencyResult } from './replan.js';
 import { serveLoad, type ServeLoadResult } from './serve.js';
 import { microBenchmarks, type MicroResult } from './micro.js';
 import { publishResults } from './charts.js';
-import { sumoBench, type SumoBenchResult } from './sumo.js';
+import { sumoBench, type SumoBenchResult, type TwoWorldFigures } from './sumo.js';
 
 export { replanLatency, type ReplanLatencyResult } from './replan.js';
 export { serveLoad, type ServeLoadResult } from './serve.js';
@@ -307,6 +308,32 @@ export function markdown(r: BenchReport): string {
       [[`${i.sizeMB} MB`, String(i.signals), String(i.lanes), i.seconds.map((x) => x.toFixed(2)).join(', '), i.peakMB.join(', ')]],
     );
   }
+  if (r.sumo?.controllers?.length) {
+    const rows = r.sumo.controllers;
+    const tt = (f: TwoWorldFigures): string => (f.travelTimeCi95 ? `${f.travelTimeMean.toFixed(1)} ± ${((f.travelTimeCi95[1] - f.travelTimeCi95[0]) / 2).toFixed(1)}` : f.travelTimeMean.toFixed(1));
+    const vs = (f: TwoWorldFigures): string => (f.vsStatic && f.vsStatic.percent !== null ? `${f.vsStatic.percent >= 0 ? '+' : ''}${f.vsStatic.percent.toFixed(1)} %${f.vsStatic.significant ? ' *' : ''}` : '–');
+    section(
+      lines,
+      'Controllers in both simulators (RESCO scenarios, `greenwave sweep … --sim both`)',
+      [
+        `Seeds ${rows[0]!.seeds.join(', ')}: in SUMO its \`--seed\`, in greenwave's simulator the drivers'; the trips are the files'. Mean ± half the 95 % interval; "vs sumo-static" is the paired difference seed by seed, * where its interval leaves out 0. SUMO's completed trips (mean) of those due, its most teleports in a run and its collisions; safety violations over both simulators.`,
+      ],
+      ['scenario', 'controller', 'greenwave: travel time (s)', 'vs sumo-static', 'SUMO: travel time (s)', 'vs sumo-static', 'SUMO: completed', 'phase changes/signal-h (greenwave / SUMO)', 'SUMO teleports (max) / collisions', 'safety violations'],
+      [false, false, true, true, true, true, true, true, true, true],
+      rows.map((x) => [
+        x.scenario,
+        x.controller,
+        tt(x.greenwave),
+        vs(x.greenwave),
+        tt(x.sumo),
+        vs(x.sumo),
+        `${x.sumo.completed} / ${x.sumo.scheduled}`,
+        `${x.greenwave.phaseChangesPerSignalHour.toFixed(0)} / ${x.sumo.phaseChangesPerSignalHour.toFixed(0)}`,
+        `${x.sumo.teleports} / ${x.sumo.collisions}`,
+        String(x.greenwave.safetyViolations + x.sumo.safetyViolations),
+      ]),
+    );
+  }
   if (r.sumo?.cosim) {
     const c = r.sumo.cosim;
     section(
@@ -376,7 +403,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   }
   const serve: ServeLoadResult[] = [];
   if (parts.has('serve')) serve.push(await serveLoad(join(repoRoot(), 'dist', 'cli', 'main.js'), 'grid-32x32', 200, quick ? 10 : 60, log));
-  const sumo: SumoBenchResult | undefined = parts.has('sumo') ? await sumoBench(quick, log) : undefined;
+  const sumo: SumoBenchResult | undefined = parts.has('sumo') ? await sumoBench(quick, log, Math.max(...jobsList.filter((x) => x > 0), 1)) : undefined;
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const report: BenchReport = {
     date: new Date().toISOString(),

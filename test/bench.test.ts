@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { benchCharts, pcdCharts, type BenchReport } from '../bench/index.js';
+import { benchCharts, markdown, pcdCharts, type BenchReport } from '../bench/index.js';
 import { cli, requireBuiltCli } from './cli-helpers.js';
 
 describe('greenwave bench --quick --json', () => {
@@ -56,6 +56,20 @@ describe('greenwave bench --quick --json', () => {
         expect(rep.sumo!.import!.peakMB[0]).toBeGreaterThan(0);
         expect(rep.sumo!.cosim).toMatchObject({ scenario: 'grid4x4 (RESCO)', steps: 300 });
         expect(rep.sumo!.cosim!.engineMsPerStep).toBeGreaterThan(0);
+        // every controller on RESCO scenarios in both simulators, from one sweep
+        const rows = rep.sumo!.controllers!;
+        expect(rows.map((x) => `${x.scenario}/${x.controller}`)).toEqual(
+          ['cologne1', 'ingolstadt1'].flatMap((sc) => ['sumo-static', 'fixed', 'actuated', 'max-pressure', 'advanced-max-pressure', 'adaptive'].map((c) => `${sc}/${c}`)),
+        );
+        for (const x of rows) {
+          expect(x.greenwave.travelTimeMean).toBeGreaterThan(0);
+          expect(x.sumo.travelTimeMean).toBeGreaterThan(0);
+          expect(x.greenwave.safetyViolations + x.sumo.safetyViolations).toBe(0);
+          expect(x.sumo.collisions).toBe(0);
+          if (x.controller === 'sumo-static') expect(x.sumo.vsStatic).toBeUndefined();
+          else expect(Number.isFinite(x.sumo.vsStatic!.percent)).toBe(true);
+        }
+        expect(markdown(rep)).toContain('### Controllers in both simulators (RESCO scenarios');
       }
       const charts = benchCharts(rep);
       expect(Object.keys(charts).sort()).toEqual(['replan-latency.svg', 'sim-speed.svg', 'travel-time.svg']);

@@ -11,8 +11,9 @@ scenarios (sweeps over seeds 1-5, mean ± 95 % interval) and the datasets; one
 sweep at 1, 2, … jobs; the latency of one full network re-plan on
 grid-32x32 (1,024 signals) and grid-100x100 (10,000 signals) in the calling
 thread and by worker count; greenwave serve with 200 clients on 1,024
-signals; and SUMO: importing a 100 MB net and the co-simulation's cost per
-step (skipped, with a notice, without Debian's sumo). Writes
+signals; and SUMO: importing a 100 MB net, the co-simulation's cost per
+step, and every controller on the RESCO scenarios in greenwave's simulator
+and in SUMO, seeds 1-3 (skipped, with a notice, without Debian's sumo). Writes
 bench/results/latest.json (latest-PARTS.json with --only) and prints a
 Markdown report; a full run also redraws the charts in docs/results/ and the
 generated section of docs/RESULTS.md.
