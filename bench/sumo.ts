@@ -91,7 +91,7 @@ async function twoWorlds(quick: boolean, jobs: number, log: (line: string) => vo
       const g = group(sc, 'greenwave', c);
       const s = group(sc, 'sumo', c);
       const cells = r.cells.filter((x) => x.scenario === sc && x.sim === 'sumo' && x.controller === c);
-      const failed = [...r.cells.filter((x) => x.scenario === sc && x.controller === c && !x.ok)];
+      const failed = r.cells.filter((x) => x.scenario === sc && x.controller === c && !x.ok);
       if (failed.length) throw new Error(`bench: ${c} on ${sc} failed: ${failed.map((x) => (x.ok ? '' : x.error)).join('; ')}`);
       const ok = cells.flatMap((x) => (x.ok ? [x.metrics] : []));
       const mean = (f: (m: (typeof ok)[number]) => number): number => Math.round(ok.reduce((a, m) => a + f(m), 0) / ok.length);

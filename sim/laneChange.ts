@@ -125,8 +125,7 @@ function faster(s: SimState, v: number, d: number, mv: number, mvNext: number): 
   const end = first + net.roadLanes[r]!;
   for (let T = d - 1; T <= d + 1; T += 2) {
     if (T < first || T >= end || !serves(s, T, mv, mvNext)) continue;
-    let leader = veh.tail[T]!;
-    while (leader >= 0 && veh.vPos[leader]! < x) leader = veh.vAhead[leader]!;
+    const leader = aheadOf(s, T, x);
     if (leader < 0 || veh.vPos[leader]! - veh.vLen[leader]! - x > room + SPEED_LC_GAIN_M) return T;
   }
   return -1;
@@ -140,8 +139,7 @@ function faster(s: SimState, v: number, d: number, mv: number, mvNext: number): 
 function hold(s: SimState, v: number, T: number): void {
   const veh = s.veh;
   const x = veh.vPos[v]!;
-  let leader = veh.tail[T]!;
-  while (leader >= 0 && veh.vPos[leader]! < x) leader = veh.vAhead[leader]!;
+  const leader = aheadOf(s, T, x);
   // (not behind one that wants to change lanes itself: two side by side, each wanting the other's lane, would wait for ever)
   if (leader < 0 || veh.vSpeed[leader]! >= HALTING_SPEED_MPS || veh.vWrongLane[leader] === 1) return;
   if (s.laneHoldN >= s.laneHoldVeh.length) {
@@ -224,12 +222,8 @@ function fits(s: SimState, v: number, T: number): boolean {
   const x = veh.vPos[v]!;
   const rear = x - veh.vLen[v]!;
   const ty = veh.vType[v]!;
-  let follower = -1;
-  let leader = veh.tail[T]!;
-  while (leader >= 0 && veh.vPos[leader]! < x) {
-    follower = leader;
-    leader = veh.vAhead[leader]!;
-  }
+  const leader = aheadOf(s, T, x);
+  const follower = leader >= 0 ? veh.vBehind[leader]! : veh.head[T]!;
   const speed = veh.vSpeed[v]!;
   if (leader >= 0) {
     const gap = veh.vPos[leader]! - veh.vLen[leader]! - x - veh.vMinGap[v]!;
@@ -241,6 +235,14 @@ function fits(s: SimState, v: number, T: number): boolean {
     if (gap < 0 || safeSpeed(gap, speed, s.tDecel[fty]!, s.tTau[fty]!) < veh.vSpeed[follower]! - s.tDecel[fty]! * dt) return false;
   } else if (s.laneResN[T]! > 0 && rear < s.laneResM[T]! + LINK_ENTRY_ROOM_M) return false;
   return true;
+}
+
+/** The rearmost vehicle on lane T whose front is at or beyond x (−1: none); the one behind it, or T's front vehicle when none is, is the vehicle behind x. */
+function aheadOf(s: SimState, T: number, x: number): number {
+  const veh = s.veh;
+  let w = veh.tail[T]!;
+  while (w >= 0 && veh.vPos[w]! < x) w = veh.vAhead[w]!;
+  return w;
 }
 
 function growInt32(a: Int32Array): Int32Array {
