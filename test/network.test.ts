@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  buildConflictModel,
   buildNetwork,
   linkConflict,
   movementConflicts,
@@ -249,6 +250,37 @@ describe('default phases', () => {
       expect(n.movements).toEqual([]);
       expect(n.phases).toEqual([]);
     }
+  });
+});
+
+describe('finishing a conflict stage (an importer writes phases from the conflicts, then builds once)', () => {
+  // every intersection's type given, as an importer writes them; the stage is built with all of them signals
+  const base = gridScenario({ rows: 3, cols: 3 });
+  const typed = buildNetwork(validateScenario(base, 'grid'), 'grid');
+  const sc: ScenarioJson = { ...base, intersections: base.intersections.map((j, i) => ({ ...j, type: typed.intersections[i]!.type })) };
+  sc.intersections[4] = { ...sc.intersections[4]!, signal: { minGreenS: 9, maxGreenS: 50 } };
+  // the stage knows no timing: the finished model takes the scenario's
+  const probe = (): ScenarioJson => ({ ...sc, intersections: sc.intersections.map(({ signal: _, ...j }) => (j.type === 'boundary' ? j : { ...j, type: 'signal' as const })) });
+  const view = (m: NetworkModel): string =>
+    JSON.stringify({ i: m.intersections, r: m.roads, l: m.lanes, mv: m.movements, k: m.links, p: m.phases, d: m.detectors, c: m.conflicts.map((x) => [...x]), g: m.graph.export() });
+
+  it('gives the model a whole build gives, on the stage itself (nothing built twice)', () => {
+    const stage = buildConflictModel(probe(), 'grid');
+    const finished = buildNetwork(sc, 'grid', stage);
+    expect(finished.links).toBe(stage.links);
+    expect(finished.intersections[4]!.timing).toMatchObject({ minGreenS: 9, maxGreenS: 50 });
+    expect(finished.phases.filter((p) => p.inter === 4).every((p) => p.minGreenS === 9)).toBe(true);
+    expect(view(finished)).toBe(view(buildNetwork(sc, 'grid')));
+  });
+
+  it('builds whole when the stage does not fit (other movements, or finished already)', () => {
+    const stage = buildConflictModel(probe(), 'grid');
+    const other = { ...sc, movements: [...(sc.movements ?? [])] };
+    const m = buildNetwork(other, 'grid', stage);
+    expect(m.links).not.toBe(stage.links);
+    expect(stage.intersections.every((n) => n.phases.length === 0)).toBe(true);
+    const once = buildNetwork(sc, 'grid', stage);
+    expect(buildNetwork(sc, 'grid', stage).links).not.toBe(once.links);
   });
 });
 

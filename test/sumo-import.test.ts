@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { importSumo, importSumoConfig } from '../interop/sumo/index.js';
+import { decimalAt } from '../interop/sumo/net.js';
 import { InputError } from '../scenarios/errors.js';
 import { validateScenario } from '../scenarios/index.js';
 import { computeMetrics, createSimulation, prepare, runPrepared } from '../sim/index.js';
@@ -67,6 +68,23 @@ describe('importing SUMO networks', () => {
     // the run starts at the config's begin (25200 s): departures are shifted, the window is 3600 s
     expect(imp.scenario.durationS).toBe(3600);
     expect(Math.min(...imp.scenario.demand.vehicles!.map((v) => v.departS))).toBeGreaterThanOrEqual(0);
+  });
+
+  it("compares SUMO's foes only for movements it keeps: movements never green are left out and are no disagreement", () => {
+    const imp = importSumoConfig(`${FIX}/spider.sumocfg`);
+    expect(imp.warnings.some((w) => /19 movements are never green/.test(w))).toBe(true);
+    expect(imp.counts.conflictDisagreements).toBe(0);
+  });
+
+  it('reads coordinates exactly as Number() does, without a substring for plain decimals', () => {
+    const cases = ['0', '-0', '12.34', '-12.34', '0.1', '.5', '5.', '1234567.89', '-0.00', '999999999999999', '1e3', '1.5e-2', '+2', '1.2.3', '', '-', '12a', '0.30000000000000004', '123456789012345678'];
+    let seed = 7;
+    const rnd = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    for (let k = 0; k < 5000; k++) cases.push(`${rnd() < 0.5 ? '-' : ''}${Math.floor(rnd() * 10 ** Math.floor(rnd() * 9))}.${String(Math.floor(rnd() * 1e6)).slice(0, 1 + Math.floor(rnd() * 6))}`);
+    for (const c of cases) {
+      const got = decimalAt(`x${c}y`, 1, 1 + c.length);
+      expect(Object.is(got, Number(c)) || (Number.isNaN(got) && Number.isNaN(Number(c))), c).toBe(true);
+    }
   });
 
   it('says in one warning what it leaves out (lanes that do not allow passenger cars)', () => {

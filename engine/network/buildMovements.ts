@@ -56,14 +56,6 @@ export interface BuiltMovements {
   movementByRoads: Map<string, number>;
 }
 
-/** A lane link's given path as points; `chord`: its two ends only (all the conflicts need, and a big imported net has millions of points). */
-function pathOf(points: ReadonlyArray<readonly [number, number]>, chord: boolean): Vec[] {
-  if (!chord) return points.map(([x, y]) => vec(x, y));
-  const a = points[0]!;
-  const b = points[points.length - 1]!;
-  return [vec(a[0], a[1]), vec(b[0], b[1])];
-}
-
 /**
  * The movements of every intersection that is not a boundary, with their lane
  * links (path, length, speed): the scenario's where it lists any for the
@@ -77,7 +69,6 @@ export function buildMovements(
   roadIndex: Map<string, number>,
   explicit: Map<number, number[]>,
   err: ErrorAt,
-  chordsOnly = false,
 ): BuiltMovements {
   const movements: MovementModel[] = [];
   const links: LinkModel[] = [];
@@ -172,7 +163,7 @@ export function buildMovements(
             mv,
             roads[a]!.firstLane + ll.fromLane,
             roads[b]!.firstLane + ll.toLane,
-            ll.points ? pathOf(ll.points, chordsOnly) : undefined,
+            ll.points ? ll.points.map(([x, y]) => vec(x, y)) : undefined,
             m.speedLimitMps,
             ll.waitM,
           );

@@ -27,7 +27,10 @@ export function resolveTiming(...layers: Array<SignalTimingJson | undefined>): R
   const t: ResolvedTiming = { ...TIMING_DEFAULTS };
   for (const l of layers) {
     if (!l) continue;
-    for (const [k, v] of Object.entries(l)) if (v !== undefined) (t as unknown as Record<string, number>)[k] = v;
+    for (const k in l) {
+      const v = (l as Record<string, number | undefined>)[k];
+      if (v !== undefined) (t as unknown as Record<string, number>)[k] = v;
+    }
   }
   return t;
 }

@@ -237,10 +237,10 @@ export function importSumo(netFile: string, routeFiles: readonly string[], opts:
   // (shallow copies: buildNetwork and the validator only read the scenario, and a deep copy of a big net costs seconds;
   // the probe is not validated on its own: it is `base`, which is validated whole before the final build)
   const probe: ScenarioJson = { ...base, intersections: base.intersections.map((j) => (j.type === 'boundary' ? j : { ...j, type: 'signal' as const })) };
-  // (let: dropped once the phases are written, so the final build does not carry it)
-  let model1: ReturnType<typeof buildConflictModel> | undefined = buildConflictModel(probe, netFile);
+  // the final build finishes this stage (same roads and movements) unless movements are left out below
+  const model1 = buildConflictModel(probe, netFile);
   const conflictOf = (jId: string): ((a: string, b: string) => boolean) => {
-    const m1 = model1!;
+    const m1 = model1;
     const node = m1.intersections[jIndex.get(jId)!]!;
     const local = new Map(node.movements.map((m, k) => [m1.movements[m]!.id, k]));
     const n = node.movements.length;
@@ -258,6 +258,7 @@ export function importSumo(netFile: string, routeFiles: readonly string[], opts:
     if (clearance.every(Boolean)) throw new InputError(netFile, `<tlLogic id="${tlId}"> at ${t.pos.line}:${t.pos.column}`, 'has no green phase');
     for (const jId of js) {
       const links = tlLinks[tlId]!;
+      const conf = conflictOf(jId);
       const mine = new Set((conns.get(jId) ?? []).map((k) => movementOf.get(k)).filter((m): m is string => m !== undefined));
       const phases: PhaseJson[] = t.phases.map((p, i) => {
         const prot: string[] = [];
@@ -273,7 +274,6 @@ export function importSumo(netFile: string, routeFiles: readonly string[], opts:
         }
         for (const m of prot) if (perm.includes(m)) perm.splice(perm.indexOf(m), 1);
         // greenwave's rules: protected movements pairwise conflict-free, permitted ones too (each yields only to protected)
-        const conf = conflictOf(jId);
         const p2: string[] = [];
         for (const m of prot) (p2.some((q) => conf(q, m)) ? perm : p2).push(m);
         const q2: string[] = [];
@@ -317,22 +317,17 @@ export function importSumo(netFile: string, routeFiles: readonly string[], opts:
   if (laneLevel) warnings.push(`${netFile}: ${laneLevel} phase entries give the lanes of one movement different signals; greenwave signals a movement as a whole (its greenest lane)`);
   if (uncontrolledInSignals) warnings.push(`${netFile}: ${uncontrolledInSignals} connections at signalised junctions have no signal; greenwave leaves them red`);
 
-  // (in a function of its own, so that nothing in this frame keeps the conflict model alive after it)
-  const priorityStandIns = ((m1: NonNullable<typeof model1>): number => {
-    let n = 0;
-    for (const node of m1.intersections) {
-      if (!candidates.has(node.id)) continue;
-      const m = node.movements.length;
-      let conflict = false;
-      for (let a = 0; a < m && !conflict; a++) for (let b = a + 1; b < m && !conflict; b++) conflict = m1.conflicts[node.idx]![a * m + b] === 1;
-      if (!conflict) continue;
-      const j = net.junctionById.get(node.id)!;
-      intersections[node.idx] = { ...intersections[node.idx]!, type: 'signal', phases: [rightOfWay(j, conns.get(j.id) ?? [], movementOf, m1, node.idx)], signal: { minGreenS: 5, maxGreenS: 120 } };
-      n++;
-    }
-    return n;
-  })(model1);
-  model1 = undefined;
+  let priorityStandIns = 0;
+  for (const node of model1.intersections) {
+    if (!candidates.has(node.id)) continue;
+    const m = node.movements.length;
+    let conflict = false;
+    for (let a = 0; a < m && !conflict; a++) for (let b = a + 1; b < m && !conflict; b++) conflict = model1.conflicts[node.idx]![a * m + b] === 1;
+    if (!conflict) continue;
+    const j = net.junctionById.get(node.id)!;
+    intersections[node.idx] = { ...intersections[node.idx]!, type: 'signal', phases: [rightOfWay(j, conns.get(j.id) ?? [], movementOf, model1, node.idx)], signal: { minGreenS: 5, maxGreenS: 120 } };
+    priorityStandIns++;
+  }
   if (priorityStandIns) warnings.push(`${netFile}: ${priorityStandIns} priority junctions with conflicting links are one-phase signals that keep SUMO's right of way (major links protected, minor links yield)`);
   // Movements a program never shows green (or a right of way greenwave cannot show) are left out.
   const served = new Set<string>();
@@ -349,7 +344,7 @@ export function importSumo(netFile: string, routeFiles: readonly string[], opts:
     base.movements = movements.filter((m) => !gone.has(m.id));
     for (const k of Object.values(tlLinks)) for (let i = 0; i < k.length; i++) if (gone.has(k[i]!)) k[i] = '';
   }
-  const model = buildNetwork(validateScenario(base, netFile), netFile);
+  const model = buildNetwork(validateScenario(base, netFile), netFile, model1);
   const disagreements = crossCheck(c, conns, movementOf, model);
   if (disagreements.count) warnings.push(`${netFile}: greenwave's conflict matrix and SUMO's <request> foes disagree on ${disagreements.count} pairs of movements (e.g. ${disagreements.example})`);
 

@@ -128,6 +128,35 @@ function carAllowed(allow: string | undefined, disallow: string | undefined): bo
   return true;
 }
 
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/**
+ * The number written in s[a, b): plain decimals ("-12.34", as SUMO writes
+ * coordinates) read without a substring, as digits / 10^k (both exact, so
+ * the one rounding of the division gives exactly what Number() gives);
+ * anything else (an exponent, more than 15 digits) through Number().
+ */
+export function decimalAt(s: string, a: number, b: number): number {
+  let i = a;
+  const neg = s.charCodeAt(i) === 45; // '-'
+  if (neg) i++;
+  let m = 0;
+  let digits = 0;
+  let frac = -1;
+  for (; i < b; i++) {
+    const ch = s.charCodeAt(i);
+    if (ch >= 48 && ch <= 57) {
+      m = m * 10 + (ch - 48);
+      digits++;
+      if (frac >= 0) frac++;
+    } else if (ch === 46 && frac < 0) frac = 0; // '.'
+    else break;
+  }
+  if (i < b || digits === 0 || digits > 15) return Number(s.slice(a, b));
+  const v = frac > 0 ? m / POW10[frac]! : m;
+  return neg ? -v : v;
+}
+
 /** A shape attribute ("x,y x,y …") as points, parsed in one pass (a 100 MB net has millions of points). */
 function shapeOf(el: XmlElement, attr = 'shape'): Point[] {
   const s = el.opt(attr);
@@ -144,8 +173,8 @@ function shapeOf(el: XmlElement, attr = 'shape'): Point[] {
     // "x,y", or "x,y,z" in nets with elevation (z is not used)
     const c2 = c > i && c < j ? s.indexOf(',', c + 1) : -1;
     const yEnd = c2 > c && c2 < j ? c2 : j;
-    const x = c > i && c < j ? Number(s.slice(i, c)) : NaN;
-    const y = c > i && yEnd > c + 1 ? Number(s.slice(c + 1, yEnd)) : NaN;
+    const x = c > i && c < j ? decimalAt(s, i, c) : NaN;
+    const y = c > i && yEnd > c + 1 ? decimalAt(s, c + 1, yEnd) : NaN;
     if (!Number.isFinite(x) || !Number.isFinite(y)) throw el.error(attr, `bad point "${s.slice(i, Math.min(j, i + 40))}" (expected x,y)`);
     pts.push([x, y]);
     i = j;

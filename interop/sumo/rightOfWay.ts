@@ -44,29 +44,33 @@ export function crossCheck(c: Ctx, conns: Map<string, SumoConnection[]>, movemen
     if (!j || j.requests.length === 0 || list.length === 0) continue;
     const local = new Map(node.movements.map((m, k) => [model.movements[m]!.id, k]));
     const m = node.movements.length;
-    const sumoFoe = new Set<string>();
-    const known = new Set<string>();
+    // pairs as local movement indices a·m + b, and the movements SUMO has a request row for
+    const sumoFoe = new Set<number>();
+    const known: number[] = [];
     for (const a of list) {
       const ra = requestOf(j, a);
       const q = j.requests.find((x) => x.index === ra);
-      if (!q) continue;
-      known.add(movementOf.get(a)!);
+      const la = local.get(movementOf.get(a)!);
+      // (a movement left out, never green, has no conflicts in greenwave's model to compare)
+      if (!q || la === undefined) continue;
+      if (!known.includes(la)) known.push(la);
       for (const b of list) {
         const rb = requestOf(j, b);
-        if (rb < 0 || a === b) continue;
-        if (q.foes[q.foes.length - 1 - rb] === '1') sumoFoe.add(`${movementOf.get(a)}|${movementOf.get(b)}`);
+        const lb = local.get(movementOf.get(b)!);
+        if (rb < 0 || a === b || lb === undefined) continue;
+        if (q.foes[q.foes.length - 1 - rb] === '1') sumoFoe.add(la * m + lb);
       }
     }
-    const ids = [...known];
-    for (let x = 0; x < ids.length; x++)
-      for (let y = x + 1; y < ids.length; y++) {
-        const a = ids[x]!;
-        const b = ids[y]!;
-        const s = sumoFoe.has(`${a}|${b}`) || sumoFoe.has(`${b}|${a}`);
-        const g = model.conflicts[node.idx]![local.get(a)! * m + local.get(b)!] === 1;
+    const row = model.conflicts[node.idx]!;
+    for (let x = 0; x < known.length; x++)
+      for (let y = x + 1; y < known.length; y++) {
+        const a = known[x]!;
+        const b = known[y]!;
+        const s = sumoFoe.has(a * m + b) || sumoFoe.has(b * m + a);
+        const g = row[a * m + b] === 1;
         if (s !== g) {
           count++;
-          if (!example) example = `"${a}" and "${b}" at "${node.id}": ${g ? 'greenwave sees a conflict, SUMO none' : 'SUMO sees a conflict, greenwave none'}`;
+          if (!example) example = `"${model.movements[node.movements[a]!]!.id}" and "${model.movements[node.movements[b]!]!.id}" at "${node.id}": ${g ? 'greenwave sees a conflict, SUMO none' : 'SUMO sees a conflict, greenwave none'}`;
         }
       }
   }
