@@ -8,6 +8,7 @@ import { arterialScenario, defaultScenario, gridScenario, type ScenarioJson } fr
 import { computeMetrics, createSimulation, prepare, runPrepared, runPreparedAsync, type FaultSpec, type RunMetrics } from '../sim/index.js';
 import { cityflowSource } from '../bench/index.js';
 import { createAdaptive } from '../engine/controllers/adaptive.js';
+import { importSumoConfig } from '../interop/sumo/index.js';
 import { phaseChangesPerSignalHour } from '../engine/signals/index.js';
 import { prepared } from './helpers.js';
 
@@ -57,6 +58,25 @@ describe('adaptive holds a green while its vehicles still arrive', () => {
   });
 });
 
+describe('adaptive switches at a price (the schedule keeps a green it would serve first)', () => {
+  it('ingolstadt1 (a real-city signal, greenwave\'s simulator, seed 1): fewer phase changes and a lower mean travel time than without', () => {
+    const imp = importSumoConfig('scenarios/data/sumo/resco/ingolstadt1/ingolstadt1.sumocfg');
+    const p = prepare({ scenario: imp.scenario, file: 'ingolstadt1' }, { seed: 1 });
+    const run = (schedule: boolean) => {
+      const sim = createSimulation(p, (ctx) => createAdaptive(ctx, { schedule }));
+      sim.run();
+      const m = computeMetrics(sim, { scenario: 'ingolstadt1', controller: 'adaptive', seed: 1, loadSeconds: 0 });
+      safe(m);
+      return { tt: m.travelTime.mean, changes: phaseChangesPerSignalHour(p.net, sim.signals.changes, p.durationS) };
+    };
+    const on = run(true);
+    const off = run(false);
+    // measured: 62.8 -> 55.6 s and 239 -> 164 changes per signal-hour (docs/ADAPTIVE.md)
+    expect(on.changes).toBeLessThan(0.8 * off.changes);
+    expect(on.tt).toBeLessThan(0.95 * off.tt);
+  });
+});
+
 describe('adaptive under saturation', () => {
   it('on the saturated synthetic 10×10 grid it beats max-pressure: a green that starts on a long queue gets a longer minimum (variable initial)', () => {
     const p = prepare(cityflowSource('synthetic_10x10'));
@@ -64,11 +84,14 @@ describe('adaptive under saturation', () => {
     const mp = runPrepared(p, 'max-pressure').metrics;
     safe(a);
     expect(a.travelTime.mean).toBeLessThan(mp.travelTime.mean);
-    // without the longer minimum it is 20 % worse than max-pressure there (docs/RESULTS.md)
-    const noVariable = createSimulation(p, (ctx) => createAdaptive(ctx, { queueMinGreenS: 5 }));
-    noVariable.run();
-    const nv = computeMetrics(noVariable, { scenario: 's', controller: 'a', seed: p.seed, loadSeconds: 0 });
-    expect(nv.travelTime.mean).toBeGreaterThan(1.1 * a.travelTime.mean);
+    // without the longer minimum it is 20 % worse than max-pressure there (docs/RESULTS.md); measured with the pressure
+    // rule alone (schedule: false), since the schedule also keeps a green that has just started on a long queue
+    const pressureOnly = (o: Parameters<typeof createAdaptive>[1]) => {
+      const sim = createSimulation(p, (ctx) => createAdaptive(ctx, { schedule: false, ...o }));
+      sim.run();
+      return computeMetrics(sim, { scenario: 's', controller: 'a', seed: p.seed, loadSeconds: 0 }).travelTime.mean;
+    };
+    expect(pressureOnly({ queueMinGreenS: 5 })).toBeGreaterThan(1.1 * pressureOnly({}));
   });
 });
 

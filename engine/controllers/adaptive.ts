@@ -16,7 +16,11 @@
  *   head-of-line term (halting vehicles × seconds since the phase was first
  *   called), which keeps pressure control from starving light movements,
  *   and for the green in force the vehicles still moving on its approaches
- *   (holdWeight), which keeps it from cutting a platoon off. The
+ *   (holdWeight), which keeps it from cutting a platoon off. A change the
+ *   pressure rule asks for in the first scheduleReachS of a green is made
+ *   only where a least-delay schedule of the queues and approaching
+ *   vehicles, each change costing its clearance and start-up lost time,
+ *   would not rather serve the green in force first (schedule.ts). The
  *   plan's scheduled phase may get a coordination bonus (0 by default: it did
  *   not pay on the benchmark scenarios).
  *
@@ -30,6 +34,7 @@ import { newPlanArrays, replanInline, REPLAN_DEFAULTS, type PlanArrays } from '.
 import { DET_ADVANCE, DET_STOP_LINE } from '../network/compile.js';
 import { STAGE_GREEN } from '../signals/signals.js';
 import { phaseCameras, pressureCandidates } from '../detectors/phaseCameras.js';
+import { SCHEDULE_CLUSTERS, SCHEDULE_MAX_PHASES, ScheduleScratch, scheduleFirst, type ScheduleInput } from './schedule.js';
 import type { Controller, ControllerContext, PlanSet } from './types.js';
 
 export const ADAPTIVE_DEFAULTS = {
@@ -56,6 +61,24 @@ export const ADAPTIVE_DEFAULTS = {
   queueMinGreenAt: 15,
   /** Bonus for the phase the network plan schedules now (vehicles). */
   coordination: 0,
+  /**
+   * Switching at a price (engine/controllers/schedule.ts, after Surtrac): in
+   * the first scheduleReachS of a green, a change the pressure rule asks for
+   * is made only when the least-delay schedule of what the cameras see (per
+   * phase its standing queue and its vehicles still moving), each change
+   * costing its yellow, all-red and startUpLostS, does not serve the green
+   * in force first; while it does, the green is kept and looked at again
+   * every scheduleDecisionS. Past scheduleReachS the pressure rule alone
+   * decides (a schedule that only sees the cameras' zone would hold a
+   * steady main stream against a side road whose queue it cannot see).
+   */
+  schedule: true,
+  scheduleReachS: 30,
+  scheduleDecisionS: 1,
+  /** In the schedule, a queue's delay weighs (1 + this × seconds since its phase was called) per vehicle. */
+  scheduleWaitWeight: 0.02,
+  /** Start-up lost time of a green (s): part of the price of a change. */
+  startUpLostS: 2,
   replanS: 300,
   applyDelayS: 10,
   /** Time constant of the smoothing of flows (s). */
@@ -101,6 +124,18 @@ export class AdaptiveController implements Controller {
   private readonly callSinceMs: Float64Array;
   private readonly greenStartSeen: Float64Array;
   private readonly greenStartQueue: Float64Array;
+  private readonly sched: ScheduleInput = {
+    phases: 0,
+    arrivalS: new Float64Array(SCHEDULE_MAX_PHASES * SCHEDULE_CLUSTERS),
+    durationS: new Float64Array(SCHEDULE_MAX_PHASES * SCHEDULE_CLUSTERS),
+    count: new Float64Array(SCHEDULE_MAX_PHASES * SCHEDULE_CLUSTERS),
+    weight: new Float64Array(SCHEDULE_MAX_PHASES * SCHEDULE_CLUSTERS),
+    switchLossS: new Float64Array(SCHEDULE_MAX_PHASES),
+    current: 0,
+  };
+  private scratch: ScheduleScratch | undefined;
+  /** Decisions at which the schedule kept the green in force (the pressure rule was not asked). */
+  scheduleHolds = 0;
   /** Replans made, and replans abandoned by the pool (the last plan kept). */
   replans = 0;
   abandoned = 0;
@@ -305,6 +340,11 @@ export class AdaptiveController implements Controller {
       if (k >= 0 && k !== cur) signals.request(ix, k);
       return nowMs + net.stepMs;
     }
+    // early in a green, while the schedule serves it first, it is kept (and looked at again each scheduleDecisionS)
+    if (this.o.schedule && isCand && elapsed < this.o.scheduleReachS * 1000 && this.scheduleKeeps(ix, cands, cur, nowMs)) {
+      this.scheduleHolds++;
+      return nowMs + this.o.scheduleDecisionS * 1000;
+    }
     const sch = this.o.coordination !== 0 ? this.scheduled(ix, nowMs) : -1;
     let best = isCand ? cur : cands[0]!;
     let bestV = -Infinity;
@@ -323,6 +363,68 @@ export class AdaptiveController implements Controller {
       return nowMs + net.stepMs;
     }
     return nowMs + this.o.decisionS * 1000;
+  }
+
+  /**
+   * Whether the least-delay schedule serves the green in force (cur) first,
+   * from the cameras: per phase a cluster of the vehicles halting on its
+   * approaches (arriving now, served in saturation headways on its busiest
+   * lane; weighed more the longer its phase has been called) and one of those
+   * still moving (arriving, on average, halfway along the rest of the
+   * camera's zone at the speed limit). False where there are too many phases
+   * for the search.
+   */
+  private scheduleKeeps(ix: number, cands: number[], cur: number, nowMs: number): boolean {
+    const net = this.ctx.net;
+    if (cands.length > SCHEDULE_MAX_PHASES) return false;
+    const p0 = net.interPhaseStart[ix]!;
+    const h = 3600 / net.interSatFlowVphpl[ix]!;
+    const inp = this.sched;
+    inp.phases = cands.length;
+    inp.current = cands.indexOf(cur);
+    for (let i = 0; i < cands.length; i++) {
+      const p = p0 + cands[i]!;
+      let q = 0;
+      let qMax = 0;
+      let m = 0;
+      let mMax = 0;
+      let mArr = 0;
+      for (let k = this.inCamStart[p]!; k < this.inCamStart[p + 1]!; k++) {
+        const c = this.inCams[k]!;
+        const hq = this.halting(c);
+        const mv = Math.max(0, this.vehicles(c) - hq);
+        const qLen = this.ctx.health.trusted(c) ? this.ctx.detectors.queueM[c]! : hq * 7.5;
+        q += hq;
+        qMax = Math.max(qMax, hq);
+        m += mv;
+        mMax = Math.max(mMax, mv);
+        mArr += (mv * Math.max(0, net.detEndM[c]! - net.detStartM[c]! - qLen)) / 2 / Math.max(1, net.drvSpeedMps[net.detLane[c]!]!);
+      }
+      const b = i * SCHEDULE_CLUSTERS;
+      let j = 0;
+      if (q > 0) {
+        const waitS = this.callSinceMs[p]! >= 0 ? (nowMs - this.callSinceMs[p]!) / 1000 : 0;
+        inp.arrivalS[b] = 0;
+        inp.durationS[b] = qMax * h;
+        inp.count[b] = q;
+        inp.weight[b] = q * (1 + this.o.scheduleWaitWeight * waitS);
+        j++;
+      }
+      if (m > 0) {
+        inp.arrivalS[b + j] = mArr / m;
+        inp.durationS[b + j] = mMax * h;
+        inp.count[b + j] = m;
+        inp.weight[b + j] = m;
+        j++;
+      }
+      for (; j < SCHEDULE_CLUSTERS; j++) inp.count[b + j] = 0;
+      inp.switchLossS[i] = (net.phaseYellowMs[p]! + net.phaseAllRedMs[p]!) / 1000 + this.o.startUpLostS;
+    }
+    if (!this.scratch) {
+      const most = Math.min(SCHEDULE_MAX_PHASES, Math.max(...this.candidates.map((c) => c.length)));
+      this.scratch = new ScheduleScratch((SCHEDULE_CLUSTERS + 1) ** most * most);
+    }
+    return scheduleFirst(inp, this.scratch) === inp.current;
   }
 
   async close(): Promise<void> {
