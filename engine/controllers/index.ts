@@ -28,7 +28,7 @@ export const CONTROLLERS: Readonly<Record<string, { create: ControllerFactory; d
     create: createAdvancedMaxPressure,
     description: 'Zhang et al. (ICML 2022): efficient pressure from halting vehicles, the current phase kept while its vehicles within reach outnumber it, 10 s actions',
   },
-  adaptive: { create: (ctx) => createAdaptive(ctx), description: "greenwave's own: network plans in worker threads, pressure with head-of-line waiting locally" },
+  adaptive: { create: (ctx) => createAdaptive(ctx), description: "greenwave's own: network plans in worker threads, pressure with head-of-line waiting locally, switching at a price (a least-delay schedule) early in a green" },
   'cityflow-fixed': { create: createCityFlowFixed, description: "the scenario's own plan (an imported CityFlow network's lightphases), run as CityFlow runs it" },
   'sumo-static': { create: createSumoStatic, description: "the scenario's own plan (an imported SUMO net's tlLogic programs), run as SUMO runs a static program" },
 };
