@@ -18,7 +18,7 @@
  * starts), so each state keeps the partial schedules no other beats in both
  * delay and finish (up to SCHEDULE_LABELS of them: exact as long as no state
  * has more, which the tests check against every order by brute force). The
- * search costs (clusters + 1)^phases × phases states.
+ * search costs Π over phases (its clusters + 1) × phases states.
  */
 
 /** At most this many phases (the state count grows as (clusters + 1)^phases); more: no schedule (−1). */
@@ -57,6 +57,8 @@ export class ScheduleScratch {
   /** Clusters per phase, and the powers of (clusters + 1) that index the states. */
   readonly n = new Int32Array(SCHEDULE_MAX_PHASES);
   readonly pow = new Int32Array(SCHEDULE_MAX_PHASES + 1);
+  /** The served counts of the state being expanded, one digit per phase. */
+  readonly digit = new Int32Array(SCHEDULE_MAX_PHASES + 1);
   constructor(states = (SCHEDULE_CLUSTERS + 1) ** SCHEDULE_MAX_PHASES * SCHEDULE_MAX_PHASES) {
     this.delay = new Float64Array(states * SCHEDULE_LABELS);
     this.finish = new Float64Array(states * SCHEDULE_LABELS);
@@ -105,7 +107,6 @@ function offer(sc: ScheduleScratch, to: number, d: number, f: number, fst: numbe
 export function scheduleFirst(inp: ScheduleInput, scratch: ScheduleScratch): number {
   const P = inp.phases;
   if (P > SCHEDULE_MAX_PHASES) return -1;
-  const B = SCHEDULE_CLUSTERS + 1;
   // clusters per phase (their counts > 0 come first)
   const n = scratch.n;
   let total = 0;
@@ -116,12 +117,14 @@ export function scheduleFirst(inp: ScheduleInput, scratch: ScheduleScratch): num
     total += j;
   }
   if (total === 0) return inp.current;
-  // mixed-radix index of the served counts: Σ x_k · B^k; × P + last phase
+  // mixed-radix index of the served counts (phase k's digit runs 0..n[k]); × P + last phase
   const pow = scratch.pow;
   pow[0] = 1;
-  for (let k = 0; k < P; k++) pow[k + 1] = pow[k]! * B;
+  for (let k = 0; k < P; k++) pow[k + 1] = pow[k]! * (n[k]! + 1);
   const nx = pow[P]!;
   const sc = scratch;
+  const digit = sc.digit;
+  digit.fill(0, 0, P);
   sc.labels.fill(0, 0, nx * P);
   offer(sc, inp.current, 0, 0, -1);
   let bestD = Infinity;
@@ -129,8 +132,9 @@ export function scheduleFirst(inp: ScheduleInput, scratch: ScheduleScratch): num
   let bestFirst = inp.current;
   // states in increasing index order: every transition adds a cluster, so it goes to a higher index
   for (let x = 0; x < nx; x++) {
-    let done = true;
-    for (let k = 0; k < P; k++) if (Math.floor(x / pow[k]!) % B < n[k]!) done = false;
+    if (x > 0) for (let k = 0; ++digit[k]! > n[k]!; k++) digit[k] = 0;
+    // (only the last state has every cluster served)
+    const done = x === nx - 1;
     for (let s = 0; s < P; s++) {
       const id = x * P + s;
       const base = id * SCHEDULE_LABELS;
@@ -147,7 +151,7 @@ export function scheduleFirst(inp: ScheduleInput, scratch: ScheduleScratch): num
           continue;
         }
         for (let k = 0; k < P; k++) {
-          const served = Math.floor(x / pow[k]!) % B;
+          const served = digit[k]!;
           if (served >= n[k]!) continue;
           const c = k * SCHEDULE_CLUSTERS + served;
           const ready = k === s ? t0 : t0 + inp.switchLossS[s]!;
