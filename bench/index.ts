@@ -10,7 +10,7 @@
  *  - the live service under load (bench/serve.ts): 200 clients on a
  *    1,024-signal grid, state frames at 1 Hz, delivery latency and memory;
  *  - SUMO (bench/sumo.ts): importing a 100 MB net, the co-simulation's
- *    own cost per step, and every controller on the RESCO scenarios in
+ *    own cost per step, and every controller on the RESCO scenarios and netgenerate grids in
  *    greenwave's simulator and in SUMO (one sweep, --sim both).
  * Writes bench/results/latest.json and returns a Markdown report.
  */
@@ -314,7 +314,7 @@ export function markdown(r: BenchReport): string {
     const vs = (f: TwoWorldFigures): string => (f.vsStatic && f.vsStatic.percent !== null ? `${f.vsStatic.percent >= 0 ? '+' : ''}${f.vsStatic.percent.toFixed(1)} %${f.vsStatic.significant ? ' *' : ''}` : '–');
     section(
       lines,
-      'Controllers in both simulators (RESCO scenarios, `greenwave sweep … --sim both`)',
+      'Controllers in both simulators (RESCO scenarios and netgenerate grids, `greenwave sweep … --sim both`)',
       [
         `Seeds ${rows[0]!.seeds.join(', ')}: in SUMO its \`--seed\`, in greenwave's simulator the drivers'; the trips are the files'. Mean ± half the 95 % interval; "vs sumo-static" is the paired difference seed by seed, * where its interval leaves out 0. SUMO's completed trips (mean) of those due, its most teleports in a run and its collisions; safety violations over both simulators.`,
       ],

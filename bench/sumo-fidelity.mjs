@@ -16,9 +16,10 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const R = join(root, 'scenarios/data/sumo/resco');
 const F = join(root, 'test/fixtures/sumo');
+const N = join(root, 'scenarios/data/sumo/netgenerate');
 const cfgs = process.argv.slice(2).length
   ? process.argv.slice(2)
-  : [`${R}/grid4x4/grid4x4.sumocfg`, `${R}/arterial4x4/arterial4x4.sumocfg`, `${R}/cologne1/cologne1.sumocfg`, `${R}/ingolstadt1/ingolstadt1.sumocfg`, `${F}/grid3x3.sumocfg`, `${F}/joined.sumocfg`];
+  : [`${R}/grid4x4/grid4x4.sumocfg`, `${R}/arterial4x4/arterial4x4.sumocfg`, `${R}/cologne1/cologne1.sumocfg`, `${R}/ingolstadt1/ingolstadt1.sumocfg`, `${N}/grid5x5/grid5x5.sumocfg`, `${N}/grid6x3/grid6x3.sumocfg`, `${F}/grid3x3.sumocfg`, `${F}/joined.sumocfg`];
 const { runSumoOwn } = await import(join(root, 'dist/interop/sumo/index.js'));
 
 /** SUMO's own run (interop/sumo runSumoOwn, from the build). */

@@ -70,6 +70,13 @@ describe('importing SUMO networks', () => {
     expect(Math.min(...imp.scenario.demand.vehicles!.map((v) => v.departS))).toBeGreaterThanOrEqual(0);
   });
 
+  it('imports the netgenerate grids (scenarios/data/sumo/netgenerate) with every signal and no disagreement with SUMO', () => {
+    for (const [name, signals, vehicles] of [['grid5x5', 25, 2250], ['grid6x3', 18, 3273]] as const) {
+      const imp = importSumoConfig(`scenarios/data/sumo/netgenerate/${name}/${name}.sumocfg`);
+      expect(imp.counts).toMatchObject({ signals, tlLogics: signals, conflictDisagreements: 0, vehicles });
+    }
+  });
+
   it("compares SUMO's foes only for movements it keeps: movements never green are left out and are no disagreement", () => {
     const imp = importSumoConfig(`${FIX}/spider.sumocfg`);
     expect(imp.warnings.some((w) => /19 movements are never green/.test(w))).toBe(true);
