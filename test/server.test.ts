@@ -249,7 +249,13 @@ describe('robustness', () => {
       () => Buffer.from(Array.from({ length: 1 + Math.floor(rnd() * 500) }, () => Math.floor(rnd() * 256))),
       () => 'x'.repeat(70 * 1024), // over the size cap: the server closes this connection
     ];
+    // one close listener per connection, not one per message (a listener per loop made Node warn of a leak 413 times)
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.name);
+    process.on('warning', onWarning);
+    const closeOf = (x: typeof c) => new Promise<'close'>((resolve) => x.ws.once('close', () => resolve('close')));
     let c = await client(url);
+    let gotClose = closeOf(c);
     let answered = 0;
     let closed = 0;
     const heap0 = process.memoryUsage().heapUsed;
@@ -257,7 +263,6 @@ describe('robustness', () => {
       const frame = gen[Math.floor(rnd() * gen.length)]!();
       const before = c.frames.length;
       const gotAnswer = c.next((f) => f.type !== 'welcome', 5000, before).then(() => 'answer' as const);
-      const gotClose = new Promise<'close'>((resolve) => c.ws.once('close', () => resolve('close')));
       c.ws.send(frame);
       const r = await Promise.race([gotAnswer, gotClose]);
       if (r === 'answer') answered++;
@@ -265,9 +270,13 @@ describe('robustness', () => {
         closed++;
         expect(c.closed?.code).toBe(1009);
         c = await client(url);
+        gotClose = closeOf(c);
       }
       gotAnswer.catch(() => {});
     }
+    await new Promise((r) => setImmediate(r));
+    process.off('warning', onWarning);
+    expect(warnings.filter((w) => w === 'MaxListenersExceededWarning')).toEqual([]);
     expect(answered + closed).toBe(10_000);
     expect(closed).toBeGreaterThan(100);
     // the watcher was never disturbed, and the server still answers over HTTP
