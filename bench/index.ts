@@ -12,7 +12,8 @@
  *  - SUMO (bench/sumo.ts): importing a 100 MB net, the co-simulation's
  *    own cost per step, and every controller on the RESCO scenarios and netgenerate grids in
  *    greenwave's simulator and in SUMO (one sweep, --sim both).
- * Writes bench/results/latest.json and returns a Markdown report.
+ * Writes bench/results/latest.json (a quick or partial run: latest-quick.json,
+ * latest-PARTS.json, latest-quick-PARTS.json) and returns a Markdown report.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -422,8 +423,9 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   };
   const dir = opts.resultsDir ?? defaultResultsDir();
   mkdirSync(dir, { recursive: true });
-  // A partial run (--only) does not overwrite the full report.
-  const file = opts.only ? `latest-${BENCH_PARTS.filter((x) => parts.has(x)).join('-')}.json` : 'latest.json';
+  // A quick or partial run (--quick, --only) does not overwrite the full report behind the README's tables.
+  const tag = [...(quick ? ['quick'] : []), ...(opts.only ? BENCH_PARTS.filter((x) => parts.has(x)) : [])];
+  const file = tag.length ? `latest-${tag.join('-')}.json` : 'latest.json';
   writeFileSync(join(dir, file), JSON.stringify(report, null, 2) + '\n');
   // A full run also redraws the charts and the generated part of docs/RESULTS.md.
   if (!opts.only && !quick && !opts.resultsDir) await publishResults(report, markdown(report), repoRoot());

@@ -5,7 +5,7 @@
  * cost), and the charts drawn from it.
  * Structure only: the figures themselves are measured, not asserted.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,7 +22,9 @@ describe('greenwave bench --quick --json', () => {
       const lines = r.stdout.split('\n');
       expect(lines).toHaveLength(2);
       const rep = JSON.parse(lines[0]!) as BenchReport;
-      expect(JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8'))).toEqual(rep);
+      // a quick run keeps the full run's record (latest.json, behind the README's tables) and writes its own
+      expect(JSON.parse(readFileSync(join(dir, 'latest-quick.json'), 'utf8'))).toEqual(rep);
+      expect(existsSync(join(dir, 'latest.json'))).toBe(false);
       expect(rep.quick).toBe(true);
       expect(rep.micro.map((m) => m.unit)).toEqual(['vehicle-step', 'decision', 'frame', 'encoding']);
       expect(rep.simSpeed.map((s) => s.scenario)).toEqual(['grid-4x4', 'grid-10x10@light', 'grid-10x10', 'cityflow:hangzhou_4x4']);

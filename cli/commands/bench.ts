@@ -14,7 +14,8 @@ thread and by worker count; greenwave serve with 200 clients on 1,024
 signals; and SUMO: importing a 100 MB net, the co-simulation's cost per
 step, and every controller on the RESCO scenarios in greenwave's simulator
 and in SUMO, seeds 1-3 (skipped, with a notice, without Debian's sumo). Writes
-bench/results/latest.json (latest-PARTS.json with --only) and prints a
+bench/results/latest.json (latest-quick.json with --quick, latest-PARTS.json
+with --only: a quick or partial run never replaces the full record) and prints a
 Markdown report; a full run also redraws the charts in docs/results/ and the
 generated section of docs/RESULTS.md.
 
