@@ -321,3 +321,30 @@ describe.concurrent('built-in names and usage', () => {
     expect(line).toContain('unknown command "frobnicate"');
   });
 });
+
+describe.concurrent('where the output goes (--out, import -o), checked before any work', () => {
+  it('--out onto a file, under a file, under /proc: exit 2 with one line, no spin', async ({ expect }) => {
+    const file = fixture('not-a-folder.txt', 'x');
+    let line = expectBadInput(expect, await cli('run', 'single', '--duration', '10', '--out', file), 'greenwave run');
+    expect(line).toContain(`--out ${file}: "${file}" is a file, not a folder`);
+    line = expectBadInput(expect, await cli('run', 'single', '--duration', '10', '--out', join(file, 'x')), 'greenwave run');
+    expect(line).toContain(`"${file}" is not a folder`);
+    line = expectBadInput(expect, await cli('sweep', 'single', '--seeds', '1', '--controllers', 'fixed', '--out', '/dev/null/x'), 'greenwave sweep');
+    expect(line).toContain('"/dev/null" is not a folder');
+    // Node's recursive mkdir spun at 100 % CPU for ever here (Linux); now it is one level at a time
+    line = expectBadInput(expect, await cli('run', 'single', '--duration', '10', '--out', '/proc/greenwave-out'), 'greenwave run');
+    expect(line).toContain('cannot make the folder "/proc');
+  });
+
+  it('makes the folders that are missing, and import -o refuses one of its own inputs or a folder', async ({ expect }) => {
+    const deep = join(dir, 'out-a', 'b', 'c');
+    const ok = await cli('run', 'single', '--duration', '10', '--out', deep);
+    expect(ok.status, ok.stderr).toBe(0);
+    const net = join(dir, 'own.net.xml');
+    writeFileSync(net, '<net/>\n');
+    let line = expectBadInput(expect, await cli('import', 'sumo', net, '-o', net), 'greenwave import');
+    expect(line).toContain('is one of the input files');
+    line = expectBadInput(expect, await cli('import', 'sumo', net, '-o', dir), 'greenwave import');
+    expect(line).toContain('is a folder, not a file');
+  });
+});

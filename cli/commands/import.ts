@@ -5,6 +5,7 @@ import type { ScenarioJson } from '../../scenarios/types.js';
 import { validateScenario } from '../../scenarios/index.js';
 import { InputError } from '../../scenarios/errors.js';
 import { parse, positiveOption, UsageError } from '../args.js';
+import { checkOutFile } from '../outputs.js';
 
 export const IMPORT_HELP = `Usage: greenwave import cityflow ROADNET.json FLOW.json -o OUT.json [options]
        greenwave import sumo NET.net.xml [ROUTES.rou.xml ...] -o OUT.json [options]
@@ -48,6 +49,7 @@ export function importCommand(argv: string[]): number {
     throw new UsageError('import', `knows the formats "cityflow" and "sumo", got ${format === undefined ? 'none' : `"${format}"`}; see greenwave import --help`);
   const out = values.out as string | undefined;
   if (!out) throw new UsageError('import', 'needs -o OUT.json');
+  checkOutFile('import', '-o', out, files);
   const durationS = positiveOption('import', 'duration', values.duration);
   const opts: { durationS?: number; name?: string } = {};
   if (durationS !== undefined) opts.durationS = durationS;

@@ -1,8 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTROLLER_NAMES } from '../../engine/controllers/index.js';
 import { prepare, runPreparedAsync, TRIP_FUTURE, type RunResult } from '../../sim/index.js';
 import { controllerName, intOption, parse, positiveOption, UsageError, workersOption } from '../args.js';
+import { prepareOutDir } from '../outputs.js';
 import { scenarioFromArgs } from '../scenarioArgs.js';
 import { runSummary } from '../format.js';
 import { Progress } from '../progress.js';
@@ -78,6 +79,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const out = values.out as string | undefined;
   const pcd = values.pcd === undefined ? [] : String(values.pcd).split(',').filter(Boolean);
   if (pcd.length && out === undefined) throw new UsageError('run', '--pcd needs --out DIR');
+  if (out !== undefined) prepareOutDir('run', '--out', out);
 
   const t0 = performance.now();
   const source = scenarioFromArgs('run', positionals, values.cityflow === true, durationS, values.sumo as string | undefined);
@@ -93,7 +95,6 @@ export async function runCommand(argv: string[]): Promise<number> {
 }
 
 function writeOutputs(dir: string, r: RunResult, pcd: string[]): void {
-  mkdirSync(dir, { recursive: true });
   const { sim, metrics } = r;
   writeFileSync(join(dir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
   writeFileSync(join(dir, 'events.csv'), sim.eventLog!.toCsv(sim.net.intersectionIds));

@@ -1,9 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { resolveSweep, runSweep, sweepCsv, sweepSvg, sweepTable, type SweepOptions } from '../../bench/index.js';
 import { GENERAL_CONTROLLERS } from '../../engine/controllers/index.js';
 import { controllerName, parse, positiveOption, UsageError } from '../args.js';
+import { prepareOutDir } from '../outputs.js';
 import { Progress } from '../progress.js';
 
 export const SWEEP_HELP = `Usage: greenwave sweep SCENARIO[,SCENARIO...] [options]
@@ -103,12 +104,12 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     throw new UsageError('sweep', (e as Error).message);
   }
   const json = values.json === true;
+  if (values.out !== undefined) prepareOutDir('sweep', '--out', values.out as string);
   const progress = new Progress('sweep', !json, 500);
   const r = await runSweep({ ...opts, onProgress: (done, total) => progress.update(done / total, `sweep ${done}/${total} cells`) });
   progress.done();
   const out = values.out as string | undefined;
   if (out !== undefined) {
-    mkdirSync(out, { recursive: true });
     writeFileSync(join(out, 'sweep.json'), JSON.stringify(r, null, 2) + '\n');
     writeFileSync(join(out, 'sweep.csv'), sweepCsv(r));
     writeFileSync(join(out, 'sweep.svg'), sweepSvg(r));
