@@ -155,6 +155,22 @@ describe.concurrent('schema errors name the JSON path', () => {
     expect(line).toContain('is not a known field');
   });
 
+  it('coordinates beyond 10,000 km (y: 1e300 made a road of 1e300 m) and a road over 100 km from its geometry', async ({ expect }) => {
+    let file = scenarioWith('huge-y.json', (sc) => {
+      sc.intersections[1]!.y = 1e300;
+    });
+    let line = expectBadInput(expect, await cli('run', file), file, 'intersections[1].y');
+    expect(line).toContain('must be ≤ 10000000');
+    file = scenarioWith('far-apart.json', (sc) => {
+      // the centre 200 km east of where it was: its roads have no lengthM, so their length is their geometry
+      for (const r of sc.roads) delete r.lengthM;
+      const c = sc.intersections.find((j) => sc.roads.filter((r) => r.from === j.id || r.to === j.id).length > 2)!;
+      c.x += 200_000;
+    });
+    line = expectBadInput(expect, await cli('run', file), file);
+    expect(line).toMatch(/roads\[\d+\]: is 20\d\.\d km long from its geometry; a road is at most 100 km/);
+  });
+
   it('a missing required field names the field', async ({ expect }) => {
     const file = scenarioWith('missing-to.json', (sc) => {
       delete (sc.roads[1] as Partial<ScenarioJson['roads'][number]>).to;

@@ -12,6 +12,8 @@ import type { IntersectionModel, LaneModel, RoadModel } from './model.js';
 
 export const DEFAULT_LANE_WIDTH_M = 3.2;
 export const DEFAULT_SPEED_LIMIT_MPS = 13.89;
+/** The longest road (m), as the schema bounds lengthM: also for lengths that come from the geometry. */
+export const MAX_ROAD_M = 100_000;
 /** Stop-line set-back added to the box half-width by default. */
 const BOX_SETBACK_M = 2;
 
@@ -120,6 +122,7 @@ export function buildRoads(
     const lengthM = r.lengthM ?? geomLen;
     if (lengthM < 1)
       throw err(['roads', i], `is ${lengthM.toFixed(2)} m long after the intersection boxes are cut off; needs ≥ 1 m`);
+    if (lengthM > MAX_ROAD_M) throw err(['roads', i], `is ${(lengthM / 1000).toFixed(1)} km long from its geometry; a road is at most ${MAX_ROAD_M / 1000} km (the schema's lengthM bound)`);
     const dirStart = geomLen > 0 ? startDir(pts) : startDir(raw);
     const dirEnd = geomLen > 0 ? endDir(pts) : endDir(raw);
     const laneWidthM = r.laneWidthM ?? DEFAULT_LANE_WIDTH_M;
