@@ -50,9 +50,11 @@ export function checkOutFile(command: string, flag: string, file: string, inputs
   };
   const out = real(file);
   for (const i of inputs) if (real(i) === out) throw new UsageError(command, `${flag} ${file}: is one of the input files; choose another name`);
+  let folder = false;
   try {
-    if (statSync(out).isDirectory()) throw new UsageError(command, `${flag} ${file}: is a folder, not a file`);
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
+    folder = statSync(out).isDirectory();
+  } catch {
+    // not there yet: it will be written
   }
+  if (folder) throw new UsageError(command, `${flag} ${file}: is a folder, not a file`);
 }

@@ -134,8 +134,6 @@ export class AdaptiveController implements Controller {
     current: 0,
   };
   private scratch: ScheduleScratch | undefined;
-  /** Decisions at which the schedule kept the green in force (the pressure rule was not asked). */
-  scheduleHolds = 0;
   /** Replans made, and replans abandoned by the pool (the last plan kept). */
   replans = 0;
   abandoned = 0;
@@ -341,10 +339,7 @@ export class AdaptiveController implements Controller {
       return nowMs + net.stepMs;
     }
     // early in a green, while the schedule serves it first, it is kept (and looked at again each scheduleDecisionS)
-    if (this.o.schedule && isCand && elapsed < this.o.scheduleReachS * 1000 && this.scheduleKeeps(ix, cands, cur, nowMs)) {
-      this.scheduleHolds++;
-      return nowMs + this.o.scheduleDecisionS * 1000;
-    }
+    if (this.o.schedule && isCand && elapsed < this.o.scheduleReachS * 1000 && this.scheduleKeeps(ix, cands, cur, nowMs)) return nowMs + this.o.scheduleDecisionS * 1000;
     const sch = this.o.coordination !== 0 ? this.scheduled(ix, nowMs) : -1;
     let best = isCand ? cur : cands[0]!;
     let bestV = -Infinity;

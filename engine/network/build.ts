@@ -86,47 +86,22 @@ function stageFits(stage: NetworkStage, sc: ScenarioJson): boolean {
  */
 export function buildNetwork(sc: ScenarioJson, file: string, stage?: NetworkStage): NetworkModel {
   const err: ErrorAt = (parts, reason) => new InputError(file, jsonPath(parts), reason);
-  if (stage && stageFits(stage, sc)) return finish(stage, sc, err);
-  const graph = new MultiDirectedGraph();
-
-  const intersectionIndex = indexIntersections(sc, err);
   checkTiming(err, resolveTiming(sc.signalDefaults), ['signalDefaults']);
-  const { roadIndex, touching } = indexRoads(sc, intersectionIndex, err);
-  const intersections = buildIntersections(sc, intersectionIndex, touching, graph, err);
-  const { roads, lanes } = buildRoads(sc, intersections, intersectionIndex, graph, err);
-  const explicit = explicitMovements(sc, intersections, roads, roadIndex, err);
-  const { movements, links, movementIndex, movementByRoads } = buildMovements(sc, intersections, roads, lanes, roadIndex, explicit, err);
-  const { conflicts, conflictKinds } = buildConflicts(intersections, movements, links);
-  const phases = buildPhases(sc, intersections, roads, movements, movementIndex, conflicts, conflictKinds, err);
-  const detectors = buildDetectors(sc, intersections, roads, lanes, roadIndex, err);
-  return {
-    graph,
-    intersections,
-    roads,
-    lanes,
-    movements,
-    links,
-    phases,
-    detectors,
-    conflicts,
-    intersectionIndex,
-    roadIndex,
-    movementIndex,
-    movementByRoads,
-  };
+  if (stage && stageFits(stage, sc)) return finish(stage, sc, err, true);
+  return finish(buildConflictModel(sc, file), sc, err, false);
 }
 
-/** The last steps on a stage: each intersection's type and timing from `sc`, then phases and detectors. */
-function finish(stage: NetworkStage, sc: ScenarioJson, err: ErrorAt): NetworkModel {
-  checkTiming(err, resolveTiming(sc.signalDefaults), ['signalDefaults']);
+/** The last steps on a stage: (for a stage built from another scenario) each intersection's type and timing from `sc`, then phases and detectors. */
+function finish(stage: NetworkStage, sc: ScenarioJson, err: ErrorAt, retype: boolean): NetworkModel {
   const { graph, intersections, roads, lanes, movements, links, conflicts, conflictKinds, movementIndex } = stage;
-  sc.intersections.forEach((j, i) => {
-    const node = intersections[i]!;
-    node.type = j.type!;
-    node.timing = resolveTiming(sc.signalDefaults, j.signal);
-    checkTiming(err, node.timing, ['intersections', i, 'signal']);
-    graph.setNodeAttribute(node.id, 'type', node.type);
-  });
+  if (retype)
+    sc.intersections.forEach((j, i) => {
+      const node = intersections[i]!;
+      node.type = j.type!;
+      node.timing = resolveTiming(sc.signalDefaults, j.signal);
+      checkTiming(err, node.timing, ['intersections', i, 'signal']);
+      graph.setNodeAttribute(node.id, 'type', node.type);
+    });
   const phases = buildPhases(sc, intersections, roads, movements, movementIndex, conflicts, conflictKinds, err);
   const detectors = buildDetectors(sc, intersections, roads, lanes, stage.roadIndex, err);
   return { graph, intersections, roads, lanes, movements, links, phases, detectors, conflicts, intersectionIndex: stage.intersectionIndex, roadIndex: stage.roadIndex, movementIndex, movementByRoads: stage.movementByRoads };
