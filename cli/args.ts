@@ -1,6 +1,7 @@
 /** Command-line parsing helpers: usage errors are InputErrors (exit code 2). */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InputError } from '../scenarios/errors.js';
+import { MAX_DURATION_S } from '../scenarios/limits.js';
 import { CONTROLLER_NAMES } from '../engine/controllers/index.js';
 
 export class UsageError extends InputError {
@@ -72,6 +73,18 @@ export function positiveOption(command: string, name: string, v: string | boolea
   if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || n <= 0)
     throw new UsageError(command, `--${name} must be a number > 0, got "${String(v)}"`);
   return n;
+}
+
+/** The --duration option: seconds > 0, at most MAX_DURATION_S (one week), the schema's limit on durationS. */
+export function durationOption(command: string, v: string | boolean | undefined): number | undefined {
+  const n = positiveOption(command, 'duration', v);
+  checkDurationFlag(command, n);
+  return n;
+}
+
+/** Refuses a --duration over MAX_DURATION_S (for commands that read it with positiveOption). */
+export function checkDurationFlag(command: string, durationS: number | undefined): void {
+  if (durationS !== undefined && durationS > MAX_DURATION_S) throw new UsageError(command, `--duration must be ≤ ${MAX_DURATION_S} s (one week), got ${durationS}`);
 }
 
 /** The --workers option: 0 (the default) up to 256 worker threads. */

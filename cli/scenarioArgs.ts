@@ -2,9 +2,10 @@
 import { importCityFlow } from '../interop/cityflow/import.js';
 import { importSumoConfig } from '../interop/sumo/index.js';
 import { loadScenario, type ScenarioSource } from '../scenarios/index.js';
-import { UsageError } from './args.js';
+import { checkDurationFlag, UsageError } from './args.js';
 
 export function scenarioFromArgs(command: string, positionals: string[], cityflow: boolean, durationS: number | undefined, sumo?: string): ScenarioSource {
+  checkDurationFlag(command, durationS); // before any file is read (durationOption checks it already; serve reads --duration itself)
   if (sumo !== undefined) {
     if (cityflow) throw new UsageError(command, '--sumo and --cityflow cannot be combined');
     if (positionals.length) throw new UsageError(command, `--sumo CFG.sumocfg takes no SCENARIO, got ${positionals.length}; see greenwave ${command} --help`);

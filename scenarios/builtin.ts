@@ -1,7 +1,8 @@
 /** Built-in scenarios by name: `single`, `arterial-N`, `grid-RxC`, `default`. */
 import { arterialScenario } from './generators/arterial.js';
 import { defaultScenario } from './generators/default.js';
-import { gridScenario } from './generators/grid.js';
+import { gridLanes, gridScenario } from './generators/grid.js';
+import { MAX_LANES } from './limits.js';
 import { singleScenario } from './generators/single.js';
 import type { ScenarioJson } from './types.js';
 
@@ -21,7 +22,10 @@ export function builtinScenario(name: string): ScenarioJson | undefined {
   if (m) {
     const r = Number(m[1]);
     const c = Number(m[2]);
-    if (r < 1 || c < 1 || r * c > 40000) throw new RangeError(`grid-RxC needs R, C ≥ 1 and R·C ≤ 40000, got ${r}x${c}`);
+    // checked before the grid is made: grid-200x200 took 4 GB and two minutes to build
+    if (r < 1 || c < 1) throw new RangeError(`grid-RxC needs R, C ≥ 1, got ${r}x${c}`);
+    const lanes = gridLanes(r, c);
+    if (lanes > MAX_LANES) throw new RangeError(`grid-RxC makes 6·R·(C+1) + 4·C·(R+1) lanes, ${lanes.toLocaleString('en-US')} for ${r}x${c}; a scenario has at most ${MAX_LANES.toLocaleString('en-US')} lanes (grid-121x121 is the largest square grid)`);
     return gridScenario({ rows: r, cols: c });
   }
   return undefined;

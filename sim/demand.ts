@@ -8,7 +8,9 @@
  */
 import type { NetworkModel, Router } from '../engine/network/index.js';
 import { InputError, jsonPath } from '../scenarios/errors.js';
+import { expectedDepartures, MAX_ROUTE_ROADS, rateAt, routeRoomError } from '../scenarios/limits.js';
 import type { FlowJson, ScenarioJson } from '../scenarios/types.js';
+import { designVolumes } from './designVolumes.js';
 import { Rng } from './rng.js';
 import type { VehicleType } from './vehicleTypes.js';
 
@@ -48,7 +50,8 @@ export interface Trips {
   readonly freeFlowS: Float64Array;
   /** Index into `emergency`, or −1. */
   readonly emergencyIdx: Int32Array;
-  readonly emergency: ReadonlyArray<{ id: string; priority: number; trip: number }>;
+  /** Emergency vehicles; `spare` ones (the live service's) are dispatched when a client asks, and reused once arrived. */
+  readonly emergency: ReadonlyArray<{ id: string; priority: number; trip: number; spare?: boolean }>;
   /** Roads on which some trip starts. */
   readonly originRoads: Int32Array;
 }
@@ -62,19 +65,6 @@ interface RawTrip {
   departLane: number;
   emergency: number;
   order: number;
-}
-
-/** Piecewise-linear rate (veh/h) at time t (s); constant outside the profile. */
-function rateAt(profile: ReadonlyArray<readonly [number, number]>, t: number): number {
-  if (t <= profile[0]![0]) return profile[0]![1];
-  for (let i = 1; i < profile.length; i++) {
-    const [t1, r1] = profile[i]!;
-    if (t <= t1) {
-      const [t0, r0] = profile[i - 1]!;
-      return t1 > t0 ? r0 + ((r1 - r0) * (t - t0)) / (t1 - t0) : r1;
-    }
-  }
-  return profile[profile.length - 1]![1];
 }
 
 /** Departure times (s) of one flow in [begin, end]. */
@@ -184,6 +174,12 @@ export function buildTrips(
 
   const raw: RawTrip[] = [];
   let order = 0;
+  // The route room the trips need (scenarios/limits.ts), counted before each flow's departures are drawn, now that its route is known.
+  let room = 0;
+  const reserve = (roads: number, at: Array<string | number>): void => {
+    room += roads;
+    if (!(room <= MAX_ROUTE_ROADS)) throw routeRoomError(file, at, room);
+  };
   const flowIds = new Set<string>();
   (sc.demand.flows ?? []).forEach((f, i) => {
     const at = ['demand', 'flows', i];
@@ -193,6 +189,7 @@ export function buildTrips(
       throw err(at, 'needs a rate: "vph", "profile" or "intervalS"');
     if (f.endS !== undefined && f.beginS !== undefined && f.endS < f.beginS) throw err([...at, 'endS'], `must be ≥ beginS (${f.beginS})`);
     const route = resolveRoute(f, at);
+    reserve(expectedDepartures(f, durationS) * route.length, at);
     const vtype = typeOf(f.vehicleType, 'car', at);
     const rng = new Rng(seed, i + 1);
     const departSpeedMps = f.departSpeedMps ?? NaN;
@@ -205,15 +202,18 @@ export function buildTrips(
     const at = ['demand', 'vehicles', i];
     if (vehicleIds.has(v.id)) throw err([...at, 'id'], `duplicate vehicle id "${v.id}"`);
     vehicleIds.add(v.id);
-    raw.push({ departMs: Math.round(v.departS * 1000), route: resolveRoute(v, at), vtype: typeOf(v.vehicleType, 'car', at), departSpeedMps: v.departSpeedMps ?? NaN, departPos: posOf(v.departPos), departLane: laneOf(v.departLane), emergency: -1, order: order++ });
+    const route = resolveRoute(v, at);
+    reserve(route.length, at);
+    raw.push({ departMs: Math.round(v.departS * 1000), route, vtype: typeOf(v.vehicleType, 'car', at), departSpeedMps: v.departSpeedMps ?? NaN, departPos: posOf(v.departPos), departLane: laneOf(v.departLane), emergency: -1, order: order++ });
   });
-  const emergency: Array<{ id: string; priority: number; trip: number }> = [];
+  const emergency: Array<{ id: string; priority: number; trip: number; spare?: boolean }> = [];
   const evIds = new Set<string>();
   (sc.emergencyVehicles ?? []).forEach((e, i) => {
     const at = ['emergencyVehicles', i];
     if (evIds.has(e.id)) throw err([...at, 'id'], `duplicate emergency vehicle id "${e.id}"`);
     evIds.add(e.id);
     const route = resolveRoute(e, at);
+    reserve(Math.max(route.length, net.roads.length), at);
     raw.push({ departMs: Math.round(e.departS * 1000), route, vtype: typeOf(e.vehicleType, 'emergency', at), departSpeedMps: e.departSpeedMps ?? NaN, departPos: posOf(e.departPos), departLane: laneOf(e.departLane), emergency: emergency.length, order: order++ });
     emergency.push({ id: e.id, priority: e.priority ?? 1, trip: -1 });
   });
@@ -221,7 +221,7 @@ export function buildTrips(
   // Spare emergency trips (the live service's simulator): no departure until a client asks for one.
   for (let i = 0; i < spareEmergency; i++) {
     raw.push({ departMs: Infinity, route: [0], vtype: typeOf(undefined, 'emergency', ['emergencyVehicles']), departSpeedMps: NaN, departPos: DEPART_START, departLane: DEPART_LANE_BEST, emergency: emergency.length, order: order++ });
-    emergency.push({ id: '', priority: 1, trip: -1 });
+    emergency.push({ id: '', priority: 1, trip: -1, spare: true });
   }
 
   raw.sort((a, b) => (a.departMs === b.departMs ? 0 : a.departMs - b.departMs) || a.order - b.order);
@@ -267,27 +267,7 @@ export function buildTrips(
   });
 
   // Design volumes: 4 × the busiest 15 minutes (windows sliding by 5 min) per movement.
-  const designVph = new Float64Array(net.movements.length);
-  const binMs = 300_000;
-  const nBins = Math.max(1, Math.ceil((durationS * 1000) / binMs));
-  const counts = new Float64Array(net.movements.length * nBins);
-  for (let k = 0; k < n; k++) {
-    if (emergencyIdx[k]! >= 0 || departMs[k]! >= durationS * 1000) continue;
-    const b = Math.min(nBins - 1, Math.floor(departMs[k]! / binMs));
-    for (let q = routeOff[k]!; q < routeOff[k]! + routeLen[k]! - 1; q++) counts[routeMoves[q]! * nBins + b]!++;
-  }
-  const window = Math.min(3, nBins);
-  const windowH = (window * binMs) / 3_600_000;
-  const shortRun = durationS < 900;
-  for (let m = 0; m < net.movements.length; m++) {
-    let best = 0;
-    for (let b = 0; b + window <= nBins; b++) {
-      let s = 0;
-      for (let q = b; q < b + window; q++) s += counts[m * nBins + q]!;
-      best = Math.max(best, s);
-    }
-    designVph[m] = shortRun ? (counts.subarray(m * nBins, (m + 1) * nBins).reduce((a, c) => a + c, 0) / durationS) * 3600 : best / windowH;
-  }
+  const designVph = designVolumes({ n, departMs, emergencyIdx, routeOff, routeLen, routeMoves }, net.movements.length, durationS);
 
   return {
     trips: {

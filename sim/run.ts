@@ -5,6 +5,7 @@
 import type { ControllerFactory } from '../engine/controllers/index.js';
 import { buildNetwork, compileNetwork, Router, type CompiledNetwork, type NetworkModel } from '../engine/network/index.js';
 import { InputError } from '../scenarios/errors.js';
+import { checkWork } from '../scenarios/limits.js';
 import type { ScenarioSource } from '../scenarios/types.js';
 import { buildTrips, type Trips } from './demand.js';
 import { computeMetrics, type RunMetrics } from './metrics.js';
@@ -35,13 +36,18 @@ export interface PrepareOptions {
   spareEmergency?: number | undefined;
 }
 
-/** Builds everything a run needs. Throws InputError for inconsistent scenarios. */
+/**
+ * Builds everything a run needs. Throws InputError for inconsistent
+ * scenarios, and, from an estimate made before anything big is built, for a
+ * run that would not fit (scenarios/limits.ts: duration, lanes, trips).
+ */
 export function prepare(source: ScenarioSource, opts: PrepareOptions = {}): Prepared {
   const t0 = performance.now();
   const sc = source.scenario;
   const seed = opts.seed ?? sc.seed ?? 1;
   const durationS = opts.durationS ?? sc.durationS;
   if (!(durationS > 0)) throw new InputError(source.file, 'durationS', `must be > 0 seconds, got ${durationS}`);
+  checkWork(sc, source.file, durationS);
   const stepMs = sc.stepMs ?? 1000;
   const model = buildNetwork(sc, source.file);
   const router = new Router(model);

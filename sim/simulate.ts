@@ -5,6 +5,7 @@
  */
 import { CONTROLLER_NAMES } from '../engine/controllers/index.js';
 import { InputError } from '../scenarios/errors.js';
+import { MAX_DURATION_S } from '../scenarios/limits.js';
 import { loadScenario } from '../scenarios/load.js';
 import type { ScenarioJson, ScenarioSource } from '../scenarios/types.js';
 import { validateScenario } from '../scenarios/validate.js';
@@ -29,7 +30,7 @@ export interface SimulateOptions {
   controller?: string;
   /** Seed of the demand's random arrivals (integer ≥ 0); default: the scenario's, else 1. */
   seed?: number;
-  /** Simulated seconds (> 0); default: the scenario's durationS. */
+  /** Simulated seconds (> 0, ≤ 604800: one week); default: the scenario's durationS. */
   durationS?: number;
   /** Worker threads for the adaptive controller's network re-plans (0–256; the results are the same with any number); default 0. */
   workers?: number;
@@ -76,8 +77,8 @@ function checkOptions(o: SimulateOptions): void {
   if (o.controller !== undefined && (typeof o.controller !== 'string' || !CONTROLLER_NAMES.includes(o.controller)))
     throw bad('options.controller', `unknown controller ${shown(o.controller)}; known: ${CONTROLLER_NAMES.join(', ')}`);
   if (o.seed !== undefined && !isInt(o.seed, 0, Number.MAX_SAFE_INTEGER)) throw bad('options.seed', `must be an integer ≥ 0, got ${shown(o.seed)}`);
-  if (o.durationS !== undefined && !(typeof o.durationS === 'number' && Number.isFinite(o.durationS) && o.durationS > 0))
-    throw bad('options.durationS', `must be a number of seconds > 0, got ${shown(o.durationS)}`);
+  if (o.durationS !== undefined && !(typeof o.durationS === 'number' && Number.isFinite(o.durationS) && o.durationS > 0 && o.durationS <= MAX_DURATION_S))
+    throw bad('options.durationS', `must be a number of seconds > 0 and ≤ ${MAX_DURATION_S} (one week), got ${shown(o.durationS)}`);
   if (o.workers !== undefined && !isInt(o.workers, 0, 256)) throw bad('options.workers', `must be an integer from 0 to 256, got ${shown(o.workers)}`);
   for (const k of ['preemption', 'eventLog'] as const) if (o[k] !== undefined && typeof o[k] !== 'boolean') throw bad(`options.${k}`, `must be true or false, got ${shown(o[k])}`);
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw bad('options.onProgress', `must be a function, got ${shown(o.onProgress)}`);

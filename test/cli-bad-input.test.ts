@@ -7,15 +7,14 @@
  *
  * Needs dist/ (`npm test` builds it first).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
 import { cli, requireBuiltCli, type CliResult } from './cli-helpers.js';
-
-let dir = '';
 import { singleScenario, type ScenarioJson } from '../scenarios/index.js';
 
+let dir = '';
 
 /** A small valid scenario: one signalised four-leg intersection, 60 s. */
 function base(): ScenarioJson {
@@ -335,6 +334,114 @@ describe.concurrent('built-in names and usage', () => {
   it('an unknown command', async ({ expect }) => {
     const line = expectBadInput(expect, await cli('frobnicate'), 'greenwave');
     expect(line).toContain('unknown command "frobnicate"');
+  });
+});
+
+describe.concurrent('work that cannot fit is refused from an estimate, in seconds, before anything big is built (issue 16 item 7)', () => {
+  /** The CLI's answer and how long it took (ms): each of these crashed after a minute or more, or took gigabytes. */
+  const timed = async (...args: string[]): Promise<CliResult & { ms: number }> => {
+    const t0 = performance.now();
+    const r = await cli(...args);
+    return { ...r, ms: performance.now() - t0 };
+  };
+  const QUICK_MS = 30_000; // about a second each when alone; room for a loaded machine
+
+  it('intervalS: 1e-6 (V8 "invalid size", exit 133): intervalS must be ≥ 0.18 (20,000 veh/h, as vph)', async ({ expect }) => {
+    const file = scenarioWith('interval-1e-6.json', (sc) => {
+      sc.demand.flows![0] = { id: 'f', route: ['N-C', 'C-S'], intervalS: 1e-6 };
+    });
+    const r = await timed('run', file);
+    const line = expectBadInput(expect, r, file, 'demand.flows[0].intervalS');
+    expect(line).toContain('must be ≥ 0.18');
+    expect(r.ms).toBeLessThan(QUICK_MS);
+  });
+
+  it('a profile rate of 1e9 veh/h (heap exhausted, exit 134): profile rates are capped like vph', async ({ expect }) => {
+    const file = scenarioWith('profile-1e9.json', (sc) => {
+      sc.demand.flows![0] = { id: 'f', route: ['N-C', 'C-S'], profile: [[0, 100], [30, 1e9]] };
+    });
+    const r = await timed('run', file);
+    const line = expectBadInput(expect, r, file, 'demand.flows[0].profile[1][1]');
+    expect(line).toContain('must be ≤ 20000');
+    expect(r.ms).toBeLessThan(QUICK_MS);
+  });
+
+  it('a CityFlow flow with interval 1e-9 (imported, then exit 133 at run): refused at import, naming the flow file', async ({ expect }) => {
+    const data = 'scenarios/data/cityflow/hangzhou_4x4';
+    const flows = JSON.parse(readFileSync(`${data}/anon_4_4_hangzhou_real.json`, 'utf8')) as Array<{ interval: number; endTime?: number }>;
+    flows[3]!.interval = 1e-9;
+    flows[3]!.endTime = -1;
+    const flowFile = fixture('cityflow-interval-1e-9.json', flows as unknown[]);
+    for (const args of [
+      ['run', '--cityflow', `${data}/roadnet_4_4.json`, flowFile],
+      ['import', 'cityflow', `${data}/roadnet_4_4.json`, flowFile, '-o', join(dir, 'cityflow-out.json')],
+    ]) {
+      const r = await timed(...args);
+      const line = expectBadInput(expect, r, flowFile, '[3].interval');
+      expect(line).toContain('must be ≥ 0.18');
+      expect(r.ms).toBeLessThan(QUICK_MS);
+    }
+  });
+
+  it('--duration 99999999 (heap exhausted after 100 s, exit 134): every command caps it at the schema\'s 604800 s', async ({ expect }) => {
+    for (const args of [
+      ['run', 'default'],
+      ['compare', 'default'],
+      ['sweep', 'default', '--seeds', '1'],
+      ['import', 'cityflow', 'a.json', 'b.json', '-o', join(dir, 'never.json')],
+      ['sumo', 'never.sumocfg'],
+      ['serve', 'default', '--port', '0'],
+    ]) {
+      const r = await timed(...args, '--duration', '99999999');
+      const line = expectBadInput(expect, r, `greenwave ${args[0]}`);
+      expect(line).toContain('--duration must be ≤ 604800 s (one week), got 99999999');
+      expect(r.ms).toBeLessThan(QUICK_MS);
+    }
+    // the limit itself is allowed
+    const data = 'scenarios/data/cityflow/hangzhou_4x4';
+    const week = join(dir, 'cityflow-week.json');
+    const ok = await cli('import', 'cityflow', `${data}/roadnet_4_4.json`, `${data}/anon_4_4_hangzhou_real.json`, '-o', week, '--duration', '604800');
+    expect(ok.status, ok.stderr).toBe(0);
+    expect((JSON.parse(readFileSync(week, 'utf8')) as ScenarioJson).durationS).toBe(604800);
+  });
+
+  it('grid-200x200 (4 GB, two minutes): refused from its lane count before the grid is made', async ({ expect }) => {
+    const r = await timed('run', 'grid-200x200', '--duration', '60');
+    const line = expectBadInput(expect, r, 'grid-200x200');
+    expect(line).toContain('402,000 for 200x200; a scenario has at most 150,000 lanes');
+    expect(r.ms).toBeLessThan(QUICK_MS);
+  });
+
+  it('a scenario file of more than 150,000 lanes: roads, before the network is built', async ({ expect }) => {
+    const n = 6300;
+    const sc = base();
+    sc.intersections = Array.from({ length: n + 1 }, (_, k) => ({ id: `J${k}`, x: 300 * k, y: 0 }));
+    sc.roads = Array.from({ length: n }, (_, k) => [
+      { id: `E${k}`, from: `J${k}`, to: `J${k + 1}`, lanes: 12 },
+      { id: `W${k}`, from: `J${k + 1}`, to: `J${k}`, lanes: 12 },
+    ]).flat();
+    sc.demand = { flows: [{ id: 'f', from: 'J0', to: `J${n}`, vph: 100 }] };
+    const r = await timed('run', fixture('many-lanes.json', sc));
+    const line = expectBadInput(expect, r, join(dir, 'many-lanes.json'), 'roads');
+    expect(line).toContain('151,200 lanes in all; a scenario has at most 150,000 lanes');
+    expect(r.ms).toBeLessThan(QUICK_MS);
+  });
+
+  it('flows that add up to more than 4,000,000 trips, and trips whose routes need more room than 100,000,000 roads', async ({ expect }) => {
+    const file = scenarioWith('week-at-capacity.json', (sc) => {
+      sc.durationS = 604800;
+      for (const f of sc.demand.flows!) f.vph = 20000;
+    });
+    let r = await timed('run', file);
+    let line = expectBadInput(expect, r, file, 'demand');
+    expect(line).toContain('the flows, vehicles and emergency vehicles make about 40,320,000 trips in 604800 s');
+    expect(line).toContain('(the most, demand.flows[0] "N_through": about 3,360,000); a run has at most 4,000,000 trips');
+    expect(r.ms).toBeLessThan(QUICK_MS);
+    // grid-100x100's 1.9 million trips in 20,000 s cross the grid: about 100 roads each
+    r = await timed('run', 'grid-100x100', '--duration', '20000');
+    line = expectBadInput(expect, r, 'builtin:grid-100x100', 'demand');
+    expect(line).toMatch(/need room for about [\d,]+ route roads \(trips × roads per route\); a run has at most 100,000,000/);
+    expect(r.ms).toBeLessThan(QUICK_MS);
   });
 });
 

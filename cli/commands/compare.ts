@@ -1,6 +1,6 @@
 import { controllersFor, GENERAL_CONTROLLERS } from '../../engine/controllers/index.js';
 import { prepare, runPreparedAsync, scenarioName, type RunMetrics } from '../../sim/index.js';
-import { controllerName, intOption, parse, positiveOption, UsageError, workersOption } from '../args.js';
+import { controllerName, durationOption, intOption, parse, UsageError, workersOption } from '../args.js';
 import { scenarioFromArgs } from '../scenarioArgs.js';
 import { compareTable, pctChange } from '../format.js';
 import { Progress } from '../progress.js';
@@ -18,7 +18,7 @@ Options:
                        and the scenario's own plan when it has one: cityflow-fixed,
                        or sumo-static for --sumo)
   --seed N             random seed for the demand (default: the scenario's)
-  --duration S         simulated seconds (default: the scenario's)
+  --duration S         simulated seconds, ≤ 604800 (default: the scenario's)
   --workers N          worker threads for the adaptive controller (default: 0)
   --no-preemption      emergency vehicles get no green wave (still routed)
   --json               print one JSON object: {scenario, seed, duration, results, changeVsFixed}
@@ -51,7 +51,7 @@ export async function compareCommand(argv: string[]): Promise<number> {
   if (asked !== undefined && askedNames.length === 0) throw new UsageError('compare', '--controllers needs at least one controller name');
   for (const n of askedNames) controllerName('--controller', n);
   const seed = intOption('compare', 'seed', values.seed);
-  const durationS = positiveOption('compare', 'duration', values.duration);
+  const durationS = durationOption('compare', values.duration);
   const workers = workersOption('compare', values.workers);
   const json = values.json === true;
 

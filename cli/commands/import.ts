@@ -4,7 +4,7 @@ import { importSumo, importSumoConfig } from '../../interop/sumo/index.js';
 import type { ScenarioJson } from '../../scenarios/types.js';
 import { validateScenario } from '../../scenarios/index.js';
 import { InputError } from '../../scenarios/errors.js';
-import { parse, positiveOption, UsageError } from '../args.js';
+import { durationOption, parse, UsageError } from '../args.js';
 import { checkOutFile } from '../outputs.js';
 
 export const IMPORT_HELP = `Usage: greenwave import cityflow ROADNET.json FLOW.json -o OUT.json [options]
@@ -27,7 +27,8 @@ docs/SUMO.md.
 
 Options:
   -o, --out FILE   where to write the scenario (required)
-  --duration S     simulated seconds (default 3600; SUMO: the config's window)
+  --duration S     simulated seconds, ≤ 604800 (default 3600; SUMO: the config's
+                   window)
   --name NAME      scenario name (default cityflow:<folder of ROADNET>,
                    sumo:<config or folder>)
   -h, --help       this help
@@ -50,7 +51,7 @@ export function importCommand(argv: string[]): number {
   const out = values.out as string | undefined;
   if (!out) throw new UsageError('import', 'needs -o OUT.json');
   checkOutFile('import', '-o', out, files);
-  const durationS = positiveOption('import', 'duration', values.duration);
+  const durationS = durationOption('import', values.duration);
   const opts: { durationS?: number; name?: string } = {};
   if (durationS !== undefined) opts.durationS = durationS;
   if (typeof values.name === 'string') opts.name = values.name;

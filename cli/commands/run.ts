@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTROLLER_NAMES } from '../../engine/controllers/index.js';
 import { prepare, runPreparedAsync, TRIP_FUTURE, type RunResult } from '../../sim/index.js';
-import { controllerName, intOption, parse, positiveOption, UsageError, workersOption } from '../args.js';
+import { controllerName, durationOption, intOption, parse, UsageError, workersOption } from '../args.js';
 import { prepareOutDir } from '../outputs.js';
 import { scenarioFromArgs } from '../scenarioArgs.js';
 import { runSummary } from '../format.js';
@@ -27,7 +27,7 @@ CityFlow roadnet and flow file are imported on the fly (see greenwave import).
 Options:
   --controller NAME   ${CONTROLLER_NAMES.join(', ')} (default: fixed)
   --seed N            random seed for the demand (default: the scenario's)
-  --duration S        simulated seconds (default: the scenario's)
+  --duration S        simulated seconds, ≤ 604800 (default: the scenario's)
   --workers N         worker threads for the adaptive controller's network
                       re-plans (default: 0, in the simulation's thread; the
                       results are identical either way)
@@ -73,7 +73,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const controller = (values.controller as string | undefined) ?? 'fixed';
   controllerName('--controller', controller);
   const seed = intOption('run', 'seed', values.seed);
-  const durationS = positiveOption('run', 'duration', values.duration);
+  const durationS = durationOption('run', values.duration);
   const workers = workersOption('run', values.workers);
   const json = values.json === true;
   const out = values.out as string | undefined;

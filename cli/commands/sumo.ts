@@ -1,7 +1,7 @@
 import { sumoDesignVolumes } from '../../bench/index.js';
 import { runSumoCosim } from '../../interop/sumo/cosim.js';
 import { CONTROLLER_NAMES } from '../../engine/controllers/index.js';
-import { controllerName, intOption, parse, positiveOption, UsageError } from '../args.js';
+import { controllerName, durationOption, intOption, parse, UsageError } from '../args.js';
 import { Progress } from '../progress.js';
 
 export const SUMO_HELP = `Usage: greenwave sumo CFG.sumocfg [options]
@@ -19,7 +19,7 @@ Options:
   --controller NAME   ${CONTROLLER_NAMES.join(', ')} (default: sumo-static,
                       the net's own programs shown by greenwave)
   --seed N            SUMO's random seed (default 1)
-  --duration S        simulated seconds (default: the config's window)
+  --duration S        simulated seconds, ≤ 604800 (default: the config's window)
   --gui               open sumo-gui to watch
   --no-preemption     emergency vehicles get no green wave
   --json              print one JSON object
@@ -45,7 +45,7 @@ export async function sumoCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('sumo', `expects one CFG.sumocfg, got ${positionals.length}; see greenwave sumo --help`);
   const controller = controllerName('--controller', (values.controller as string | undefined) ?? 'sumo-static');
   const seed = intOption('sumo', 'seed', values.seed);
-  const durationS = positiveOption('sumo', 'duration', values.duration);
+  const durationS = durationOption('sumo', values.duration);
   const json = values.json === true;
   // the design volumes of the demand, as greenwave's own runs compute them (bad files: exit 2 here)
   const designVph = sumoDesignVolumes(positionals[0]!, { ...(seed !== undefined ? { seed } : {}), ...(durationS !== undefined ? { durationS } : {}) });

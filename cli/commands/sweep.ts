@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { resolveSweep, runSweep, sweepCsv, sweepSvg, sweepTable, type SweepOptions } from '../../bench/index.js';
 import { GENERAL_CONTROLLERS } from '../../engine/controllers/index.js';
-import { controllerName, parse, positiveOption, UsageError } from '../args.js';
+import { controllerName, durationOption, parse, UsageError } from '../args.js';
 import { prepareOutDir } from '../outputs.js';
 import { Progress } from '../progress.js';
 
@@ -29,7 +29,8 @@ Options:
                        over TraCI, one SUMO per cell), or both
   --baseline NAME      the controller the others are compared with (default:
                        fixed; run too if not among --controllers)
-  --duration S         simulated seconds of every run (default: each scenario's)
+  --duration S         simulated seconds of every run, ≤ 604800 (default: each
+                       scenario's)
   --jobs N             worker threads (default: this machine's cores, ${availableParallelism()})
   --json               print the result as one JSON object on stdout, nothing else
   --out DIR            also write sweep.json, sweep.csv and sweep.svg (the means
@@ -87,8 +88,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     if (!Number.isSafeInteger(j) || j < 1 || j > 256) throw new UsageError('sweep', `--jobs takes an integer from 1 to 256, got "${String(values.jobs)}"`);
     jobs = j;
   }
-  const durationS = positiveOption('sweep', 'duration', values.duration);
-  if (durationS !== undefined && durationS > 604800) throw new UsageError('sweep', `--duration must be ≤ 604800 s (one week), got ${durationS}`);
+  const durationS = durationOption('sweep', values.duration);
   const opts: SweepOptions = {
     scenarios,
     ...(controllers ? { controllers } : {}),

@@ -17,6 +17,7 @@ import { buildConflicts, buildMovements, explicitMovements } from './buildMoveme
 import { buildPhases } from './buildPhases.js';
 import { buildIntersections, buildRoads, indexIntersections, indexRoads } from './buildRoads.js';
 import { checkTiming, resolveTiming, type ErrorAt } from './buildTiming.js';
+import { graphKey } from './graphKey.js';
 import type { NetworkModel } from './model.js';
 
 export { TIMING_DEFAULTS } from './buildTiming.js';
@@ -100,7 +101,7 @@ function finish(stage: NetworkStage, sc: ScenarioJson, err: ErrorAt, retype: boo
       node.type = j.type!;
       node.timing = resolveTiming(sc.signalDefaults, j.signal);
       checkTiming(err, node.timing, ['intersections', i, 'signal']);
-      graph.setNodeAttribute(node.id, 'type', node.type);
+      graph.setNodeAttribute(graphKey(node.id), 'type', node.type);
     });
   const phases = buildPhases(sc, intersections, roads, movements, movementIndex, conflicts, conflictKinds, err);
   const detectors = buildDetectors(sc, intersections, roads, lanes, stage.roadIndex, err);

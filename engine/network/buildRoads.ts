@@ -7,6 +7,7 @@ import type { MultiDirectedGraph } from 'graphology';
 import { jsonPath } from '../../scenarios/errors.js';
 import type { IntersectionType, ScenarioJson } from '../../scenarios/types.js';
 import { checkTiming, resolveTiming, type ErrorAt } from './buildTiming.js';
+import { graphKey } from './graphKey.js';
 import { add, endDir, polylineLength, rightOf, scale, startDir, trimPolyline, vec, type Vec } from './geometry.js';
 import type { IntersectionModel, LaneModel, RoadModel } from './model.js';
 
@@ -94,7 +95,7 @@ export function buildIntersections(
       phases: [],
     };
   });
-  for (const n of intersections) graph.addNode(n.id, { x: n.point.x, y: n.point.y, type: n.type, idx: n.idx });
+  for (const n of intersections) graph.addNode(graphKey(n.id), { x: n.point.x, y: n.point.y, type: n.type, idx: n.idx });
   return intersections;
 }
 
@@ -162,7 +163,7 @@ export function buildRoads(
         if (laneIds.has(r.laneIds[k]!)) throw err(['roads', i, 'laneIds', k], `duplicate lane id "${r.laneIds[k]}"`);
         laneIds.add(r.laneIds[k]!);
       }
-    graph.addDirectedEdgeWithKey(r.id, r.from, r.to, { idx: i, lanes: r.lanes, lengthM, speedMps: lanes[road.firstLane]!.speedMps });
+    graph.addDirectedEdgeWithKey(r.id, graphKey(r.from), graphKey(r.to), { idx: i, lanes: r.lanes, lengthM, speedMps: lanes[road.firstLane]!.speedMps });
   });
   return { roads, lanes };
 }

@@ -2,6 +2,7 @@
 export type * from './model.js';
 export { buildNetwork, buildConflictModel, defaultLaneUse, turnType, TIMING_DEFAULTS, DETECTOR_DEFAULTS } from './build.js';
 export * from './compile.js';
+export { graphKey } from './graphKey.js';
 export { Router, movementTimeS, freeFlowTables, routeFreeFlowS, type FreeFlowTables } from './routing.js';
 export { linkConflict, movementConflicts, type ConflictKind } from './conflicts.js';
 export * as geometry from './geometry.js';

@@ -133,7 +133,7 @@ export interface DetectorModel {
 }
 
 export interface NetworkModel {
-  /** Intersections as nodes (keyed by id), roads as directed edges (keyed by id). */
+  /** Intersections as nodes (keyed by graphKey(id): the id itself unless it is a name on Object.prototype or begins with `@`), roads as directed edges (keyed by id). */
   graph: MultiDirectedGraph;
   intersections: IntersectionModel[];
   roads: RoadModel[];

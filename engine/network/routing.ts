@@ -6,10 +6,12 @@
  */
 import graphology from 'graphology';
 import dijkstra from 'graphology-shortest-path/dijkstra.js';
+import { graphKey } from './graphKey.js';
 import type { NetworkModel } from './model.js';
 
 const { DirectedGraph } = graphology;
 
+/** An intersection's source and sink nodes: keys that begin with `@` but not `@@` and are no road's graphKey. */
 const SRC = '@from:';
 const DST = '@to:';
 
@@ -53,6 +55,10 @@ export function routeFreeFlowS(ff: FreeFlowTables, roads: ArrayLike<number>, mov
 export class Router {
   private readonly g = new DirectedGraph();
   private readonly net: NetworkModel;
+  /** Road index by its node's key (graphKey of its id); intersections' source and sink nodes are not in it. */
+  private readonly roadOfKey = new Map<string, number>();
+  /** Each road's node key. */
+  private readonly roadKey: string[];
   /** Free-flow seconds of each road and movement. */
   readonly freeFlow: FreeFlowTables;
   /** Free-flow seconds to drive each road (lane 0) end to end. */
@@ -62,15 +68,19 @@ export class Router {
     this.net = net;
     this.freeFlow = freeFlowTables(net);
     this.roadTimeS = this.freeFlow.roadS;
-    for (const r of net.roads) this.g.addNode(r.id, { road: r.idx });
+    this.roadKey = net.roads.map((r) => graphKey(r.id));
+    for (const r of net.roads) {
+      this.g.addNode(this.roadKey[r.idx]!, { road: r.idx });
+      this.roadOfKey.set(this.roadKey[r.idx]!, r.idx);
+    }
     for (const n of net.intersections) {
       this.g.addNode(SRC + n.id);
       this.g.addNode(DST + n.id);
-      for (const r of n.outRoads) this.g.addDirectedEdge(SRC + n.id, net.roads[r]!.id, { w: 0 });
-      for (const r of n.inRoads) this.g.addDirectedEdge(net.roads[r]!.id, DST + n.id, { w: this.roadTimeS[r]! });
+      for (const r of n.outRoads) this.g.addDirectedEdge(SRC + n.id, this.roadKey[r]!, { w: 0 });
+      for (const r of n.inRoads) this.g.addDirectedEdge(this.roadKey[r]!, DST + n.id, { w: this.roadTimeS[r]! });
     }
     for (const m of net.movements) {
-      this.g.addDirectedEdge(net.roads[m.fromRoad]!.id, net.roads[m.toRoad]!.id, {
+      this.g.addDirectedEdge(this.roadKey[m.fromRoad]!, this.roadKey[m.toRoad]!, {
         w: this.roadTimeS[m.fromRoad]! + this.freeFlow.movS[m.idx]!,
         movement: m.idx,
       });
@@ -83,14 +93,18 @@ export class Router {
    * Throws a plain Error for ids that are neither.
    */
   route(from: string, to: string): number[] | null {
-    const src = this.net.intersectionIndex.has(from) ? SRC + from : this.net.roadIndex.has(from) ? from : undefined;
-    const dst = this.net.intersectionIndex.has(to) ? DST + to : this.net.roadIndex.has(to) ? to : undefined;
+    const src = this.net.intersectionIndex.has(from) ? SRC + from : this.net.roadIndex.has(from) ? graphKey(from) : undefined;
+    const dst = this.net.intersectionIndex.has(to) ? DST + to : this.net.roadIndex.has(to) ? graphKey(to) : undefined;
     if (src === undefined) throw new Error(`unknown origin "${from}" (not an intersection or road id)`);
     if (dst === undefined) throw new Error(`unknown destination "${to}" (not an intersection or road id)`);
     if (src === dst) return [this.net.roadIndex.get(from)!];
     const path = dijkstra.bidirectional(this.g, src, dst, (_e: string, attr) => attr.w as number);
     if (!path) return null;
-    const roads = path.filter((k) => !k.startsWith(SRC) && !k.startsWith(DST)).map((k) => this.net.roadIndex.get(k)!);
+    const roads: number[] = [];
+    for (const k of path) {
+      const r = this.roadOfKey.get(k);
+      if (r !== undefined) roads.push(r);
+    }
     return roads.length > 0 ? roads : null;
   }
 
@@ -110,9 +124,9 @@ export class Router {
       const t = (mv.fromRoad === fromRoad ? 0 : roadTimeS[mv.fromRoad]!) + movementTimeS(net, m);
       return Number.isFinite(roadTimeS[mv.toRoad]!) ? t : Infinity;
     };
-    const path = dijkstra.bidirectional(this.g, net.roads[fromRoad]!.id, net.roads[toRoad]!.id, weight);
+    const path = dijkstra.bidirectional(this.g, this.roadKey[fromRoad]!, this.roadKey[toRoad]!, weight);
     if (!path) return null;
-    const roads = path.map((k) => net.roadIndex.get(k)!);
+    const roads = path.map((k) => this.roadOfKey.get(k)!);
     for (let i = 1; i < roads.length; i++) if (!Number.isFinite(roadTimeS[roads[i]!]!)) return null;
     return roads;
   }

@@ -21,6 +21,7 @@ import { basename, dirname } from 'node:path';
 import { buildNetwork, Router, type NetworkModel } from '../../engine/network/index.js';
 import { iteYellow, toStepMs } from '../../engine/network/timing.js';
 import { InputError, jsonPath } from '../../scenarios/errors.js';
+import { checkLanes } from '../../scenarios/limits.js';
 import type { FlowJson, IntersectionJson, MovementJson, PhaseJson, RoadJson, ScenarioJson, TurnType, VehicleJson, VehicleTypeJson } from '../../scenarios/types.js';
 import { parseJson, readText, validateWithSchema } from '../../scenarios/validate.js';
 import roadnetSchema from './cityflow-roadnet.schema.json' with { type: 'json' };
@@ -271,6 +272,7 @@ export function importCityFlow(roadnetFile: string, flowFile: string, opts: City
     movements: net.movements,
     demand: {},
   };
+  checkLanes(base, roadnetFile); // a roadnet too big to run is refused before it is built
   // Pass 1: the network with greenwave's default plans, to learn the conflicts; then CityFlow's own phases.
   const model1 = buildNetwork(base, roadnetFile);
   convertPhases(rn, model1, base, roadnetFile);

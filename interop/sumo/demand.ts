@@ -28,7 +28,8 @@ export function convertDemand(
   durationS: number,
   warnings: string[],
 ): { vehicleTypes: Record<string, VehicleTypeJson>; flows: FlowJson[]; vehicles: VehicleJson[]; emergency: EmergencyVehicleJson[] } {
-  const vehicleTypes: Record<string, VehicleTypeJson> = {};
+  // keyed by SUMO's vType ids, which are data (`__proto__` too): no prototype to collide with
+  const vehicleTypes: Record<string, VehicleTypeJson> = Object.create(null);
   const emergencyTypes = new Set<string>();
   const typeName = (id: string, el: { file: string; pos: { line: number; column: number }; id: string }, tag: string): string => {
     if (id === 'DEFAULT_VEHTYPE' && !d.vTypes.has(id)) {

@@ -25,6 +25,7 @@ import { basename, dirname } from 'node:path';
 import { buildConflictModel, buildNetwork } from '../../engine/network/index.js';
 import { InputError } from '../../scenarios/errors.js';
 import type { IntersectionJson, LaneLinkJson, MovementJson, PhaseJson, RoadJson, ScenarioJson, TurnType } from '../../scenarios/types.js';
+import { checkLanes } from '../../scenarios/limits.js';
 import { validateScenario } from '../../scenarios/validate.js';
 import { readSumoNet, type Point, type SumoConnection, type SumoEdge } from './net.js';
 import { readSumoConfig, readSumoRoutes } from './routes.js';
@@ -191,8 +192,9 @@ export function importSumo(netFile: string, routeFiles: readonly string[], opts:
   }
 
   // Signals: which junctions each tlLogic controls.
-  const tlJunctions: Record<string, string[]> = {};
-  const tlLinks: Record<string, string[]> = {};
+  // keyed by SUMO's tlLogic ids, which are data (`__proto__` too): no prototype to collide with
+  const tlJunctions: Record<string, string[]> = Object.create(null);
+  const tlLinks: Record<string, string[]> = Object.create(null);
   for (const [id, t] of net.tlLogics) tlLinks[id] = new Array<string>(t.phases[0]!.state.length).fill('');
   for (const k of net.connections) {
     if (k.tl === undefined || k.from.startsWith(':')) continue;
@@ -238,6 +240,7 @@ export function importSumo(netFile: string, routeFiles: readonly string[], opts:
   // the probe is not validated on its own: it is `base`, which is validated whole before the final build)
   const probe: ScenarioJson = { ...base, intersections: base.intersections.map((j) => (j.type === 'boundary' ? j : { ...j, type: 'signal' as const })) };
   // the final build finishes this stage (same roads and movements) unless movements are left out below
+  checkLanes(base, netFile); // a net too big to run is refused before it is built
   const model1 = buildConflictModel(probe, netFile);
   const conflictOf = (jId: string): ((a: string, b: string) => boolean) => {
     const m1 = model1;
@@ -355,7 +358,7 @@ export function importSumo(netFile: string, routeFiles: readonly string[], opts:
   if (dem.emergency.length) scenario.emergencyVehicles = dem.emergency;
   return {
     scenario,
-    links: { tls: tlLinks, tlJunctions, laneLengthM: Object.fromEntries(net.edges.flatMap((e) => e.lanes.filter((l) => l.car).map((l) => [l.id, l.lengthM]))) },
+    links: { tls: tlLinks, tlJunctions, laneLengthM: Object.assign(Object.create(null), Object.fromEntries(net.edges.flatMap((e) => e.lanes.filter((l) => l.car).map((l) => [l.id, l.lengthM])))) },
     warnings,
     counts: {
       junctions: model.intersections.length,

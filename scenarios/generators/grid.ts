@@ -42,6 +42,9 @@ export function turnCrossings(n: number): number[] {
   return Array.from({ length: TURN_CROSSINGS }, (_, k) => Math.round((k * (n - 1)) / (TURN_CROSSINGS - 1)));
 }
 
+/** Lanes of grid-RxC: R avenues of C + 1 three-lane blocks and C streets of R + 1 two-lane blocks, both ways. */
+export const gridLanes = (rows: number, cols: number): number => 2 * rows * (cols + 1) * 3 + 2 * cols * (rows + 1) * 2;
+
 export function gridScenario(o: GridOptions): ScenarioJson {
   const { rows: R, cols: C } = o;
   const B = o.blockM ?? 300;
