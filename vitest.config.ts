@@ -2,9 +2,13 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // the soak test measures latency: it runs after everything else, alone on the machine
+    projects: [
+      { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: ['test/soak.test.ts'], sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'soak', include: ['test/soak.test.ts'], sequence: { groupOrder: 1 } } },
+    ],
   },
 });

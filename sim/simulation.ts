@@ -166,10 +166,11 @@ export class Simulation extends SimState {
 
   /**
    * An emergency vehicle asked for while running (the live service): takes a
-   * spare emergency trip (prepare's spareEmergency), dispatches it from
-   * fromRoad to toRoad now, and lets it enter at fromRoad. The dispatch may
-   * throw (an unreachable destination); then nothing has changed. Returns
-   * false when no spare trip is left.
+   * spare emergency trip (prepare's spareEmergency; one is reused once its
+   * vehicle has arrived), dispatches it from fromRoad to toRoad now, and lets
+   * it enter at fromRoad. The dispatch may throw (an unreachable
+   * destination); then nothing has changed. Returns false while every spare
+   * trip is on the road.
    */
   addEmergency(id: string, priority: number, fromRoad: number, toRoad: number): boolean {
     return addEmergency(this, id, priority, fromRoad, toRoad);
@@ -179,8 +180,8 @@ export class Simulation extends SimState {
 
   /** Live traffic figures: trips scheduled, on the road, arrived, waiting to enter, and the mean travel time of those arrived (s, 0.1 s). */
   traffic(): { scheduled: number; inNetwork: number; completed: number; waitingToEnter: number; meanTravelTimeS: number } {
-    let sum = 0;
-    let n = 0;
+    let sum = this.reusedTravelMs;
+    let n = this.reusedTrips;
     for (let k = 0; k < this.trips.n; k++)
       if (this.tripState[k] === TRIP_DONE) {
         sum += this.tripArriveMs[k]! - this.trips.departMs[k]!;

@@ -5,10 +5,10 @@
  * per step. Nothing teleports: a vehicle that cannot enter waits.
  */
 import { safeSpeed, boundSpeed } from './carFollowing.js';
-import { DEPART_LANE_FIRST, DEPART_RANDOM_FREE, TRIP_ACTIVE, TRIP_FUTURE, TRIP_WAITING } from './demand.js';
+import { DEPART_LANE_FIRST, DEPART_RANDOM_FREE, TRIP_ACTIVE, TRIP_DONE, TRIP_FUTURE, TRIP_WAITING } from './demand.js';
 import { MOVING_SPEED_MPS } from './advance.js';
 import { STOP_LINE_OFFSET_M } from './follow.js';
-import { dispatchEmergency, EV_DISPATCHED, setRoute } from './emergency.js';
+import { dispatchEmergency, EV_ARRIVAL_REPORTED, EV_DISPATCHED, setRoute } from './emergency.js';
 import { enteredLane } from './laneChange.js';
 import { laneHasMovement, type SimState } from './state.js';
 
@@ -221,18 +221,32 @@ function place(s: SimState, k: number, lane: number, x: number, leader: number, 
 
 /**
  * An emergency vehicle asked for while running (the live service): takes a
- * spare emergency trip (prepare's spareEmergency), dispatches it from
- * fromRoad to toRoad now, and lets it enter at fromRoad. The dispatch may
- * throw (an unreachable destination); then nothing has changed. Returns
- * false when no spare trip is left.
+ * spare emergency trip (prepare's spareEmergency) that was never used or
+ * whose vehicle has arrived (its arrival reported to the engine), dispatches
+ * it from fromRoad to toRoad now, and lets it enter at fromRoad. The
+ * dispatch may throw (an unreachable destination); then nothing has
+ * changed. Returns false when every spare trip is on the road.
  */
 export function addEmergency(s: SimState, id: string, priority: number, fromRoad: number, toRoad: number): boolean {
   const tr = s.trips;
-  const e = tr.emergency.findIndex((x) => x.id === '' && tr.departMs[x.trip] === Infinity);
+  let e = -1;
+  for (let x = 0; x < tr.emergency.length && e < 0; x++) {
+    const info = tr.emergency[x]!;
+    if (!info.spare) continue;
+    if (info.id === '' || (s.tripState[info.trip] === TRIP_DONE && s.evReported[x] === EV_ARRIVAL_REPORTED)) e = x;
+  }
   if (e < 0 || !s.priority) return false;
   const k = tr.emergency[e]!.trip;
   const info = tr.emergency[e] as { id: string; priority: number; trip: number };
   const a = s.priority.dispatch({ ev: e, id, priority, fromRoad, toRoad, timeMs: s.nowMs });
+  if (s.tripState[k] === TRIP_DONE) {
+    // reused: its last vehicle's trip stays in the live figures
+    s.reusedTrips++;
+    s.reusedTravelMs += s.tripArriveMs[k]! - tr.departMs[k]!;
+    s.tripArriveMs[k] = NaN;
+    s.tripEnterMs[k] = NaN;
+    s.tripStops[k] = 0;
+  }
   info.id = id;
   info.priority = priority;
   (tr.departMs as Float64Array)[k] = s.nowMs;

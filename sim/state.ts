@@ -38,6 +38,9 @@ export class SimState {
   scheduled = 0;
   entered = 0;
   completed = 0;
+  /** Spare emergency trips that arrived and were reused for a later request: their count and summed travel time (ms), so live figures keep them. */
+  reusedTrips = 0;
+  reusedTravelMs = 0;
   inNetwork = 0;
   waitingToEnter = 0;
   /** Invariant counters (tests assert zero): overlapping vehicles; vehicles entering on red without a yellow commitment. */

@@ -9,13 +9,32 @@ export const TOKEN = 'test-token-0123456789abcdef';
 
 export async function startServer(
   sc: ScenarioJson,
-  o: { mode: ServiceMode; controller?: string; speed?: number; limits?: Partial<typeof SERVER_LIMITS>; durationS?: number },
-): Promise<{ server: GreenwaveServer; url: string; http: string }> {
+  o: {
+    mode: ServiceMode;
+    controller?: string;
+    speed?: number;
+    limits?: Partial<typeof SERVER_LIMITS>;
+    durationS?: number;
+    readsNeedToken?: boolean;
+    allowedOrigins?: string[];
+    log?: (line: string) => void;
+  },
+): Promise<{ server: GreenwaveServer; url: string; http: string; port: number }> {
   const p = prepared(sc, { ...(o.durationS ? { durationS: o.durationS } : {}), spareEmergency: o.mode === 'sim' ? 4 : 0 });
   const service = createService(p, { controller: o.controller ?? 'adaptive', mode: o.mode });
-  const server = new GreenwaveServer({ service, port: 0, token: TOKEN, clock: o.mode === 'external' ? 'external' : 'realtime', speed: o.speed ?? 1, limits: o.limits });
+  const server = new GreenwaveServer({
+    service,
+    port: 0,
+    token: TOKEN,
+    clock: o.mode === 'external' ? 'external' : 'realtime',
+    speed: o.speed ?? 1,
+    limits: o.limits,
+    readsNeedToken: o.readsNeedToken,
+    allowedOrigins: o.allowedOrigins,
+    log: o.log,
+  });
   const port = await server.listen();
-  return { server, url: `ws://127.0.0.1:${port}/ws`, http: `http://127.0.0.1:${port}` };
+  return { server, url: `ws://127.0.0.1:${port}/ws`, http: `http://127.0.0.1:${port}`, port };
 }
 
 export type Frame = Record<string, unknown> & { type: string };
@@ -27,8 +46,8 @@ export class TestClient {
   closed: { code: number } | undefined;
   private waiters: Array<{ pred: (f: Frame) => boolean; resolve: (f: Frame) => void; from: number }> = [];
 
-  constructor(url: string, headers: Record<string, string> = {}) {
-    this.ws = new WebSocket(url, { headers });
+  constructor(url: string, headers: Record<string, string> = {}, localAddress?: string) {
+    this.ws = new WebSocket(url, { headers, ...(localAddress ? { localAddress } : {}) });
     this.ws.on('message', (m) => {
       const f = JSON.parse(String(m)) as Frame;
       this.frames.push({ ...f, recvAt: Date.now() });
@@ -71,4 +90,22 @@ export class TestClient {
   close(): void {
     this.ws.terminate();
   }
+}
+
+/**
+ * Opens a WebSocket and says how the server answered the upgrade: 'open' (the
+ * socket, left open), or the HTTP status it was refused with.
+ */
+export function tryConnect(url: string, o: { headers?: Record<string, string>; localAddress?: string } = {}): Promise<{ status: 'open'; ws: WebSocket } | { status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers: o.headers ?? {}, ...(o.localAddress ? { localAddress: o.localAddress } : {}) });
+    ws.once('open', () => resolve({ status: 'open', ws }));
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    ws.once('error', (e) => reject(e));
+  });
 }

@@ -3,7 +3,7 @@ import { CONTROLLER_NAMES } from '../../engine/controllers/index.js';
 import { GreenwaveServer, type ServiceMode } from '../../engine/server/index.js';
 import { InputError } from '../../scenarios/errors.js';
 import { createService, prepare } from '../../sim/index.js';
-import { controllerName, intOption, parse, positiveOption, UsageError } from '../args.js';
+import { controllerName, durationOption, intOption, parse, positiveOption, UsageError } from '../args.js';
 import { scenarioFromArgs } from '../scenarioArgs.js';
 
 export const SERVE_HELP = `Usage: greenwave serve [SCENARIO] [options]
@@ -30,6 +30,12 @@ Options:
   --controller NAME   ${CONTROLLER_NAMES.join(', ')} (default: adaptive)
   --token-file F      file holding the bearer token for writes (or set
                       GREENWAVE_TOKEN); without one, writes are refused
+  --reads-need-token  subscriptions, the network (also GET /network.json)
+                      and the health figures need the token too
+  --allowed-origin O  a web page origin (scheme://host[:port]) that may open
+                      the WebSocket, besides the dashboard's own; repeatable.
+                      Without it, any origin may (reads are open by default)
+  --max-per-address N connections at once from one address (default 256)
   --no-preemption     emergency vehicles get no green wave
   --seed N, --duration S, --cityflow   as for run
   -h, --help          this help
@@ -46,6 +52,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
     speed: { type: 'string' },
     controller: { type: 'string' },
     'token-file': { type: 'string' },
+    'reads-need-token': { type: 'boolean' },
+    'allowed-origin': { type: 'string', multiple: true },
+    'max-per-address': { type: 'string' },
     'no-preemption': { type: 'boolean' },
     seed: { type: 'string' },
     duration: { type: 'string' },
@@ -75,15 +84,21 @@ export async function serveCommand(argv: string[]): Promise<number> {
     }
     if (token.length < 16) throw new InputError(tf, '', 'the token must be at least 16 characters');
   } else if (process.env.GREENWAVE_TOKEN) token = process.env.GREENWAVE_TOKEN.trim();
+  const readsNeedToken = values['reads-need-token'] === true;
+  if (readsNeedToken && !token) throw new UsageError('serve', '--reads-need-token needs a token (--token-file or GREENWAVE_TOKEN)');
+  const allowedOrigins = (values['allowed-origin'] as string[] | undefined) ?? [];
+  for (const o of allowedOrigins) if (!/^https?:\/\/[^/\s]+$/.test(o)) throw new UsageError('serve', `--allowed-origin must be scheme://host[:port] with no path, got "${o}"`);
+  const maxPerAddress = intOption('serve', 'max-per-address', values['max-per-address'], 1);
   const seed = intOption('serve', 'seed', values.seed);
-  const durationS = positiveOption('serve', 'duration', values.duration);
+  const durationS = durationOption('serve', values.duration);
   const source = scenarioFromArgs('serve', positionals.length ? positionals : ['default'], values.cityflow === true, durationS);
   const p = prepare(source, { seed, durationS, spareEmergency: mode === 'sim' ? 16 : 0 });
   const service = createService(p, { controller, mode, preemption: values['no-preemption'] !== true });
   const log = (line: string): void => void process.stderr.write(`greenwave serve: ${line}\n`);
-  const server = new GreenwaveServer({ service, port, host: (values.host as string | undefined) ?? '127.0.0.1', token, clock, speed, log });
+  const limits = maxPerAddress !== undefined ? { maxPerAddress } : {};
+  const server = new GreenwaveServer({ service, port, host: (values.host as string | undefined) ?? '127.0.0.1', token, readsNeedToken, allowedOrigins, clock, speed, limits, log });
   const bound = await server.listen();
-  log(`http://${(values.host as string | undefined) ?? '127.0.0.1'}:${bound}/ (WebSocket /ws) · ${service.signalIds.length} signals · mode ${mode} · controller ${controller} · writes ${token ? 'need the token' : 'disabled (no token)'}`);
+  log(`http://${(values.host as string | undefined) ?? '127.0.0.1'}:${bound}/ (WebSocket /ws) · ${service.signalIds.length} signals · mode ${mode} · controller ${controller} · writes ${token ? 'need the token' : 'disabled (no token)'} · reads ${readsNeedToken ? 'need the token' : 'open'}${allowedOrigins.length ? ` from ${allowedOrigins.join(', ')}` : ''}`);
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     process.once('SIGINT', stop);

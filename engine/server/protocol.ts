@@ -23,6 +23,7 @@ export const ERR = {
   notAccepted: 'not-accepted',
   unknownId: 'unknown-id',
   outOfOrder: 'out-of-order',
+  tooFar: 'too-far',
   refused: 'refused',
 } as const;
 

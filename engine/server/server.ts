@@ -3,39 +3,31 @@
  * (GET /), the network (GET /network.json), a health check (GET /health) and
  * the WebSocket endpoint (/ws). See docs/PROTOCOL.md.
  *
- * Robustness: every frame is validated (protocol.ts) and answered; nothing a
- * client sends can throw out of a handler. Writes need the bearer token (in
- * the upgrade request's Authorization header, or an `auth` message), compared
- * in constant time and never logged. Limits per connection: a size cap per
- * message (ws closes the connection with 1009 above it), a token-bucket rate
- * cap, and a bounded send buffer: state frames are dropped while a client's
- * buffer is above SOFT (it gets the latest state once it catches up), and a
- * client above HARD, or above SOFT for longer than slowTimeoutMs, is
- * disconnected. So memory stays bounded whatever clients do.
+ * Robustness: every frame is validated (protocol.ts) and answered, a dropped
+ * one too; nothing a client sends can throw out of a handler. Writes need the
+ * bearer token (in the upgrade request's Authorization header, or an `auth`
+ * message), compared in constant time and never logged; a deployment can ask
+ * it for reads too, and restrict the Origins a browser may connect from.
+ * Admission (guard.ts): caps in total, per address, and room kept for
+ * authenticated clients; a connection that neither subscribes nor
+ * authenticates within idleTimeoutMs is closed. Per connection: a size cap
+ * per message (1009 above it), a token-bucket rate cap, and one for large
+ * answers. Outgoing memory (outbox.ts) is bounded per client and for the
+ * whole server. An external-clock step runs in slices, so a long one does
+ * not hold the event loop: writes that arrive meanwhile wait their turn,
+ * reads and the HTTP side are served.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { fileURLToPath } from 'node:url';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
-import { ERR, parseMessage, PROTOCOL_VERSION, TOPICS, WRITE_TYPES, type ClientMessage, type Topic } from './protocol.js';
+import { Admission, originAllowed, peerOf, refOf, refuseUpgrade, ServerLog } from './guard.js';
+import { httpHandler } from './http.js';
+import { SERVER_LIMITS } from './limits.js';
+import { newConn, Outbox, type Conn } from './outbox.js';
+import { ERR, parseMessage, PROTOCOL_VERSION, TOPICS, WRITE_TYPES, type ClientMessage } from './protocol.js';
 import { Service, ServiceError } from './service.js';
-
-export const SERVER_LIMITS = {
-  /** Largest message accepted (bytes); a larger one closes the connection (1009). */
-  maxPayload: 1 << 20,
-  /** Sustained messages per second per connection, and the burst above it. */
-  ratePerS: 500,
-  burst: 1000,
-  /** Send buffer (bytes) above which state frames are dropped, and above which the client is disconnected. */
-  softBufferBytes: 1 << 20,
-  hardBufferBytes: 8 << 20,
-  /** A client whose buffer stays above soft this long is disconnected (ms). */
-  slowTimeoutMs: 20_000,
-  maxClients: 2000,
-  /** Metrics frames every this many simulated seconds. */
-  metricsEveryS: 5,
-};
+import { Topics } from './topics.js';
 
 export interface ServerOptions {
   service: Service;
@@ -43,41 +35,21 @@ export interface ServerOptions {
   host?: string;
   /** Bearer token for writes; without one every write is refused. */
   token?: string;
+  /** Reads (subscriptions, the network, /network.json) need the token too. */
+  readsNeedToken?: boolean;
+  /** Origins a browser may open the WebSocket from (besides the page's own); empty or absent: any. */
+  allowedOrigins?: string[];
   clock: 'realtime' | 'external';
   /** Realtime: simulated seconds per wall-clock second (default 1). */
   speed?: number;
   limits?: Partial<typeof SERVER_LIMITS>;
-  /** One line per notable event (listening, client errors); never a token. */
+  /** One line per notable event (guard.ts ServerLog: time, event, peer, reason); never a token. */
   log?: (line: string) => void;
 }
 
-interface Conn {
-  ws: WebSocket;
-  authed: boolean;
-  topics: Set<Topic>;
-  /** Subscribed intersections (ids), or null for all. */
-  interIds: Set<string> | null;
-  /** For subset subscriptions: positions in the state arrays, and the roads entering them. */
-  statePos: Int32Array | null;
-  roads: Int32Array | null;
-  tokens: number;
-  refillMs: number;
-  limited: number;
-  lastLimitMsgMs: number;
-  slowSinceMs: number;
-  dropped: number;
-}
+export { SERVER_LIMITS };
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
-
-/** Where the dashboard's files are: next to this module in the sources, or in the sources from dist/. */
-function dashboardDir(): string {
-  for (const rel of ['./dashboard/', '../../../engine/server/dashboard/']) {
-    const d = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(d + 'index.html')) return d;
-  }
-  throw new Error('dashboard assets not found');
-}
 
 export class GreenwaveServer {
   readonly service: Service;
@@ -86,35 +58,54 @@ export class GreenwaveServer {
   private readonly http: Server;
   private readonly wss: WebSocketServer;
   private readonly conns = new Set<Conn>();
+  private readonly admission: Admission;
+  private readonly outbox: Outbox;
+  private readonly logger: ServerLog;
   private readonly tokenDigest: Buffer | undefined;
+  private readonly allowedOrigins: ReadonlySet<string>;
   private timer: NodeJS.Timeout | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
   private startWallMs = 0;
   private startSimMs = 0;
-  private lastMetricsS = -Infinity;
-  private readonly assets: Map<string, { type: string; body: Buffer }>;
-  private networkJson: string | undefined;
-  /** Counters for the health check and the load benchmark. */
-  stats = { connections: 0, messages: 0, errors: 0, dropped: 0, disconnectedSlow: 0, framesSent: 0 };
+  private connNo = 0;
+  /** An external-clock step in progress, and the writes waiting for it. */
+  private busy = false;
+  private readonly queue: Array<{ c: Conn; msg: ClientMessage }> = [];
+  private readonly topics: Topics;
+  private networkBuf: Buffer | undefined;
+  private readonly counts = { connections: 0, refused: 0, messages: 0, limited: 0, errors: 0, disconnectedSlow: 0, disconnectedIdle: 0 };
 
   constructor(o: ServerOptions) {
     this.o = o;
     this.service = o.service;
     this.limits = { ...SERVER_LIMITS, ...o.limits };
     this.tokenDigest = o.token ? digest(o.token) : undefined;
-    const dir = dashboardDir();
-    this.assets = new Map([
-      ['/', { type: 'text/html; charset=utf-8', body: readFileSync(dir + 'index.html') }],
-      ['/app.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(dir + 'app.js') }],
-    ]);
-    this.http = createServer((req, res) => this.onHttp(req, res));
-    this.wss = new WebSocketServer({ server: this.http, path: '/ws', maxPayload: this.limits.maxPayload, perMessageDeflate: false });
-    this.wss.on('connection', (ws, req) => this.onConnection(ws, req));
-    this.wss.on('error', (e) => this.log(`websocket server error: ${e.message}`));
+    this.allowedOrigins = new Set(o.allowedOrigins ?? []);
+    this.logger = new ServerLog(o.log);
+    this.admission = new Admission(this.limits);
+    this.outbox = new Outbox(this.limits, (c, why) => this.cutOff(c, why));
+    this.topics = new Topics(this.service, this.outbox, this.limits.metricsEveryS);
+    this.http = createServer(
+      httpHandler({
+        readsNeedToken: o.readsNeedToken === true,
+        bearerOk: (req) => this.bearerOk(req),
+        network: () => this.network(),
+        shownS: () => this.service.shownS,
+        health: () => {
+          const m = process.memoryUsage();
+          return { clients: this.conns.size, rssBytes: m.rss, heapUsedBytes: m.heapUsed, ...this.stats };
+        },
+      }),
+    );
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: this.limits.maxPayload, perMessageDeflate: false });
+    this.wss.on('error', (e) => this.logger.event('websocket-error', { reason: e.message }));
+    this.http.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
     this.http.on('clientError', (_e, socket) => socket.destroy());
   }
 
-  private log(line: string): void {
-    this.o.log?.(line);
+  /** Logs one event (guard.ts ServerLog). */
+  log(event: string, fields: Record<string, string | number | boolean | undefined> = {}): void {
+    this.logger.event(event, fields);
   }
 
   /** Starts listening; resolves with the port. */
@@ -124,6 +115,7 @@ export class GreenwaveServer {
       this.http.listen(this.o.port ?? 0, this.o.host ?? '127.0.0.1', () => resolve());
     });
     const port = (this.http.address() as { port: number }).port;
+    this.sweeper = setInterval(() => this.sweep(), 250);
     if (this.o.clock === 'realtime') {
       this.startWallMs = performance.now();
       this.startSimMs = this.service.nowMs;
@@ -134,6 +126,7 @@ export class GreenwaveServer {
 
   async close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
+    if (this.sweeper) clearInterval(this.sweeper);
     this.timer = undefined;
     for (const c of this.conns) c.ws.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
@@ -143,30 +136,20 @@ export class GreenwaveServer {
 
   // ------------------------------------------------------------------ HTTP
 
-  private onHttp(req: IncomingMessage, res: ServerResponse): void {
-    const url = (req.url ?? '/').split('?')[0]!;
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return;
-    }
-    const a = this.assets.get(url);
-    if (a) {
-      res.writeHead(200, { 'content-type': a.type, 'cache-control': 'no-cache' }).end(a.body);
-      return;
-    }
-    if (url === '/network.json') {
-      this.networkJson ??= JSON.stringify(this.service.describe());
-      res.writeHead(200, { 'content-type': 'application/json' }).end(this.networkJson);
-      return;
-    }
-    if (url === '/health') {
-      const m = process.memoryUsage();
-      res.writeHead(200, { 'content-type': 'application/json' }).end(
-        JSON.stringify({ ok: true, t: this.service.shownS, clients: this.conns.size, rssBytes: m.rss, heapUsedBytes: m.heapUsed, ...this.stats }),
-      );
-      return;
-    }
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+  private bearerOk(req: IncomingMessage): boolean {
+    const h = req.headers.authorization;
+    return typeof h === 'string' && /^Bearer /i.test(h) && this.tokenOk(h.slice(7).trim());
+  }
+
+  /** The network description, encoded once. */
+  private network(): Buffer {
+    return (this.networkBuf ??= Buffer.from(JSON.stringify(this.service.describe()), 'utf8'));
+  }
+
+  /** Counters for the health check and the load benchmark. */
+  get stats(): typeof this.counts & { dropped: number; framesSent: number; bufferedBytes: number } {
+    const o = this.outbox.stats;
+    return { ...this.counts, dropped: o.dropped + this.counts.limited, framesSent: o.framesSent, bufferedBytes: o.bufferedTotal };
   }
 
   // ------------------------------------------------------------ connections
@@ -175,41 +158,49 @@ export class GreenwaveServer {
     return this.tokenDigest !== undefined && timingSafeEqual(digest(t), this.tokenDigest);
   }
 
-  private onConnection(ws: WebSocket, req: IncomingMessage): void {
-    if (this.conns.size >= this.limits.maxClients) {
-      ws.close(1013, 'too many clients');
-      return;
-    }
-    const h = req.headers.authorization;
-    const bearer = typeof h === 'string' && /^Bearer /i.test(h) ? h.slice(7).trim() : undefined;
-    const c: Conn = {
-      ws,
-      authed: bearer !== undefined && this.tokenOk(bearer),
-      topics: new Set(),
-      interIds: null,
-      statePos: null,
-      roads: null,
-      tokens: this.limits.burst,
-      refillMs: performance.now(),
-      limited: 0,
-      lastLimitMsgMs: -Infinity,
-      slowSinceMs: -1,
-      dropped: 0,
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const { addr, peer } = peerOf(req);
+    const refuse = (status: number, reason: string): void => {
+      this.counts.refused++;
+      this.logger.throttled(`refused:${status}:${addr}`, 'refused', { peer, status, reason });
+      refuseUpgrade(socket, { status, reason });
     };
+    if ((req.url ?? '').split('?')[0] !== '/ws') return refuse(404, 'the WebSocket endpoint is /ws');
+    if (!originAllowed(req, { allowedOrigins: this.allowedOrigins })) return refuse(403, `origin not allowed: ${String(req.headers.origin).slice(0, 100)}`);
+    const authed = this.bearerOk(req);
+    const r = this.admission.check(addr, authed);
+    if (r) return refuse(r.status, r.reason);
+    this.admission.opened(addr);
+    let counted = true;
+    const release = (): void => {
+      if (counted) this.admission.closed(addr);
+      counted = false;
+    };
+    socket.once('close', release);
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, addr, peer, authed, release));
+  }
+
+  private onConnection(ws: WebSocket, addr: string, peer: string, authed: boolean, release: () => void): void {
+    const c = newConn(ws, ++this.connNo, addr, peer, authed, this.limits);
     this.conns.add(c);
-    this.stats.connections++;
+    this.counts.connections++;
+    this.logger.throttled(`connect:${addr}`, 'connect', { peer, conn: c.n, authenticated: authed, clients: this.conns.size }, 20);
     ws.on('message', (data, isBinary) => {
       try {
         this.onMessage(c, data, isBinary);
       } catch (e) {
-        // a bug must not take the server down: tell the client, log it, go on
-        this.stats.errors++;
-        this.log(`internal error on a message: ${(e as Error).message}`);
-        this.sendControl(c, { type: 'error', code: 'internal', message: 'internal error; the message was not applied' });
+        this.internalError(c, e, undefined);
       }
     });
-    ws.on('close', () => this.conns.delete(c));
-    ws.on('error', () => this.conns.delete(c));
+    ws.on('close', (code, reason) => {
+      this.conns.delete(c);
+      release();
+      this.logger.throttled(`disconnect:${addr}`, 'disconnect', { peer, conn: c.n, code, reason: c.closeReason ?? (reason.length ? reason.toString('utf8').slice(0, 120) : 'closed by the client'), seconds: Math.round(performance.now() - c.openedMs) / 1000 }, 20);
+    });
+    ws.on('error', (e) => {
+      c.closeReason ??= `socket error: ${e.message}`;
+    });
     const s = this.service;
     this.sendControl(c, {
       type: 'welcome',
@@ -223,7 +214,28 @@ export class GreenwaveServer {
       topics: TOPICS,
       authenticated: c.authed,
       writes: this.tokenDigest ? 'need the bearer token' : 'disabled (the server has no token)',
+      reads: this.o.readsNeedToken ? 'need the bearer token' : 'open',
     });
+  }
+
+  /** Every 250 ms: idle connections closed, the send budget enforced. */
+  private sweep(): void {
+    const now = performance.now();
+    for (const c of this.conns)
+      if (!c.engaged && now - c.openedMs > this.limits.idleTimeoutMs && c.ws.readyState === WebSocket.OPEN) {
+        this.counts.disconnectedIdle++;
+        c.closeReason = `idle: neither subscribed nor authenticated within ${this.limits.idleTimeoutMs / 1000} s`;
+        c.ws.close(1008, `subscribe or authenticate within ${this.limits.idleTimeoutMs / 1000} s`);
+        c.engaged = true; // closing: not again
+      }
+    this.outbox.sweep(this.conns);
+  }
+
+  private cutOff(c: Conn, why: string): void {
+    this.counts.disconnectedSlow++;
+    c.closeReason = why;
+    c.ws.terminate();
+    this.conns.delete(c);
   }
 
   /** Token bucket: true if the message may be processed. */
@@ -236,16 +248,30 @@ export class GreenwaveServer {
       return true;
     }
     c.limited++;
-    if (now - c.lastLimitMsgMs > 1000) {
-      c.lastLimitMsgMs = now;
-      this.sendControl(c, { type: 'error', code: ERR.rateLimited, message: `more than ${this.limits.ratePerS} messages/s: ${c.limited} dropped so far` });
-    }
     return false;
   }
 
+  /** The bucket for large answers. */
+  private admitHeavy(c: Conn): number {
+    const now = performance.now();
+    c.heavyTokens = Math.min(this.limits.heavyBurst, c.heavyTokens + (now - c.heavyRefillMs) / 1000 / this.limits.heavyEveryS);
+    c.heavyRefillMs = now;
+    if (c.heavyTokens >= 1) {
+      c.heavyTokens -= 1;
+      return 0;
+    }
+    return (1 - c.heavyTokens) * this.limits.heavyEveryS;
+  }
+
   private onMessage(c: Conn, data: RawData, isBinary: boolean): void {
-    this.stats.messages++;
-    if (!this.admit(c)) return;
+    this.counts.messages++;
+    if (!this.admit(c)) {
+      // dropped, and answered: a lock-step client must never wait for an answer that will not come
+      this.counts.limited++;
+      this.logger.throttled(`limited:${c.n}`, 'rate-limited', { peer: c.peer, conn: c.n, dropped: c.limited });
+      this.error(c, ERR.rateLimited, `more than ${this.limits.ratePerS} messages/s: this one was dropped (${c.limited} so far)`, refOf(data, isBinary));
+      return;
+    }
     if (isBinary) {
       this.error(c, ERR.binary, 'binary frames are not part of the protocol: send JSON text');
       return;
@@ -261,6 +287,21 @@ export class GreenwaveServer {
       this.error(c, ERR.unauthorized, `${msg.type}: writes need the bearer token (Authorization header or an auth message)`, msg.id);
       return;
     }
+    if (this.o.readsNeedToken && !c.authed && msg.type !== 'auth' && msg.type !== 'ping') {
+      this.error(c, ERR.unauthorized, `${msg.type}: this server needs the bearer token for reads too (Authorization header or an auth message)`, msg.id);
+      return;
+    }
+    if (this.busy && WRITE_TYPES.has(msg.type)) {
+      // a long step is running: writes wait their turn, in order
+      if (this.queue.length >= this.limits.maxQueued) this.error(c, ERR.rateLimited, `${msg.type}: ${this.limits.maxQueued} writes already wait for a long step; this one was dropped`, msg.id);
+      else this.queue.push({ c, msg });
+      return;
+    }
+    this.apply(c, msg);
+  }
+
+  /** Handles one valid message, turning a refusal into an error frame. */
+  private apply(c: Conn, msg: ClientMessage): void {
     try {
       this.handle(c, msg);
     } catch (e) {
@@ -269,24 +310,78 @@ export class GreenwaveServer {
     }
   }
 
+  /** The writes that waited for a step, in order, until one starts another long step. */
+  private drain(): void {
+    while (!this.busy && this.queue.length) {
+      const { c, msg } = this.queue.shift()!;
+      if (c.ws.readyState !== WebSocket.OPEN) continue; // never acknowledged: nothing lost
+      try {
+        this.apply(c, msg);
+      } catch (e) {
+        this.internalError(c, e, msg.id);
+      }
+    }
+  }
+
+  /** An external-clock step: the engine advances in slices of stepSliceMs, yielding between them; answered when there. */
+  private step(c: Conn, msg: ClientMessage & { type: 'step' }): void {
+    const s = this.service;
+    const r = s.beginStep(msg.t, msg, this.limits.maxStepJumpS);
+    const ref = msg.id !== undefined ? { ref: msg.id } : {};
+    const finish = (): void => {
+      this.sendControl(c, { type: 'signals', ...ref, seq: r.seq, t: r.tMs / 1000, signals: s.signalStates() });
+      this.broadcast(true);
+    };
+    if (s.advanceTo(r.tMs, this.limits.stepSliceMs)) return finish();
+    this.busy = true;
+    const slice = (): void => {
+      let done = false;
+      try {
+        done = s.advanceTo(r.tMs, this.limits.stepSliceMs);
+      } catch (e) {
+        this.busy = false;
+        this.internalError(c, e, msg.id);
+        this.drain();
+        return;
+      }
+      if (!done) {
+        setImmediate(slice);
+        return;
+      }
+      this.busy = false;
+      finish();
+      this.drain();
+    };
+    setImmediate(slice);
+  }
+
   private handle(c: Conn, msg: ClientMessage): void {
     const s = this.service;
     const ref = msg.id !== undefined ? { ref: msg.id } : {};
     switch (msg.type) {
       case 'auth':
         if (!this.tokenOk(msg.token)) {
+          this.logger.throttled(`auth:${c.n}`, 'auth-failed', { peer: c.peer, conn: c.n });
           this.error(c, ERR.unauthorized, 'auth: wrong token', msg.id);
           return;
         }
         c.authed = true;
+        c.engaged = true;
+        this.logger.event('authenticated', { peer: c.peer, conn: c.n });
         this.sendControl(c, { type: 'auth-ok', ...ref });
         return;
       case 'ping':
         this.sendControl(c, { type: 'pong', ...ref, t: s.shownS });
         return;
-      case 'network':
-        this.sendControl(c, { type: 'network', ...ref, network: s.describe() });
+      case 'network': {
+        const wait = this.admitHeavy(c);
+        if (wait > 0) {
+          this.error(c, ERR.rateLimited, `network: at most one every ${this.limits.heavyEveryS} s per connection (GET /network.json gives it too); retry in ${Math.ceil(wait)} s`, msg.id);
+          return;
+        }
+        this.outbox.sendWrapped(c, `{"type":"network"${msg.id !== undefined ? `,"ref":${JSON.stringify(msg.id)}` : ''},"network":`, this.network(), '}');
         return;
+      }
       case 'subscribe': {
         let inters: Int32Array | null = null;
         if (msg.intersections) {
@@ -300,6 +395,7 @@ export class GreenwaveServer {
           inters = Int32Array.from(idx);
         }
         for (const t of msg.topics) c.topics.add(t);
+        c.engaged = true;
         c.interIds = msg.intersections ? new Set(msg.intersections) : null;
         if (inters) {
           const pos = new Map(Array.from(s.signalIdx, (x, k) => [x, k]));
@@ -313,7 +409,7 @@ export class GreenwaveServer {
           c.roads = null;
         }
         this.sendControl(c, { type: 'subscribed', ...ref, topics: [...c.topics], intersections: inters ? inters.length : 'all' });
-        this.snapshot(c);
+        this.topics.snapshot(c);
         return;
       }
       case 'unsubscribe':
@@ -326,12 +422,9 @@ export class GreenwaveServer {
         this.sendControl(c, { type: 'ack', ...ref, seq: r.seq, readings: r.readings, t: s.nowMs / 1000 });
         return;
       }
-      case 'step': {
-        const r = s.stepTo(msg.t, msg);
-        this.sendControl(c, { type: 'signals', ...ref, seq: r.seq, t: r.tMs / 1000, signals: s.signalStates() });
-        this.broadcast(true);
+      case 'step':
+        this.step(c, msg);
         return;
-      }
       case 'emergency': {
         const r = s.emergency(msg.vehicle, msg.from, msg.to, msg.priority);
         this.sendControl(c, { type: 'ack', ...ref, seq: r.seq, vehicle: msg.vehicle, route: r.route });
@@ -344,6 +437,7 @@ export class GreenwaveServer {
       }
       case 'override': {
         const r = s.override(msg.intersection, msg.phase, msg.durationS);
+        this.logger.event('override', { peer: c.peer, conn: c.n, intersection: msg.intersection.slice(0, 80), phase: msg.phase, durationS: msg.durationS });
         this.sendControl(c, { type: 'ack', ...ref, seq: r.seq, intersection: msg.intersection, phase: msg.phase, until: r.untilS });
         return;
       }
@@ -355,8 +449,14 @@ export class GreenwaveServer {
     }
   }
 
+  /** A bug must not take the server down: tell the client, log it, go on. */
+  private internalError(c: Conn, e: unknown, ref: string | number | undefined): void {
+    this.logger.event('internal-error', { peer: c.peer, conn: c.n, reason: (e as Error).message });
+    this.error(c, 'internal', 'internal error; the message was not applied', ref);
+  }
+
   private error(c: Conn, code: string, message: string, ref?: string | number): void {
-    this.stats.errors++;
+    this.counts.errors++;
     this.sendControl(c, { type: 'error', code, message, ...(ref !== undefined ? { ref } : {}) });
   }
 
@@ -364,111 +464,17 @@ export class GreenwaveServer {
 
   /** Sends a control frame (answers, errors): never dropped, but a client past the hard cap is disconnected. */
   private sendControl(c: Conn, frame: object): void {
-    this.send(c, JSON.stringify(frame), false);
-  }
-
-  /** Sends a frame; a droppable one is dropped while the client is behind. */
-  private send(c: Conn, text: string, droppable: boolean): void {
-    const ws = c.ws;
-    if (ws.readyState !== WebSocket.OPEN) return;
-    const buffered = ws.bufferedAmount;
-    if (buffered > this.limits.hardBufferBytes) {
-      this.disconnectSlow(c, 'send buffer over the hard cap');
-      return;
-    }
-    if (buffered > this.limits.softBufferBytes) {
-      const now = performance.now();
-      if (c.slowSinceMs < 0) c.slowSinceMs = now;
-      else if (now - c.slowSinceMs > this.limits.slowTimeoutMs) {
-        this.disconnectSlow(c, 'too far behind for too long');
-        return;
-      }
-      if (droppable) {
-        c.dropped++;
-        this.stats.dropped++;
-        return;
-      }
-    } else c.slowSinceMs = -1;
-    ws.send(text);
-    this.stats.framesSent++;
-  }
-
-  private disconnectSlow(c: Conn, why: string): void {
-    this.stats.disconnectedSlow++;
-    this.log(`disconnected a slow client: ${why}`);
-    c.ws.terminate();
-    this.conns.delete(c);
-  }
-
-  /** The current state (and plans, if any) for a client that just subscribed. */
-  private snapshot(c: Conn): void {
-    const s = this.service;
-    if (c.topics.has('states')) this.send(c, this.stateFrame(c), true);
-    if (c.topics.has('plans')) {
-      const p = s.plans(true);
-      if (p.plans.length) this.send(c, this.plansFrame(c, p.plans), true);
-    }
+    this.outbox.send(c, JSON.stringify(frame), false);
   }
 
   /** The state frame of every signal (what a subscriber to all of them gets each step). */
   fullStateFrame(): string {
-    return this.stateFrame(null);
-  }
-
-  private stateFrame(c: Conn | null): string {
-    const s = this.service;
-    if (!c || !c.statePos) {
-      const { phases, stages } = s.phasesOf(s.signalIdx);
-      return JSON.stringify({ type: 'state', t: s.shownS, sentAt: Date.now(), phases, stages });
-    }
-    const idx = Array.from(c.statePos, (k) => s.signalIdx[k]!);
-    const { phases, stages } = s.phasesOf(idx);
-    return JSON.stringify({ type: 'state', t: s.shownS, sentAt: Date.now(), ids: idx.map((i) => s.net.intersectionIds[i]), phases, stages });
-  }
-
-  private plansFrame(c: Conn, plans: Array<{ inter: string }>): string {
-    const s = this.service;
-    const list = c.interIds ? plans.filter((p) => c.interIds!.has(p.inter)) : plans;
-    return JSON.stringify({ type: 'plans', t: s.shownS, inputSeq: s.ingest?.lastSeq ?? 0, plans: list });
+    return this.topics.stateFrame(null);
   }
 
   /** Sends the topic frames of the state now to every subscriber. */
   broadcast(stepped: boolean): void {
-    const s = this.service;
-    if (this.conns.size === 0) {
-      s.decisions();
-      s.plans();
-      s.emergencyEvents();
-      return;
-    }
-    let fullState: string | undefined;
-    let fullQueues: string | undefined;
-    const decisions = s.decisions();
-    const plans = s.plans();
-    const em = s.emergencyEvents();
-    const t = s.shownS;
-    const metricsDue = t - this.lastMetricsS >= this.limits.metricsEveryS;
-    let metrics: string | undefined;
-    if (metricsDue) {
-      this.lastMetricsS = t;
-      metrics = JSON.stringify({ type: 'metrics', ...s.metrics(), clients: this.conns.size });
-    }
-    const inputSeq = s.ingest?.lastSeq ?? 0;
-    for (const c of this.conns) {
-      if (c.topics.size === 0) continue;
-      if (stepped && c.topics.has('states')) this.send(c, c.statePos ? this.stateFrame(c) : (fullState ??= this.stateFrame(null)), true);
-      if (c.topics.has('plans')) {
-        if (plans.changed && plans.plans.length) this.send(c, this.plansFrame(c, plans.plans), false);
-        const d = c.interIds ? decisions.filter((x) => c.interIds!.has(x.inter)) : decisions;
-        if (d.length) this.send(c, JSON.stringify({ type: 'decisions', t, inputSeq, decisions: d }), false);
-      }
-      if (stepped && c.topics.has('queues')) {
-        if (c.roads) this.send(c, JSON.stringify({ type: 'queues', t, ids: Array.from(c.roads, (r) => s.net.roadIds[r]), halting: s.queues(c.roads) }), true);
-        else this.send(c, (fullQueues ??= JSON.stringify({ type: 'queues', t, halting: s.queues(Array.from({ length: s.net.nRoads }, (_, r) => r)) })), true);
-      }
-      if (metrics && c.topics.has('metrics')) this.send(c, metrics, true);
-      if (c.topics.has('emergency') && (em.events.length || em.vehicles.length)) this.send(c, JSON.stringify({ type: 'emergency', t, events: em.events, vehicles: em.vehicles }), em.events.length === 0);
-    }
+    this.topics.broadcast(this.conns, stepped);
   }
 
   // ------------------------------------------------------------------ clock
@@ -485,7 +491,7 @@ export class GreenwaveServer {
     }
     if (n > 0) this.broadcast(true);
     if (s.nowMs >= s.durationMs) {
-      this.log(`the scenario ended at ${s.durationMs / 1000} s; still serving its last state`);
+      this.logger.event('scenario-ended', { t: s.durationMs / 1000, reason: 'still serving its last state' });
       return;
     }
     const wait = Math.max(2, Math.min(100, (s.nowMs - target) / speed));

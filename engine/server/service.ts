@@ -168,12 +168,23 @@ export class Service {
 
   /**
    * External clock: the observations for time tS; the engine advances to tS
-   * and the answer is the signal state from tS on.
+   * and the answer is the signal state from tS on. At most maxJumpS past the
+   * last step (a larger jump is refused: it would hold the engine for long).
    */
-  stepTo(tS: number, o: Observations): { seq: number; tMs: number } {
+  stepTo(tS: number, o: Observations, maxJumpS = Infinity): { seq: number; tMs: number } {
+    const r = this.beginStep(tS, o, maxJumpS);
+    this.advanceTo(r.tMs, Infinity);
+    return r;
+  }
+
+  /** The first half of stepTo: checks the step, applies its observations, and returns the time to advance to (advanceTo). Throws a ServiceError and changes nothing if refused. */
+  beginStep(tS: number, o: Observations, maxJumpS = Infinity): { seq: number; tMs: number } {
     if (this.mode !== 'external') throw new ServiceError(ERR.notAccepted, 'step: only with the external clock');
     const tMs = Math.floor((tS * 1000) / this.stepMs) * this.stepMs;
-    if (tMs < this.nowMs - this.stepMs) throw new ServiceError(ERR.outOfOrder, `step: t = ${tS} s is before the last step (${(this.nowMs - this.stepMs) / 1000} s)`);
+    const lastMs = this.nowMs - this.stepMs;
+    if (tMs < lastMs) throw new ServiceError(ERR.outOfOrder, `step: t = ${tS} s is before the last step (${lastMs / 1000} s)`);
+    if (tMs - Math.max(0, lastMs) > maxJumpS * 1000)
+      throw new ServiceError(ERR.tooFar, `step: t = ${tS} s is ${(tMs - Math.max(0, lastMs)) / 1000} s after the last step (${Math.max(0, lastMs) / 1000} s); at most ${maxJumpS} s per step`);
     const ingest = this.ingest!;
     try {
       ingest.check(o);
@@ -183,9 +194,19 @@ export class Service {
     }
     const seq = ++this.seq;
     ingest.apply(o, tMs, seq);
-    while (this.nowMs <= tMs) this.step();
     this.accepted.steps++;
     return { seq, tMs };
+  }
+
+  /** Steps the engine until it has shown tMs, for at most budgetMs of wall-clock time; true when there. */
+  advanceTo(tMs: number, budgetMs: number): boolean {
+    const t0 = performance.now();
+    let n = 0;
+    while (this.nowMs <= tMs) {
+      this.step();
+      if (++n % 16 === 0 && performance.now() - t0 > budgetMs) return this.nowMs > tMs;
+    }
+    return true;
   }
 
   /** An emergency vehicle from a client: routed, then followed by its position reports. */
@@ -267,7 +288,7 @@ export class Service {
   /** The signal every intersection must show from now on (the external clock's answer). */
   signalStates(): Record<string, { phase: number; stage: string; movements: string }> {
     const net = this.net;
-    const out: Record<string, { phase: number; stage: string; movements: string }> = {};
+    const out: Record<string, { phase: number; stage: string; movements: string }> = Object.create(null) as Record<string, never>; // ids are data: __proto__ is a real key
     for (const i of this.signalIdx) {
       let mv = '';
       for (let m = net.interMovStart[i]!; m < net.interMovStart[i + 1]!; m++) mv += STATE_CHARS[this.signals.movState[m]!];

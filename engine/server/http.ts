@@ -1,0 +1,72 @@
+/**
+ * The server's plain HTTP side: the dashboard page and its script, the
+ * network (GET /network.json, encoded once) and a health check (GET
+ * /health). With reads behind the token, /network.json needs the
+ * Authorization header and /health tells only that the server is up.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+/** Where the dashboard's files are: next to this module in the sources, or in the sources from dist/. */
+function dashboardDir(): string {
+  for (const rel of ['./dashboard/', '../../../engine/server/dashboard/']) {
+    const d = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(d + 'index.html')) return d;
+  }
+  throw new Error('dashboard assets not found');
+}
+
+export interface HttpSource {
+  /** Whether reads need the token, and whether this request carries it. */
+  readsNeedToken: boolean;
+  bearerOk(req: IncomingMessage): boolean;
+  network(): Buffer;
+  /** The simulated time shown now, and the health figures for an authorised caller. */
+  shownS(): number;
+  health(): Record<string, unknown>;
+}
+
+/** The request handler for `src`. */
+export function httpHandler(src: HttpSource): (req: IncomingMessage, res: ServerResponse) => void {
+  const dir = dashboardDir();
+  const assets = new Map([
+    ['/', { type: 'text/html; charset=utf-8', body: readFileSync(dir + 'index.html') }],
+    ['/app.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(dir + 'app.js') }],
+  ]);
+  // how long the event loop was held (the server's own latency), since the last /health
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const loopFigures = (): Record<string, number> => {
+    const f = { loopDelayP99Ms: Math.round(loop.percentile(99) / 1e4) / 100, loopDelayMaxMs: Math.round(loop.max / 1e4) / 100 };
+    loop.reset();
+    return f;
+  };
+  return (req, res) => {
+    const url = (req.url ?? '/').split('?')[0]!;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    const a = assets.get(url);
+    if (a) {
+      res.writeHead(200, { 'content-type': a.type, 'cache-control': 'no-cache' }).end(a.body);
+      return;
+    }
+    const open = !src.readsNeedToken || src.bearerOk(req);
+    if (url === '/network.json') {
+      if (!open) {
+        res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' }).end('reads need the bearer token (Authorization: Bearer …)\n');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(src.network());
+      return;
+    }
+    if (url === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(open ? { ok: true, t: src.shownS(), ...src.health(), ...loopFigures() } : { ok: true, t: src.shownS() }));
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+  };
+}
