@@ -9,6 +9,7 @@ import { UsageError } from './args.js';
 import { benchCommand } from './commands/bench.js';
 import { compareCommand } from './commands/compare.js';
 import { importCommand } from './commands/import.js';
+import { partitionCommand } from './commands/partition.js';
 import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
 import { sumoCommand } from './commands/sumo.js';
@@ -29,6 +30,9 @@ Commands:
                       convert SUMO files into a greenwave scenario
   sumo CFG            drive SUMO itself with greenwave's engine (TraCI)
   serve [SCENARIO]    the live WebSocket service and dashboard
+  partition SCENARIO --regions N
+                      split the signals into N connected regions, cutting
+                      the least flow (for running the city over NATS)
   bench               the benchmark suite
 
 Run "greenwave <command> --help" for the options of a command.
@@ -54,6 +58,8 @@ async function main(argv: string[]): Promise<number> {
       return sumoCommand(rest);
     case 'serve':
       return serveCommand(rest);
+    case 'partition':
+      return partitionCommand(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -61,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(HELP);
       return cmd === undefined ? 2 : 0;
     default:
-      throw new UsageError('', `unknown command "${cmd}"; the commands are run, compare, sweep, import, sumo, serve and bench; see greenwave --help`);
+      throw new UsageError('', `unknown command "${cmd}"; the commands are run, compare, sweep, import, sumo, serve, partition and bench; see greenwave --help`);
   }
 }
 

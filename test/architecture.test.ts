@@ -33,7 +33,7 @@ const MAY_IMPORT: Readonly<Record<Layer, readonly Layer[]>> = {
  * engine/Y only when Y is X or below it. Files directly in engine/ may import
  * any sub-folder.
  */
-const ENGINE_LAYERS = ['network', 'signals', 'detectors', 'optimizer', 'controllers', 'preemption', 'cabinet', 'server'] as const;
+const ENGINE_LAYERS = ['network', 'signals', 'detectors', 'optimizer', 'controllers', 'preemption', 'cabinet', 'distributed', 'server'] as const;
 
 /** No source file in these folders may be longer than MAX_LINES lines. */
 const LINE_LIMITED: readonly Layer[] = ['engine', 'sim', 'scenarios', 'interop', 'cli'];
