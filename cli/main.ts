@@ -10,6 +10,7 @@ import { benchCommand } from './commands/bench.js';
 import { compareCommand } from './commands/compare.js';
 import { importCommand } from './commands/import.js';
 import { partitionCommand } from './commands/partition.js';
+import { fieldCommand, regionCommand } from './commands/distributed.js';
 import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
 import { sumoCommand } from './commands/sumo.js';
@@ -33,6 +34,10 @@ Commands:
   partition SCENARIO --regions N
                       split the signals into N connected regions, cutting
                       the least flow (for running the city over NATS)
+  region SCENARIO --nats URL --regions N --index K
+                      the engine of one region, over NATS JetStream
+  field SCENARIO --nats URL --regions N
+                      the built-in simulator as the city of those regions
   bench               the benchmark suite
 
 Run "greenwave <command> --help" for the options of a command.
@@ -60,6 +65,10 @@ async function main(argv: string[]): Promise<number> {
       return serveCommand(rest);
     case 'partition':
       return partitionCommand(rest);
+    case 'region':
+      return regionCommand(rest);
+    case 'field':
+      return fieldCommand(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -67,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(HELP);
       return cmd === undefined ? 2 : 0;
     default:
-      throw new UsageError('', `unknown command "${cmd}"; the commands are run, compare, sweep, import, sumo, serve, partition and bench; see greenwave --help`);
+      throw new UsageError('', `unknown command "${cmd}"; the commands are run, compare, sweep, import, sumo, serve, partition, region, field and bench; see greenwave --help`);
   }
 }
 

@@ -1,0 +1,115 @@
+import { partitionNetwork } from '../../engine/distributed/partition.js';
+import { RegionEngine } from '../../engine/distributed/region.js';
+import { scenarioHash } from '../../engine/distributed/wire.js';
+import { CONTROLLER_NAMES } from '../../engine/controllers/index.js';
+import { prepare, type Prepared } from '../../sim/index.js';
+import { runField } from '../../sim/field.js';
+import { controllerName, durationOption, intOption, parse, UsageError } from '../args.js';
+import { runSummary } from '../format.js';
+import { scenarioFromArgs } from '../scenarioArgs.js';
+
+const COMMON = `  --nats URL          the NATS server(s), comma-separated (nats://host:4222)
+  --regions N         the number of regions (greenwave partition)
+  --city NAME         the city's name in subjects and streams (default city)
+  --seed N, --duration S, --cityflow, --sumo CFG   as for run: every process
+                      of a city must be started with the same ones`;
+
+export const REGION_HELP = `Usage: greenwave region SCENARIO --nats URL --regions N --index K [options]
+
+Runs the engine for region K of SCENARIO's signals (0 … N−1, as greenwave
+partition makes them): reads the detector readings of its intersections and
+their neighbours from JetStream, steps when the field announces a step, and
+publishes its signals' decisions and states (docs/DISTRIBUTED.md). Runs until
+the field ends the run.
+
+Options:
+${COMMON}
+  --index K           this region
+  --controller NAME   ${CONTROLLER_NAMES.join(', ')} (default: max-pressure)
+  -h, --help          this help
+
+Exit codes: 0 the run ended, 1 runtime failure, 2 bad input or usage.
+`;
+
+export const FIELD_HELP = `Usage: greenwave field SCENARIO --nats URL --regions N [options]
+
+Runs the built-in simulator as the city of N regions over NATS: publishes each
+step's detector readings (JetStream), waits for every region's decisions for
+that step (lock-step), shows them, and prints the run's metrics at the end
+(docs/DISTRIBUTED.md).
+
+Options:
+${COMMON}
+  --timeout S         seconds to wait for the regions' decisions for one step
+                      (default 30)
+  --json              the metrics as one JSON object on stdout
+  -h, --help          this help
+
+Exit codes: 0 ok, 1 runtime failure (a silent region), 2 bad input or usage.
+`;
+
+const OPTIONS = {
+  nats: { type: 'string' },
+  regions: { type: 'string' },
+  city: { type: 'string' },
+  seed: { type: 'string' },
+  duration: { type: 'string' },
+  cityflow: { type: 'boolean' },
+  sumo: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function common(cmd: string, values: Record<string, string | boolean | undefined>, positionals: string[]): { p: Prepared; servers: string[]; regions: number; city: string; hash: string } {
+  const url = values.nats as string | undefined;
+  if (!url) throw new UsageError(cmd, '--nats URL is required');
+  const servers = url.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const s of servers) if (!/^(nats|tls):\/\/[^\s/]+$|^[^\s/:]+:\d+$/.test(s)) throw new UsageError(cmd, `--nats must be nats://host:port (comma-separated), got "${s}"`);
+  const regions = intOption(cmd, 'regions', values.regions, 1);
+  if (regions === undefined) throw new UsageError(cmd, '--regions N is required');
+  const city = (values.city as string | undefined) ?? 'city';
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(city)) throw new UsageError(cmd, `--city must be 1–64 letters, digits, _ or -, got "${city}"`);
+  const seed = intOption(cmd, 'seed', values.seed);
+  const durationS = durationOption(cmd, values.duration);
+  if (!positionals.length && values.sumo === undefined) throw new UsageError(cmd, `needs a SCENARIO; see greenwave ${cmd} --help`);
+  const source = scenarioFromArgs(cmd, positionals, values.cityflow === true, durationS, values.sumo as string | undefined);
+  const p = prepare(source, { seed, durationS });
+  return { p, servers, regions, city, hash: scenarioHash(p.net, `${p.seed}|${p.durationS}|${regions}`) };
+}
+
+export async function regionCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('region', argv, { ...OPTIONS, index: { type: 'string' }, controller: { type: 'string' } });
+  if (values.help) {
+    process.stdout.write(REGION_HELP);
+    return 0;
+  }
+  const controller = (values.controller as string | undefined) ?? 'max-pressure';
+  controllerName('--controller', controller);
+  const c = common('region', values, positionals);
+  const index = intOption('region', 'index', values.index, 0);
+  if (index === undefined || index >= c.regions) throw new UsageError('region', `--index must be 0 … ${c.regions - 1}`);
+  const part = partitionNetwork(c.p.net, c.regions);
+  const log = (l: string): void => void process.stderr.write(`greenwave region: ${l}\n`);
+  const r = new RegionEngine({ net: c.p.net, router: c.p.router, controller, regionOf: part.regionOf, index, servers: c.servers, city: c.city, hash: c.hash, log });
+  await r.start();
+  await r.wait();
+  log(`region ${index}: the run ended after ${r.counts.steps} steps; ${r.counts.readingsApplied} readings applied, ${r.counts.readingsIgnored} not needed, ${r.counts.deadLettered} dead-lettered`);
+  return 0;
+}
+
+export async function fieldCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('field', argv, { ...OPTIONS, timeout: { type: 'string' }, json: { type: 'boolean' } });
+  if (values.help) {
+    process.stdout.write(FIELD_HELP);
+    return 0;
+  }
+  const c = common('field', values, positionals);
+  const timeout = values.timeout !== undefined ? Number(values.timeout) : 30;
+  if (!(timeout > 0 && timeout <= 3600)) throw new UsageError('field', `--timeout must be seconds, 0 … 3600, got "${String(values.timeout)}"`);
+  const r = await runField(c.p, { servers: c.servers, city: c.city, hash: c.hash, regions: c.regions, timeoutMs: timeout * 1000 });
+  if (values.json === true) process.stdout.write(JSON.stringify({ ...r.metrics, field: r.field }) + '\n');
+  else {
+    const f = r.field;
+    process.stdout.write(`${runSummary(r.metrics).replace(/^greenwave run/, 'greenwave field')}\n${f.steps} steps in lock-step with ${c.regions} regions: ${f.readingsPublished} readings published (stored), ${f.decisionsReplayed} decisions shown, ${f.decisionsMissing} missing; waited ${(f.waitedMs / 1000).toFixed(1)} s for the regions (longest step ${f.maxStepWaitMs} ms)\n`);
+  }
+  return 0;
+}

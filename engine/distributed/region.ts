@@ -1,0 +1,221 @@
+/**
+ * One region of a city (`greenwave region`): the engine of the live service
+ * (a cabinet: detector diagnostics, the controller, the signal layer, the
+ * conflict monitor) for the signals of region K, fed over NATS.
+ *
+ * Readings come from the JetStream stream through the region's durable
+ * consumer: every intersection's readings for every step. The region keeps
+ * those of its own intersections and of the intersections next to them
+ * (the downstream ends of its boundary roads, which its controller reads),
+ * and acknowledges them only once the engine has applied them; the others
+ * it acknowledges at once. When the field announces step t and every
+ * reading the region needs for t has come, the engine steps, and the region
+ * publishes what its controller decided for its own signals and what they
+ * show. Steps are taken strictly in order. A reading that is not valid JSON,
+ * is for another scenario, or names a detector the network lacks is counted
+ * and terminated (never redelivered, never applied).
+ */
+import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { Cabinet } from '../cabinet/index.js';
+import { controllerFactory } from '../controllers/index.js';
+import { DetectorArrays } from '../detectors/index.js';
+import { INTER_SIGNAL, type CompiledNetwork } from '../network/compile.js';
+import type { Router } from '../network/routing.js';
+import { recordingFactory } from './remote.js';
+import { applyReadings, detectorsByIntersection, names, type Decisions, type Readings } from './wire.js';
+
+export interface RegionOptions {
+  net: CompiledNetwork;
+  router: Router;
+  controller: string;
+  /** Region of every intersection (partitionNetwork's regionOf), and this one's index. */
+  regionOf: Int32Array;
+  index: number;
+  servers: string | string[];
+  city: string;
+  hash: string;
+  log?: (line: string) => void;
+}
+
+/** The stream every reading goes to (created if absent): limited in age and size, replicated when the cluster has the nodes. */
+export async function ensureStream(nc: NatsConnection, city: string, replicas = 1): Promise<void> {
+  const n = names(city);
+  const jsm = await jetstreamManager(nc);
+  try {
+    await jsm.streams.info(n.detStream);
+  } catch {
+    await jsm.streams.add({ name: n.detStream, subjects: [n.detAll], max_age: 3600 * 1e9, max_bytes: 1 << 30, num_replicas: replicas });
+  }
+}
+
+export class RegionEngine {
+  readonly cabinet: Cabinet;
+  readonly counts = { steps: 0, readingsApplied: 0, readingsIgnored: 0, deadLettered: 0 };
+  private readonly o: RegionOptions;
+  private readonly n: ReturnType<typeof names>;
+  /** Intersections whose readings the engine needs. */
+  private readonly needed: Set<number>;
+  private readonly own: number[];
+  private nc: NatsConnection | undefined;
+  private sub: Subscription | undefined;
+  private msgs: ConsumerMessages | undefined;
+  /** Per step: the readings (and their messages, to acknowledge) received so far. */
+  private readonly buffer = new Map<number, Map<number, { r: Readings; m: JsMsg }>>();
+  private readonly announced: number[] = [];
+  private nextT = 0;
+  private decided: Decisions['decided'] = [];
+  private failed: ((e: Error) => void) | undefined;
+  private readonly done: Promise<void>;
+  private resolveDone!: () => void;
+
+  constructor(o: RegionOptions) {
+    this.o = o;
+    this.n = names(o.city);
+    const net = o.net;
+    const own = (i: number): boolean => o.regionOf[i] === o.index;
+    this.own = [];
+    for (let i = 0; i < net.nInter; i++) if (own(i) && net.interType[i] === INTER_SIGNAL && net.interPhaseStart[i + 1]! > net.interPhaseStart[i]!) this.own.push(i);
+    const dets = detectorsByIntersection(net);
+    this.needed = new Set();
+    for (let r = 0; r < net.nRoads; r++) {
+      const a = net.roadFrom[r]!;
+      const b = net.roadTo[r]!;
+      if (own(a) || own(b)) for (const i of [a, b]) if (dets[i]!.length) this.needed.add(i);
+    }
+    const ownSet = new Set(this.own);
+    this.cabinet = new Cabinet({
+      net,
+      router: o.router,
+      controller: recordingFactory(controllerFactory(o.controller), (ix, _t, d) => {
+        if (ownSet.has(ix)) this.decided.push([ix, d[0], d[1]]);
+      }),
+      detectors: new DetectorArrays(net.detectorIds.length),
+      preemption: false,
+    });
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  /** Connects, makes sure the stream and this region's consumer exist, and starts serving steps. */
+  async start(): Promise<void> {
+    const nc = await connect({ servers: this.o.servers, name: `greenwave-region-${this.o.index}` });
+    this.nc = nc;
+    await ensureStream(nc, this.o.city);
+    const jsm = await jetstreamManager(nc);
+    const durable = this.n.consumer(this.o.index);
+    try {
+      await jsm.consumers.info(this.n.detStream, durable);
+    } catch {
+      await jsm.consumers.add(this.n.detStream, { durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: 100_000, ack_wait: 30e9 });
+    }
+    const consumer = await jetstream(nc).consumers.get(this.n.detStream, durable);
+    this.msgs = await consumer.consume({ max_messages: 2000 });
+    void (async () => {
+      for await (const m of this.msgs!) this.onReading(m);
+    })().catch((e: Error) => this.fail(e));
+    this.sub = nc.subscribe(this.n.step, {
+      callback: (err, msg) => {
+        if (err) return this.fail(err);
+        let v: { hash?: unknown; t?: unknown; end?: unknown };
+        try {
+          v = msg.json();
+        } catch {
+          return;
+        }
+        if (v.hash !== this.o.hash) return this.fail(new Error(`the field runs another scenario (hash ${String(v.hash).slice(0, 20)}, this region ${this.o.hash}): start every process with the same scenario, seed and duration`));
+        if (v.end === true) {
+          void this.stop();
+          return;
+        }
+        if (typeof v.t === 'number') this.announced.push(v.t);
+        this.pump();
+      },
+    });
+    this.o.log?.(`region ${this.o.index}: ${this.own.length} signals, reading ${this.needed.size} intersections; waiting for the field`);
+  }
+
+  /** Resolves when the field says the run is over; rejects on a fatal error. */
+  wait(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.failed = reject;
+      void this.done.then(resolve);
+    });
+  }
+
+  /** A fatal error: the region lets go of NATS (so its process can end) and wait() rejects. */
+  private fail(e: Error): void {
+    void this.close().finally(() => {
+      if (this.failed) this.failed(e);
+      else this.o.log?.(`region ${this.o.index}: ${e.message}`);
+    });
+  }
+
+  private onReading(m: JsMsg): void {
+    let r: Readings;
+    try {
+      r = m.json<Readings>();
+    } catch {
+      this.counts.deadLettered++;
+      m.term();
+      return;
+    }
+    if (r === null || typeof r !== 'object' || r.hash !== this.o.hash || typeof r.t !== 'number' || !Number.isInteger(r.inter) || !Array.isArray(r.d)) {
+      this.counts.deadLettered++;
+      m.term();
+      return;
+    }
+    if (!this.needed.has(r.inter) || r.t < this.nextT) {
+      this.counts.readingsIgnored++;
+      m.ack();
+      return;
+    }
+    let b = this.buffer.get(r.t);
+    if (!b) this.buffer.set(r.t, (b = new Map()));
+    b.get(r.inter)?.m.ack(); // a redelivery: keep the latest
+    b.set(r.inter, { r, m });
+    this.pump();
+  }
+
+  /** Takes every announced step whose readings have all come, in order. */
+  private pump(): void {
+    while (this.announced.length && this.announced[0]! === this.nextT) {
+      const t = this.nextT;
+      const b = this.buffer.get(t);
+      if (!b || b.size < this.needed.size) return;
+      this.announced.shift();
+      this.buffer.delete(t);
+      const det = this.cabinet.detectors;
+      const applied: JsMsg[] = [];
+      for (const { r, m } of b.values())
+        if (applyReadings(r, det)) {
+          applied.push(m);
+          this.counts.readingsApplied++;
+        } else {
+          this.counts.deadLettered++;
+          m.term();
+        }
+      det.timeMs = t;
+      this.decided = [];
+      if (this.cabinet.step(t)) throw new Error('region engines run their controller in their own thread');
+      const s = this.cabinet.signals;
+      const msg: Decisions = { hash: this.o.hash, t, region: this.o.index, decided: this.decided, states: this.own.map((i) => [i, s.phaseOf(i), s.stageOf(i)]) };
+      this.nc!.publish(this.n.decisions(this.o.index), JSON.stringify(msg));
+      for (const m of applied) m.ack(); // applied: now acknowledged
+      this.counts.steps++;
+      this.nextT = t + this.o.net.stepMs;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.close();
+    this.resolveDone();
+  }
+
+  private async close(): Promise<void> {
+    this.sub?.unsubscribe();
+    this.sub = undefined;
+    await this.msgs?.close();
+    this.msgs = undefined;
+    if (this.nc && !this.nc.isClosed()) await this.nc.drain().catch(() => {});
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * What the city's processes say to each other over NATS (docs/DISTRIBUTED.md):
+ * subject and stream names, the detector readings of one intersection, and
+ * a region's answer for one step. Intersections are named by their index in
+ * the compiled network (ids may hold characters NATS subjects cannot), and
+ * every message carries the scenario's hash, so processes started on
+ * different scenarios refuse each other instead of mixing.
+ */
+import { createHash } from 'node:crypto';
+import type { CompiledNetwork } from '../network/compile.js';
+import type { DetectorArrays } from '../detectors/arrays.js';
+
+/** A city's subjects, stream and consumer names. `city` must be a NATS token: letters, digits, _ and -. */
+export function names(city: string) {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(city)) throw new RangeError(`city must be 1–64 letters, digits, _ or -, got "${city.slice(0, 80)}"`);
+  return {
+    /** JetStream: one message per intersection per step. */
+    det: (inter: number) => `greenwave.${city}.det.${inter}`,
+    detAll: `greenwave.${city}.det.>`,
+    detStream: `GREENWAVE_${city}_DET`,
+    /** Core NATS: the field's step (all of step t's readings are stored). */
+    step: `greenwave.${city}.step`,
+    /** Core NATS: a region's decisions and states for a step. */
+    decisions: (region: number) => `greenwave.${city}.decisions.${region}`,
+    decisionsAll: `greenwave.${city}.decisions.*`,
+    consumer: (region: number) => `region-${region}`,
+  };
+}
+
+/** A hash of the network and demand a process runs (its compiled arrays and trips): processes must agree on it. */
+export function scenarioHash(net: CompiledNetwork, extra: string): string {
+  const h = createHash('sha256');
+  h.update(net.intersectionIds.join('\u0000'));
+  h.update(net.roadIds.join('\u0000'));
+  h.update(net.detectorIds.join('\u0000'));
+  h.update(String(net.stepMs));
+  h.update(Buffer.from(net.movDesignVph.buffer, net.movDesignVph.byteOffset, net.movDesignVph.byteLength));
+  h.update(extra);
+  return h.digest('hex').slice(0, 16);
+}
+
+/** Detectors by the intersection their lane leads to (whose controller reads them first). */
+export function detectorsByIntersection(net: CompiledNetwork): Int32Array[] {
+  const by: number[][] = Array.from({ length: net.nInter }, () => []);
+  for (let d = 0; d < net.detectorIds.length; d++) by[net.roadTo[net.laneRoad[net.detLane[d]!]!]!]!.push(d);
+  return by.map((x) => Int32Array.from(x));
+}
+
+/** One intersection's readings at step t: per detector [index, count, occupancyMs, presence, vehicles, halting, queueM]. */
+export interface Readings {
+  hash: string;
+  t: number;
+  inter: number;
+  d: number[][];
+}
+
+export function encodeReadings(hash: string, t: number, inter: number, dets: Int32Array, a: DetectorArrays): string {
+  const d: number[][] = [];
+  for (const k of dets) d.push([k, a.count[k]!, a.occupancyMs[k]!, a.presence[k]!, a.vehicles[k]!, a.halting[k]!, a.queueM[k]!]);
+  return JSON.stringify({ hash, t, inter, d } satisfies Readings);
+}
+
+/** Writes readings into the arrays; false when one names a detector the network does not have. */
+export function applyReadings(r: Readings, a: DetectorArrays): boolean {
+  const n = a.count.length;
+  for (const row of r.d) {
+    const k = row[0]!;
+    if (!Number.isInteger(k) || k < 0 || k >= n || row.length !== 7 || !row.every((x) => typeof x === 'number' && Number.isFinite(x))) return false;
+  }
+  for (const [k, count, occ, presence, vehicles, halting, queueM] of r.d as Array<[number, number, number, number, number, number, number]>) {
+    a.count[k] = count;
+    a.occupancyMs[k] = occ;
+    a.presence[k] = presence;
+    a.vehicles[k] = vehicles;
+    a.halting[k] = halting;
+    a.queueM[k] = queueM;
+  }
+  return true;
+}
+
+/** A region's answer for step t: for each of its signals decided at t, the requests made and the time it wants to decide next; and the states shown. */
+export interface Decisions {
+  hash: string;
+  t: number;
+  region: number;
+  /** [intersection, [[phase, reason], …], next decision (ms)] */
+  decided: Array<[number, Array<[number, number]>, number]>;
+  /** [intersection, phase, stage] of every signal of the region, after the step. */
+  states: Array<[number, number, number]>;
+}

@@ -1,0 +1,119 @@
+/**
+ * The city as the regions see it (`greenwave field`): the built-in simulator
+ * publishes each step's detector readings over NATS (JetStream: stored
+ * before the step goes on, one message per intersection), announces the
+ * step, waits for every region's decisions for it (lock-step: the run is
+ * reproducible), and its cabinet makes those decisions (engine/distributed
+ * remote.ts: the field shows what the regions show, its own signal layer
+ * and conflict monitor enforcing every minimum and clearance). At the end
+ * it prints the run's metrics; a region that stays silent past the timeout
+ * ends the run with a clear error.
+ */
+import { connect } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import { ensureStream } from '../engine/distributed/region.js';
+import { replayFactory, type Decision, type DecisionSource, type ReplayStats } from '../engine/distributed/remote.js';
+import { detectorsByIntersection, encodeReadings, names, type Decisions } from '../engine/distributed/wire.js';
+import { computeMetrics, type RunMetrics } from './metrics.js';
+import { createSimulation, scenarioName, type Prepared } from './run.js';
+
+export interface FieldOptions {
+  servers: string | string[];
+  city: string;
+  hash: string;
+  regions: number;
+  /** How long to wait for the regions' decisions for one step (ms, default 30,000). */
+  timeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface FieldResult {
+  metrics: RunMetrics;
+  field: { steps: number; readingsPublished: number; decisionsReplayed: number; decisionsMissing: number; waitedMs: number; maxStepWaitMs: number };
+}
+
+export async function runField(p: Prepared, o: FieldOptions): Promise<FieldResult> {
+  const n = names(o.city);
+  const nc = await connect({ servers: o.servers, name: 'greenwave-field' });
+  try {
+    await ensureStream(nc, o.city);
+    const js = jetstream(nc);
+    const dets = detectorsByIntersection(p.net);
+    const inters = dets.map((d, i) => (d.length ? i : -1)).filter((i) => i >= 0);
+    const decisions = new Map<number, Map<number, Decision>>();
+    const heard = new Map<number, Set<number>>();
+    let waiter: { t: number; resolve: () => void } | undefined;
+    let failure: Error | undefined;
+    const sub = nc.subscribe(n.decisionsAll, {
+      callback: (err, msg) => {
+        if (err) return;
+        let d: Decisions;
+        try {
+          d = msg.json<Decisions>();
+        } catch {
+          return;
+        }
+        if (d.hash !== o.hash) {
+          failure = new Error(`region ${String(d.region)} runs another scenario (hash ${String(d.hash).slice(0, 20)}, the field ${o.hash}): start every process with the same scenario, seed and duration`);
+          waiter?.resolve();
+          return;
+        }
+        let m = decisions.get(d.t);
+        if (!m) decisions.set(d.t, (m = new Map()));
+        for (const [ix, calls, next] of d.decided) m.set(ix, [calls, next]);
+        let h = heard.get(d.t);
+        if (!h) heard.set(d.t, (h = new Set()));
+        h.add(d.region);
+        if (waiter && waiter.t === d.t && h.size >= o.regions) waiter.resolve();
+      },
+    });
+    const stats: ReplayStats = { replayed: 0, missing: 0 };
+    const field = { steps: 0, readingsPublished: 0, decisionsReplayed: 0, decisionsMissing: 0, waitedMs: 0, maxStepWaitMs: 0 };
+    const timeoutMs = o.timeoutMs ?? 30_000;
+    const src: DecisionSource = {
+      async beforeStep(t, ctx) {
+        decisions.delete(t - 2 * p.net.stepMs);
+        heard.delete(t - 2 * p.net.stepMs);
+        const acks = inters.map((i) => js.publish(n.det(i), encodeReadings(o.hash, t, i, dets[i]!, ctx.detectors)));
+        await Promise.all(acks); // stored in the stream: acknowledged to the field
+        field.readingsPublished += acks.length;
+        const w0 = performance.now();
+        await new Promise<void>((resolve, reject) => {
+          if ((heard.get(t)?.size ?? 0) >= o.regions) return resolve();
+          const timer = setTimeout(() => reject(new Error(`no decisions for t = ${t / 1000} s from ${o.regions - (heard.get(t)?.size ?? 0)} of ${o.regions} regions within ${timeoutMs / 1000} s: is every \`greenwave region\` running on the same NATS and scenario?`)), timeoutMs);
+          waiter = {
+            t,
+            resolve: () => {
+              clearTimeout(timer);
+              waiter = undefined;
+              if (failure) reject(failure);
+              else resolve();
+            },
+          };
+          nc.publish(n.step, JSON.stringify({ hash: o.hash, t }));
+        }).catch((e: Error) => {
+          throw e;
+        });
+        const waited = performance.now() - w0;
+        field.waitedMs += waited;
+        field.maxStepWaitMs = Math.max(field.maxStepWaitMs, waited);
+        field.steps++;
+        if (failure) throw failure;
+      },
+      take: (ix, t) => decisions.get(t)?.get(ix),
+    };
+    const sim = createSimulation(p, replayFactory(src, stats), {});
+    await sim.runAsync();
+    nc.publish(n.step, JSON.stringify({ hash: o.hash, end: true }));
+    await nc.flush();
+    sub.unsubscribe();
+    const metrics = computeMetrics(sim, { scenario: scenarioName(p), controller: 'distributed', seed: p.seed, loadSeconds: p.loadSeconds });
+    field.decisionsReplayed = stats.replayed;
+    field.decisionsMissing = stats.missing;
+    field.waitedMs = Math.round(field.waitedMs);
+    field.maxStepWaitMs = Math.round(field.maxStepWaitMs);
+    return { metrics, field };
+  } finally {
+    await nc.drain().catch(() => {});
+  }
+}

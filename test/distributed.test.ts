@@ -1,0 +1,104 @@
+/**
+ * A city as regions over NATS JetStream (issue 17), with real nats-server
+ * processes on loopback: `greenwave region` × 4 and `greenwave field` as
+ * separate processes, against the single-process run.
+ */
+import { spawn } from 'node:child_process';
+import { connect } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import { afterEach, expect, it } from 'vitest';
+import { CLI, cli, requireBuiltCli, ROOT } from './cli-helpers.js';
+import { describeWithNats, startNats } from './nats-helpers.js';
+
+const stops: Array<() => void> = [];
+afterEach(() => {
+  for (const s of stops.splice(0)) s();
+});
+
+/** Starts `greenwave region …` and returns its exit and stderr once it ends. */
+function region(args: string[]): Promise<{ status: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, 'region', ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  stops.push(() => child.kill('SIGKILL'));
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stderr })));
+}
+
+/** Waits until every region has said it is waiting for the field. */
+async function ready(logs: Array<() => string>, n: number): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (logs.filter((l) => /waiting for the field/.test(l())).length >= n) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the regions did not start');
+}
+
+function startRegions(url: string, n: number, extra: string[]) {
+  const logs: string[] = Array.from({ length: n }, () => '');
+  const done = Array.from({ length: n }, (_, k) => {
+    const child = spawn(process.execPath, [CLI, 'region', 'grid-8x8', '--nats', url, '--regions', String(n), '--index', String(k), ...extra], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    stops.push(() => child.kill('SIGKILL'));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (logs[k] += d));
+    return new Promise<{ status: number | null }>((resolve) => child.on('close', (status) => resolve({ status })));
+  });
+  return { logs, done, ready: () => ready(logs.map((_, k) => () => logs[k]!), n) };
+}
+
+const strip = (m: Record<string, unknown>): Record<string, unknown> => {
+  const { sim: _s, controller: _c, field: _f, ...rest } = m;
+  return rest;
+};
+
+describeWithNats('a city as 4 regions over NATS JetStream', () => {
+  it('grid-8x8 under max-pressure: 4 region processes + the field give byte-identical metrics to the single-process run; a malformed reading is dead-lettered, never applied', async () => {
+    requireBuiltCli();
+    const nats = await startNats();
+    stops.push(() => nats.stop());
+    const url = nats.urls[0]!;
+    const args = ['--duration', '600', '--controller', 'max-pressure'];
+    const rs = startRegions(url, 4, args);
+    await rs.ready();
+    // garbage on a detector subject before the run: counted and terminated by every region
+    const nc = await connect({ servers: url });
+    const js = jetstream(nc);
+    await js.publish('greenwave.city.det.9', 'not json {');
+    await js.publish('greenwave.city.det.9', JSON.stringify({ hash: 'another-scenario', t: 0, inter: 9, d: [] }));
+    await nc.drain();
+    const field = await cli('field', 'grid-8x8', '--nats', url, '--regions', '4', '--duration', '600', '--json');
+    expect(field.stderr).toBe('');
+    expect(field.status).toBe(0);
+    const got = JSON.parse(field.stdout) as Record<string, unknown> & { field: { steps: number; decisionsMissing: number; decisionsReplayed: number; readingsPublished: number } };
+    const single = await cli('run', 'grid-8x8', '--controller', 'max-pressure', '--duration', '600', '--json');
+    expect(JSON.stringify(strip(got))).toBe(JSON.stringify(strip(JSON.parse(single.stdout) as Record<string, unknown>)));
+    expect(got.field.steps).toBe(600);
+    expect(got.field.decisionsMissing).toBe(0);
+    expect(got.field.decisionsReplayed).toBeGreaterThan(1000);
+    for (const d of rs.done) expect((await d).status).toBe(0);
+    // every region applied the readings it needs and no other, and dead-lettered the two bad messages
+    let applied = 0;
+    for (const l of rs.logs) {
+      const m = /the run ended after 600 steps; (\d+) readings applied, (\d+) not needed, (\d+) dead-lettered/.exec(l);
+      expect(m, l).not.toBeNull();
+      applied += Number(m![1]);
+      expect(Number(m![3])).toBe(2);
+    }
+    // each reading the field published (and the stream acknowledged) was applied by every region that needs it
+    expect(applied).toBeGreaterThanOrEqual(got.field.readingsPublished);
+  }, 240_000);
+
+  it('a region started on another scenario is refused with a clear message, and the field stops with it', async () => {
+    requireBuiltCli();
+    const nats = await startNats();
+    stops.push(() => nats.stop());
+    const url = nats.urls[0]!;
+    const other = region(['grid-8x8', '--nats', url, '--regions', '1', '--index', '0', '--duration', '300', '--seed', '7']);
+    await new Promise((r) => setTimeout(r, 1500));
+    const field = await cli('field', 'grid-8x8', '--nats', url, '--regions', '1', '--duration', '300', '--timeout', '5');
+    const r = await other;
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/the field runs another scenario .*start every process with the same scenario, seed and duration/);
+    expect(field.status).toBe(1);
+    expect(field.stderr.trim().split('\n')).toHaveLength(1);
+    expect(field.stderr).toMatch(/no decisions for t = 0 s from 1 of 1 regions within 5 s/);
+  }, 120_000);
+});
