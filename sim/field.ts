@@ -24,19 +24,21 @@ export interface FieldOptions {
   regions: number;
   /** How long to wait for the regions' decisions for one step (ms, default 30,000). */
   timeoutMs?: number;
+  /** Stream replicas (3 on a three-node cluster; default 1). */
+  replicas?: number;
   log?: (line: string) => void;
 }
 
 export interface FieldResult {
   metrics: RunMetrics;
-  field: { steps: number; readingsPublished: number; decisionsReplayed: number; decisionsMissing: number; waitedMs: number; maxStepWaitMs: number };
+  field: { steps: number; readingsPublished: number; publishRetries: number; decisionsReplayed: number; decisionsMissing: number; waitedMs: number; maxStepWaitMs: number };
 }
 
 export async function runField(p: Prepared, o: FieldOptions): Promise<FieldResult> {
   const n = names(o.city);
-  const nc = await connect({ servers: o.servers, name: 'greenwave-field' });
+  const nc = await connect({ servers: o.servers, name: 'greenwave-field', maxReconnectAttempts: -1, reconnectTimeWait: 250 });
   try {
-    await ensureStream(nc, o.city);
+    await ensureStream(nc, o.city, o.replicas ?? 1);
     const js = jetstream(nc);
     const dets = detectorsByIntersection(p.net);
     const inters = dets.map((d, i) => (d.length ? i : -1)).filter((i) => i >= 0);
@@ -68,23 +70,41 @@ export async function runField(p: Prepared, o: FieldOptions): Promise<FieldResul
       },
     });
     const stats: ReplayStats = { replayed: 0, missing: 0 };
-    const field = { steps: 0, readingsPublished: 0, decisionsReplayed: 0, decisionsMissing: 0, waitedMs: 0, maxStepWaitMs: 0 };
+    const field = { steps: 0, readingsPublished: 0, publishRetries: 0, decisionsReplayed: 0, decisionsMissing: 0, waitedMs: 0, maxStepWaitMs: 0 };
     const timeoutMs = o.timeoutMs ?? 30_000;
     const src: DecisionSource = {
       async beforeStep(t, ctx) {
         decisions.delete(t - 2 * p.net.stepMs);
         heard.delete(t - 2 * p.net.stepMs);
-        const acks = inters.map((i) => js.publish(n.det(i), encodeReadings(o.hash, t, i, dets[i]!, ctx.detectors)));
-        await Promise.all(acks); // stored in the stream: acknowledged to the field
-        field.readingsPublished += acks.length;
+        // stored in the stream (acknowledged) before the step goes on; a publish that fails (a node lost, a leader
+        // being elected) is tried again, the message id letting the stream drop a copy it already has
+        await Promise.all(
+          inters.map(async (i) => {
+            const data = encodeReadings(o.hash, t, i, dets[i]!, ctx.detectors);
+            for (let attempt = 0; ; attempt++) {
+              try {
+                await js.publish(n.det(i), data, { msgID: `${o.hash}-${t}-${i}`, timeout: 2000 });
+                return;
+              } catch (e) {
+                if (attempt >= 20) throw new Error(`cannot store the readings of t = ${t / 1000} s: ${(e as Error).message}`);
+                field.publishRetries++;
+                await new Promise((r) => setTimeout(r, 100 * Math.min(attempt + 1, 5)));
+              }
+            }
+          }),
+        );
+        field.readingsPublished += inters.length;
         const w0 = performance.now();
         await new Promise<void>((resolve, reject) => {
           if ((heard.get(t)?.size ?? 0) >= o.regions) return resolve();
-          const timer = setTimeout(() => reject(new Error(`no decisions for t = ${t / 1000} s from ${o.regions - (heard.get(t)?.size ?? 0)} of ${o.regions} regions within ${timeoutMs / 1000} s: is every \`greenwave region\` running on the same NATS and scenario?`)), timeoutMs);
+          // announced again every second until answered (a region that missed it, or a standby taking over)
+          const again = setInterval(() => nc.publish(n.step, JSON.stringify({ hash: o.hash, t })), 1000);
+          const timer = setTimeout(() => { clearInterval(again); reject(new Error(`no decisions for t = ${t / 1000} s from ${o.regions - (heard.get(t)?.size ?? 0)} of ${o.regions} regions within ${timeoutMs / 1000} s: is every \`greenwave region\` running on the same NATS and scenario?`)); }, timeoutMs);
           waiter = {
             t,
             resolve: () => {
               clearTimeout(timer);
+              clearInterval(again);
               waiter = undefined;
               if (failure) reject(failure);
               else resolve();

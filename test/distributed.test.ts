@@ -33,16 +33,22 @@ async function ready(logs: Array<() => string>, n: number): Promise<void> {
   throw new Error('the regions did not start');
 }
 
-function startRegions(url: string, n: number, extra: string[]) {
-  const logs: string[] = Array.from({ length: n }, () => '');
-  const done = Array.from({ length: n }, (_, k) => {
-    const child = spawn(process.execPath, [CLI, 'region', 'grid-8x8', '--nats', url, '--regions', String(n), '--index', String(k), ...extra], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+/** Region processes for `indices` (a region given twice: the second is its --standby). */
+function startRegions(url: string, n: number, extra: string[], indices: number[] = Array.from({ length: n }, (_, k) => k)) {
+  const logs: string[] = indices.map(() => '');
+  const kills: Array<() => void> = [];
+  const done = indices.map((k, j) => {
+    const standby = indices.indexOf(k) !== j;
+    const child = spawn(process.execPath, [CLI, 'region', 'grid-8x8', '--nats', url, '--regions', String(n), '--index', String(k), ...(standby ? ['--standby'] : []), ...extra], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     stops.push(() => child.kill('SIGKILL'));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (logs[k] += d));
+    kills.push(() => child.kill('SIGKILL'));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (logs[j] += d));
     return new Promise<{ status: number | null }>((resolve) => child.on('close', (status) => resolve({ status })));
   });
-  return { logs, done, ready: () => ready(logs.map((_, k) => () => logs[k]!), n) };
+  return { logs, done, kills, ready: () => ready(logs.map((_, j) => () => logs[j]!), indices.length) };
 }
+
+type FieldJson = Record<string, unknown> & { safety: Record<string, number>; field: { steps: number; decisionsMissing: number; maxStepWaitMs: number; publishRetries: number } };
 
 const strip = (m: Record<string, unknown>): Record<string, unknown> => {
   const { sim: _s, controller: _c, field: _f, ...rest } = m;
@@ -84,6 +90,59 @@ describeWithNats('a city as 4 regions over NATS JetStream', () => {
     }
     // each reading the field published (and the stream acknowledged) was applied by every region that needs it
     expect(applied).toBeGreaterThanOrEqual(got.field.readingsPublished);
+  }, 240_000);
+
+  it('failover: the primary of a region is killed mid-run; its hot standby holds the lease within 2 × TTL and the run is the same as without the kill', async () => {
+    requireBuiltCli();
+    const nats = await startNats();
+    stops.push(() => nats.stop());
+    const url = nats.urls[0]!;
+    const args = ['--duration', '300', '--controller', 'max-pressure', '--lease-ttl', '2'];
+    const rs = startRegions(url, 4, args, [0, 1, 2, 3, 1]);
+    await rs.ready();
+    for (let i = 0; i < 100 && !/holds the lease/.test(rs.logs[1]!); i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 2500)); // the standby is watching the lease now
+    const fieldRun = cli('field', 'grid-8x8', '--nats', url, '--regions', '4', '--duration', '300', '--json');
+    await new Promise((r) => setTimeout(r, 4000));
+    rs.kills[1]!(); // region 1's primary, mid-run
+    const field = await fieldRun;
+    expect(field.status, field.stderr).toBe(0);
+    const got = JSON.parse(field.stdout) as FieldJson;
+    expect(got.field.steps).toBe(300);
+    expect(got.safety).toEqual({ conflictingGreens: 0, minGreenViolations: 0, clearanceViolations: 0 });
+    expect(got.field.maxStepWaitMs).toBeGreaterThan(500); // the kill was felt
+    expect(got.field.maxStepWaitMs).toBeLessThan(4000); // within 2 × TTL
+    const standby = rs.logs[4]!;
+    expect(standby).toMatch(/standby-\d+ holds the lease/);
+    const published = Number(/(\d+) steps published/.exec(standby)?.[1] ?? 0);
+    expect(published).toBeGreaterThan(0);
+    expect(published).toBeLessThan(300);
+    // the standby ran in step: every reading it needed was applied, and the result is the run without the kill
+    expect(standby).toMatch(/the run ended after 300 steps; \d+ readings applied/);
+    const single = await cli('run', 'grid-8x8', '--controller', 'max-pressure', '--duration', '300', '--json');
+    expect(JSON.stringify(strip(got))).toBe(JSON.stringify(strip(JSON.parse(single.stdout) as Record<string, unknown>)));
+  }, 240_000);
+
+  it('a three-node JetStream cluster (R3) loses a node mid-run: the run completes, the same as on one node', async () => {
+    requireBuiltCli();
+    const nats = await startNats(3);
+    stops.push(() => nats.stop());
+    const url = nats.urls.join(',');
+    const args = ['--duration', '300', '--controller', 'max-pressure', '--replicas', '3'];
+    const rs = startRegions(url, 4, args);
+    await rs.ready();
+    const fieldRun = cli('field', 'grid-8x8', '--nats', url, '--regions', '4', '--duration', '300', '--replicas', '3', '--json');
+    await new Promise((r) => setTimeout(r, 4000));
+    nats.nodes[1]!.kill();
+    const field = await fieldRun;
+    expect(field.status, field.stderr).toBe(0);
+    const got = JSON.parse(field.stdout) as FieldJson;
+    expect(got.field.steps).toBe(300);
+    expect(got.field.decisionsMissing).toBe(0);
+    expect(got.safety).toEqual({ conflictingGreens: 0, minGreenViolations: 0, clearanceViolations: 0 });
+    for (const d of rs.done) expect((await d).status).toBe(0);
+    const single = await cli('run', 'grid-8x8', '--controller', 'max-pressure', '--duration', '300', '--json');
+    expect(JSON.stringify(strip(got))).toBe(JSON.stringify(strip(JSON.parse(single.stdout) as Record<string, unknown>)));
   }, 240_000);
 
   it('a region started on another scenario is refused with a clear message, and the field stops with it', async () => {

@@ -11,6 +11,8 @@ import { scenarioFromArgs } from '../scenarioArgs.js';
 const COMMON = `  --nats URL          the NATS server(s), comma-separated (nats://host:4222)
   --regions N         the number of regions (greenwave partition)
   --city NAME         the city's name in subjects and streams (default city)
+  --replicas N        replicas of the stream and buckets (3 on a three-node
+                      JetStream cluster; default 1)
   --seed N, --duration S, --cityflow, --sumo CFG   as for run: every process
                       of a city must be started with the same ones`;
 
@@ -25,6 +27,10 @@ the field ends the run.
 Options:
 ${COMMON}
   --index K           this region
+  --standby           a hot standby for region K: runs in step with the
+                      primary and takes over when its lease lapses
+  --lease-ttl S       seconds a region's lease lives without renewal
+                      (default 2); a standby takes over within about that
   --controller NAME   ${CONTROLLER_NAMES.join(', ')} (default: max-pressure)
   -h, --help          this help
 
@@ -50,6 +56,7 @@ Exit codes: 0 ok, 1 runtime failure (a silent region), 2 bad input or usage.
 
 const OPTIONS = {
   nats: { type: 'string' },
+  replicas: { type: 'string' },
   regions: { type: 'string' },
   city: { type: 'string' },
   seed: { type: 'string' },
@@ -59,13 +66,15 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function common(cmd: string, values: Record<string, string | boolean | undefined>, positionals: string[]): { p: Prepared; servers: string[]; regions: number; city: string; hash: string } {
+function common(cmd: string, values: Record<string, string | boolean | undefined>, positionals: string[]): { p: Prepared; servers: string[]; regions: number; city: string; hash: string; replicas: number } {
   const url = values.nats as string | undefined;
   if (!url) throw new UsageError(cmd, '--nats URL is required');
   const servers = url.split(',').map((s) => s.trim()).filter(Boolean);
   for (const s of servers) if (!/^(nats|tls):\/\/[^\s/]+$|^[^\s/:]+:\d+$/.test(s)) throw new UsageError(cmd, `--nats must be nats://host:port (comma-separated), got "${s}"`);
   const regions = intOption(cmd, 'regions', values.regions, 1);
   if (regions === undefined) throw new UsageError(cmd, '--regions N is required');
+  const replicas = intOption(cmd, 'replicas', values.replicas, 1) ?? 1;
+  if (replicas > 5) throw new UsageError(cmd, `--replicas must be 1 … 5, got ${replicas}`);
   const city = (values.city as string | undefined) ?? 'city';
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(city)) throw new UsageError(cmd, `--city must be 1–64 letters, digits, _ or -, got "${city}"`);
   const seed = intOption(cmd, 'seed', values.seed);
@@ -73,11 +82,11 @@ function common(cmd: string, values: Record<string, string | boolean | undefined
   if (!positionals.length && values.sumo === undefined) throw new UsageError(cmd, `needs a SCENARIO; see greenwave ${cmd} --help`);
   const source = scenarioFromArgs(cmd, positionals, values.cityflow === true, durationS, values.sumo as string | undefined);
   const p = prepare(source, { seed, durationS });
-  return { p, servers, regions, city, hash: scenarioHash(p.net, `${p.seed}|${p.durationS}|${regions}`) };
+  return { p, servers, regions, city, replicas, hash: scenarioHash(p.net, `${p.seed}|${p.durationS}|${regions}`) };
 }
 
 export async function regionCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse('region', argv, { ...OPTIONS, index: { type: 'string' }, controller: { type: 'string' } });
+  const { values, positionals } = parse('region', argv, { ...OPTIONS, index: { type: 'string' }, controller: { type: 'string' }, standby: { type: 'boolean' }, 'lease-ttl': { type: 'string' } });
   if (values.help) {
     process.stdout.write(REGION_HELP);
     return 0;
@@ -87,12 +96,14 @@ export async function regionCommand(argv: string[]): Promise<number> {
   const c = common('region', values, positionals);
   const index = intOption('region', 'index', values.index, 0);
   if (index === undefined || index >= c.regions) throw new UsageError('region', `--index must be 0 … ${c.regions - 1}`);
+  const ttl = values['lease-ttl'] !== undefined ? Number(values['lease-ttl']) : 2;
+  if (!(ttl >= 0.2 && ttl <= 600)) throw new UsageError('region', `--lease-ttl must be seconds, 0.2 … 600, got "${String(values['lease-ttl'])}"`);
   const part = partitionNetwork(c.p.net, c.regions);
   const log = (l: string): void => void process.stderr.write(`greenwave region: ${l}\n`);
-  const r = new RegionEngine({ net: c.p.net, router: c.p.router, controller, regionOf: part.regionOf, index, servers: c.servers, city: c.city, hash: c.hash, log });
+  const r = new RegionEngine({ net: c.p.net, router: c.p.router, controller, regionOf: part.regionOf, index, servers: c.servers, city: c.city, hash: c.hash, standby: values.standby === true, leaseTtlMs: ttl * 1000, replicas: c.replicas, log });
   await r.start();
   await r.wait();
-  log(`region ${index}: the run ended after ${r.counts.steps} steps; ${r.counts.readingsApplied} readings applied, ${r.counts.readingsIgnored} not needed, ${r.counts.deadLettered} dead-lettered`);
+  log(`region ${index}: the run ended after ${r.counts.steps} steps; ${r.counts.readingsApplied} readings applied, ${r.counts.readingsIgnored} not needed, ${r.counts.deadLettered} dead-lettered; ${r.counts.published} steps published`);
   return 0;
 }
 
@@ -105,7 +116,7 @@ export async function fieldCommand(argv: string[]): Promise<number> {
   const c = common('field', values, positionals);
   const timeout = values.timeout !== undefined ? Number(values.timeout) : 30;
   if (!(timeout > 0 && timeout <= 3600)) throw new UsageError('field', `--timeout must be seconds, 0 … 3600, got "${String(values.timeout)}"`);
-  const r = await runField(c.p, { servers: c.servers, city: c.city, hash: c.hash, regions: c.regions, timeoutMs: timeout * 1000 });
+  const r = await runField(c.p, { servers: c.servers, city: c.city, hash: c.hash, regions: c.regions, timeoutMs: timeout * 1000, replicas: c.replicas });
   if (values.json === true) process.stdout.write(JSON.stringify({ ...r.metrics, field: r.field }) + '\n');
   else {
     const f = r.field;

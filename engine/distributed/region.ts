@@ -22,6 +22,7 @@ import { controllerFactory } from '../controllers/index.js';
 import { DetectorArrays } from '../detectors/index.js';
 import { INTER_SIGNAL, type CompiledNetwork } from '../network/compile.js';
 import type { Router } from '../network/routing.js';
+import { Lease } from './lease.js';
 import { recordingFactory } from './remote.js';
 import { applyReadings, detectorsByIntersection, names, type Decisions, type Readings } from './wire.js';
 
@@ -35,6 +36,12 @@ export interface RegionOptions {
   servers: string | string[];
   city: string;
   hash: string;
+  /** A standby: runs the engine in step with the others (a hot standby) and publishes only once it holds the region's lease. */
+  standby?: boolean;
+  /** How long the region's lease lives without renewal (ms, default 2,000). */
+  leaseTtlMs?: number;
+  /** Stream and bucket replicas (3 on a three-node cluster; default 1). */
+  replicas?: number;
   log?: (line: string) => void;
 }
 
@@ -51,7 +58,8 @@ export async function ensureStream(nc: NatsConnection, city: string, replicas = 
 
 export class RegionEngine {
   readonly cabinet: Cabinet;
-  readonly counts = { steps: 0, readingsApplied: 0, readingsIgnored: 0, deadLettered: 0 };
+  readonly counts = { steps: 0, readingsApplied: 0, readingsIgnored: 0, deadLettered: 0, published: 0 };
+  lease: Lease | undefined;
   private readonly o: RegionOptions;
   private readonly n: ReturnType<typeof names>;
   /** Intersections whose readings the engine needs. */
@@ -65,6 +73,8 @@ export class RegionEngine {
   private readonly announced: number[] = [];
   private nextT = 0;
   private decided: Decisions['decided'] = [];
+  /** The last step's answer, sent again when this process takes the lease (the field may be waiting for it). */
+  private last: string | undefined;
   private failed: ((e: Error) => void) | undefined;
   private readonly done: Promise<void>;
   private resolveDone!: () => void;
@@ -98,18 +108,19 @@ export class RegionEngine {
 
   /** Connects, makes sure the stream and this region's consumer exist, and starts serving steps. */
   async start(): Promise<void> {
-    const nc = await connect({ servers: this.o.servers, name: `greenwave-region-${this.o.index}` });
+    const nc = await connect({ servers: this.o.servers, name: `greenwave-region-${this.o.index}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
     this.nc = nc;
-    await ensureStream(nc, this.o.city);
+    await ensureStream(nc, this.o.city, this.o.replicas ?? 1);
     const jsm = await jetstreamManager(nc);
-    const durable = this.n.consumer(this.o.index);
+    const durable = this.n.consumer(this.o.index) + (this.o.standby ? '-standby' : '');
     try {
       await jsm.consumers.info(this.n.detStream, durable);
     } catch {
       await jsm.consumers.add(this.n.detStream, { durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: 100_000, ack_wait: 30e9 });
     }
     const consumer = await jetstream(nc).consumers.get(this.n.detStream, durable);
-    this.msgs = await consumer.consume({ max_messages: 2000 });
+    // short pulls (and heartbeats every second): after a reconnect or a new consumer leader, the pull is renewed within seconds
+    this.msgs = await consumer.consume({ max_messages: 2000, expires: 2000 });
     void (async () => {
       for await (const m of this.msgs!) this.onReading(m);
     })().catch((e: Error) => this.fail(e));
@@ -127,11 +138,30 @@ export class RegionEngine {
           void this.stop();
           return;
         }
-        if (typeof v.t === 'number') this.announced.push(v.t);
+        if (typeof v.t !== 'number') return;
+        if (v.t < this.nextT) {
+          // announced again: the field missed our answer (a reconnect, a takeover): say it again
+          if (v.t === this.nextT - this.o.net.stepMs && this.last && this.lease?.held) this.nc!.publish(this.n.decisions(this.o.index), this.last);
+          return;
+        }
+        if (!this.announced.includes(v.t)) this.announced.push(v.t);
         this.pump();
       },
     });
-    this.o.log?.(`region ${this.o.index}: ${this.own.length} signals, reading ${this.needed.size} intersections; waiting for the field`);
+    const ttl = this.o.leaseTtlMs ?? 2000;
+    const who = `${this.o.standby ? 'standby' : 'primary'}-${process.pid}`;
+    const takeLease = async (): Promise<void> => {
+      this.lease = await Lease.open(nc, `greenwave_${this.o.city}_leases`, `region.${this.o.index}`, who, ttl, (held) => {
+        if (held) {
+          this.o.log?.(`region ${this.o.index}: ${who} holds the lease${this.lease && this.lease.taken > 1 ? ' again' : ''}`);
+          if (this.last && this.nc && !this.nc.isClosed()) this.nc.publish(this.n.decisions(this.o.index), this.last);
+        } else this.o.log?.(`region ${this.o.index}: ${who} lost the lease; publishing nothing`);
+      }, this.o.replicas ?? 1);
+    };
+    // a standby lets the primary take the lease first
+    if (this.o.standby) setTimeout(() => void takeLease().catch((e: Error) => this.fail(e)), ttl);
+    else await takeLease();
+    this.o.log?.(`region ${this.o.index}: ${this.own.length} signals, reading ${this.needed.size} intersections${this.o.standby ? ' (standby)' : ''}; waiting for the field`);
   }
 
   /** Resolves when the field says the run is over; rejects on a fatal error. */
@@ -199,7 +229,11 @@ export class RegionEngine {
       if (this.cabinet.step(t)) throw new Error('region engines run their controller in their own thread');
       const s = this.cabinet.signals;
       const msg: Decisions = { hash: this.o.hash, t, region: this.o.index, decided: this.decided, states: this.own.map((i) => [i, s.phaseOf(i), s.stageOf(i)]) };
-      this.nc!.publish(this.n.decisions(this.o.index), JSON.stringify(msg));
+      this.last = JSON.stringify(msg);
+      if (this.lease?.held) {
+        this.nc!.publish(this.n.decisions(this.o.index), this.last);
+        this.counts.published++;
+      }
       for (const m of applied) m.ack(); // applied: now acknowledged
       this.counts.steps++;
       this.nextT = t + this.o.net.stepMs;
@@ -212,6 +246,7 @@ export class RegionEngine {
   }
 
   private async close(): Promise<void> {
+    await this.lease?.close(true);
     this.sub?.unsubscribe();
     this.sub = undefined;
     await this.msgs?.close();
