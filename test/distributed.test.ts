@@ -50,6 +50,19 @@ function startRegions(url: string, n: number, extra: string[], indices: number[]
 
 type FieldJson = Record<string, unknown> & { safety: Record<string, number>; field: { steps: number; decisionsMissing: number; maxStepWaitMs: number; publishRetries: number } };
 
+/** Resolves once region `k` has answered a step at or after simulated second `tS` (watched on its decisions subject). */
+async function regionReached(url: string, k: number, tS: number): Promise<void> {
+  const nc = await connect({ servers: url.split(',') });
+  await new Promise<void>((resolve) => {
+    nc.subscribe(`greenwave.city.decisions.${k}`, {
+      callback: (_e, m) => {
+        if ((m.json<{ t: number }>().t ?? 0) >= tS * 1000) resolve();
+      },
+    });
+  });
+  await nc.close();
+}
+
 const strip = (m: Record<string, unknown>): Record<string, unknown> => {
   const { sim: _s, controller: _c, field: _f, ...rest } = m;
   return rest;
@@ -61,7 +74,7 @@ describeWithNats('a city as 4 regions over NATS JetStream', () => {
     const nats = await startNats();
     stops.push(() => nats.stop());
     const url = nats.urls[0]!;
-    const args = ['--duration', '600', '--controller', 'max-pressure'];
+    const args = ['--duration', '300', '--controller', 'max-pressure'];
     const rs = startRegions(url, 4, args);
     await rs.ready();
     // garbage on a detector subject before the run: counted and terminated by every region
@@ -70,20 +83,20 @@ describeWithNats('a city as 4 regions over NATS JetStream', () => {
     await js.publish('greenwave.city.det.9', 'not json {');
     await js.publish('greenwave.city.det.9', JSON.stringify({ hash: 'another-scenario', t: 0, inter: 9, d: [] }));
     await nc.drain();
-    const field = await cli('field', 'grid-8x8', '--nats', url, '--regions', '4', '--duration', '600', '--json');
+    const field = await cli('field', 'grid-8x8', '--nats', url, '--regions', '4', '--duration', '300', '--json');
     expect(field.stderr).toBe('');
     expect(field.status).toBe(0);
     const got = JSON.parse(field.stdout) as Record<string, unknown> & { field: { steps: number; decisionsMissing: number; decisionsReplayed: number; readingsPublished: number } };
-    const single = await cli('run', 'grid-8x8', '--controller', 'max-pressure', '--duration', '600', '--json');
+    const single = await cli('run', 'grid-8x8', '--controller', 'max-pressure', '--duration', '300', '--json');
     expect(JSON.stringify(strip(got))).toBe(JSON.stringify(strip(JSON.parse(single.stdout) as Record<string, unknown>)));
-    expect(got.field.steps).toBe(600);
+    expect(got.field.steps).toBe(300);
     expect(got.field.decisionsMissing).toBe(0);
     expect(got.field.decisionsReplayed).toBeGreaterThan(1000);
     for (const d of rs.done) expect((await d).status).toBe(0);
     // every region applied the readings it needs and no other, and dead-lettered the two bad messages
     let applied = 0;
     for (const l of rs.logs) {
-      const m = /the run ended after 600 steps; (\d+) readings applied, (\d+) not needed, (\d+) dead-lettered/.exec(l);
+      const m = /the run ended after 300 steps; (\d+) readings applied, (\d+) not needed, (\d+) dead-lettered/.exec(l);
       expect(m, l).not.toBeNull();
       applied += Number(m![1]);
       expect(Number(m![3])).toBe(2);
@@ -92,19 +105,20 @@ describeWithNats('a city as 4 regions over NATS JetStream', () => {
     expect(applied).toBeGreaterThanOrEqual(got.field.readingsPublished);
   }, 240_000);
 
-  it('failover: the primary of a region is killed mid-run; its hot standby holds the lease within 2 × TTL and the run is the same as without the kill', async () => {
+  it('failover on a three-node R3 cluster: the primary of a region is killed mid-run; its hot standby holds the lease within 2 × TTL and the run is the same as without the kill', async () => {
     requireBuiltCli();
-    const nats = await startNats();
+    const nats = await startNats(3);
     stops.push(() => nats.stop());
-    const url = nats.urls[0]!;
-    const args = ['--duration', '300', '--controller', 'max-pressure', '--lease-ttl', '2'];
+    const url = nats.urls.join(',');
+    const args = ['--duration', '300', '--controller', 'max-pressure', '--lease-ttl', '2', '--replicas', '3'];
     const rs = startRegions(url, 4, args, [0, 1, 2, 3, 1]);
     await rs.ready();
     for (let i = 0; i < 100 && !/holds the lease/.test(rs.logs[1]!); i++) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 2500)); // the standby is watching the lease now
-    const fieldRun = cli('field', 'grid-8x8', '--nats', url, '--regions', '4', '--duration', '300', '--json');
-    await new Promise((r) => setTimeout(r, 4000));
-    rs.kills[1]!(); // region 1's primary, mid-run
+    const reached = regionReached(url, 1, 100);
+    const fieldRun = cli('field', 'grid-8x8', '--nats', url, '--regions', '4', '--duration', '300', '--replicas', '3', '--json');
+    await reached;
+    rs.kills[1]!(); // region 1's primary, a third of the way in
     const field = await fieldRun;
     expect(field.status, field.stderr).toBe(0);
     const got = JSON.parse(field.stdout) as FieldJson;
@@ -131,9 +145,10 @@ describeWithNats('a city as 4 regions over NATS JetStream', () => {
     const args = ['--duration', '300', '--controller', 'max-pressure', '--replicas', '3'];
     const rs = startRegions(url, 4, args);
     await rs.ready();
+    const reached = regionReached(nats.urls[0]!, 0, 100);
     const fieldRun = cli('field', 'grid-8x8', '--nats', url, '--regions', '4', '--duration', '300', '--replicas', '3', '--json');
-    await new Promise((r) => setTimeout(r, 4000));
-    nats.nodes[1]!.kill();
+    await reached;
+    nats.nodes[1]!.kill(); // a third of the way in
     const field = await fieldRun;
     expect(field.status, field.stderr).toBe(0);
     const got = JSON.parse(field.stdout) as FieldJson;
