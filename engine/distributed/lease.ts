@@ -44,7 +44,7 @@ export class Lease {
       if (this.held) {
         if (Date.now() - this.renewedAtMs >= this.ttlMs / 3) {
           try {
-            this.rev = await this.kv.update(this.key, this.owner, this.rev);
+            this.rev = await this.kv.update(this.key, this.owner, this.rev, Math.max(200, Math.floor(this.ttlMs / 2))); // an answer after expiry is no renewal
             this.renewedAtMs = Date.now();
           } catch {
             this.held = false;

@@ -118,12 +118,20 @@ export class RegionEngine {
     } catch {
       await jsm.consumers.add(this.n.detStream, { durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: 100_000, ack_wait: 30e9 });
     }
-    const consumer = await jetstream(nc).consumers.get(this.n.detStream, durable);
-    // short pulls (and heartbeats every second): after a reconnect or a new consumer leader, the pull is renewed within seconds
-    this.msgs = await consumer.consume({ max_messages: 2000, expires: 2000 });
+    // short pulls (and heartbeats every second): after a reconnect or a new consumer leader, the pull is renewed
+    // within seconds; and if the consumption ends for any reason while the region runs, it starts again
     void (async () => {
-      for await (const m of this.msgs!) this.onReading(m);
-    })().catch((e: Error) => this.fail(e));
+      while (!this.closing) {
+        try {
+          const consumer = await jetstream(nc).consumers.get(this.n.detStream, durable);
+          this.msgs = await consumer.consume({ max_messages: 2000, expires: 2000 });
+          for await (const m of this.msgs) this.onReading(m);
+        } catch (e) {
+          this.o.log?.(`region ${this.o.index}: reading the stream: ${(e as Error).message}; again in 0.5 s`);
+        }
+        if (!this.closing) await new Promise((r) => setTimeout(r, 500));
+      }
+    })();
     this.sub = nc.subscribe(this.n.step, {
       callback: (err, msg) => {
         if (err) return this.fail(err);
@@ -146,6 +154,12 @@ export class RegionEngine {
         }
         if (!this.announced.includes(v.t)) this.announced.push(v.t);
         this.pump();
+        // waiting for readings that do not come (a pull lost with its node): start reading the stream again
+        if (this.announced.length && Date.now() - this.lastReadingMs > 3000 && this.msgs) {
+          this.lastReadingMs = Date.now();
+          this.o.log?.(`region ${this.o.index}: no readings for 3 s while a step waits; reading the stream again`);
+          void this.msgs.close().catch(() => {});
+        }
       },
     });
     const ttl = this.o.leaseTtlMs ?? 2000;
@@ -180,7 +194,10 @@ export class RegionEngine {
     });
   }
 
+  private lastReadingMs = Date.now();
+
   private onReading(m: JsMsg): void {
+    this.lastReadingMs = Date.now();
     let r: Readings;
     try {
       r = m.json<Readings>();
@@ -245,7 +262,10 @@ export class RegionEngine {
     this.resolveDone();
   }
 
+  private closing = false;
+
   private async close(): Promise<void> {
+    this.closing = true;
     await this.lease?.close(true);
     this.sub?.unsubscribe();
     this.sub = undefined;
