@@ -34,11 +34,11 @@ async function ready(logs: Array<() => string>, n: number): Promise<void> {
 }
 
 /** Region processes for `indices` (a region given twice: the second is its --standby). */
-function startRegions(url: string, n: number, extra: string[], indices: number[] = Array.from({ length: n }, (_, k) => k)) {
+function startRegions(url: string, n: number, extra: string[], indices: number[] = Array.from({ length: n }, (_, k) => k), allStandby = false) {
   const logs: string[] = indices.map(() => '');
   const kills: Array<() => void> = [];
   const done = indices.map((k, j) => {
-    const standby = indices.indexOf(k) !== j;
+    const standby = allStandby || indices.indexOf(k) !== j;
     const child = spawn(process.execPath, [CLI, 'region', 'grid-8x8', '--nats', url, '--regions', String(n), '--index', String(k), ...(standby ? ['--standby'] : []), ...extra], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     stops.push(() => child.kill('SIGKILL'));
     kills.push(() => child.kill('SIGKILL'));
@@ -111,10 +111,14 @@ describeWithNats('a city as 4 regions over NATS JetStream', () => {
     stops.push(() => nats.stop());
     const url = nats.urls.join(',');
     const args = ['--duration', '200', '--controller', 'max-pressure', '--lease-ttl', '3', '--replicas', '3'];
-    const rs = startRegions(url, 4, args, [0, 1, 2, 3, 1]);
+    const rs = startRegions(url, 4, args);
     await rs.ready();
-    for (let i = 0; i < 100 && !/holds the lease/.test(rs.logs[1]!); i++) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 2500)); // the standby is watching the lease now
+    // the standby starts once region 1's primary holds the lease (on a loaded machine the cluster may take seconds to elect)
+    for (let i = 0; i < 600 && !/holds the lease/.test(rs.logs[1]!); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(rs.logs[1]).toMatch(/primary-\d+ holds the lease/);
+    const sb = startRegions(url, 4, args, [1], true);
+    await sb.ready();
+    await new Promise((r) => setTimeout(r, 3500)); // past its first look at the lease
     const reached = regionReached(url, 1, 60);
     const fieldRun = cli('field', 'grid-8x8', '--nats', url, '--regions', '4', '--duration', '200', '--replicas', '3', '--json');
     await reached;
@@ -124,9 +128,10 @@ describeWithNats('a city as 4 regions over NATS JetStream', () => {
     const got = JSON.parse(field.stdout) as FieldJson;
     expect(got.field.steps).toBe(200);
     expect(got.safety).toEqual({ conflictingGreens: 0, minGreenViolations: 0, clearanceViolations: 0 });
-    const logs = rs.logs.join('\n');
+    const logs = [...rs.logs, ...sb.logs].join('\n');
     expect(got.field.maxStepWaitMs, logs).toBeLessThan(6000); // the standby answered within 2 × TTL
-    const standby = rs.logs[4]!;
+    await sb.done[0];
+    const standby = sb.logs[0]!;
     expect(standby).toMatch(/standby-\d+ holds the lease/);
     const published = Number(/(\d+) steps published/.exec(standby)?.[1] ?? 0);
     expect(published, logs).toBeGreaterThan(0); // it took over …
