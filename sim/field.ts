@@ -111,8 +111,6 @@ export async function runField(p: Prepared, o: FieldOptions): Promise<FieldResul
             },
           };
           nc.publish(n.step, JSON.stringify({ hash: o.hash, t }));
-        }).catch((e: Error) => {
-          throw e;
         });
         const waited = performance.now() - w0;
         field.waitedMs += waited;

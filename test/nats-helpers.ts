@@ -11,26 +11,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'vitest';
-import { onPath } from './sumo-helpers.js';
+import { describeNeeding, onPath } from './sumo-helpers.js';
 
 const MISSING = "nats-server not found: install Debian's nats-server (apt-get install nats-server)";
 
+/** `describe` for a suite that needs nats-server (describeNeeding). */
 export function describeWithNats(name: string, fn: () => void): void {
-  if (onPath('nats-server')) {
-    describe(name, fn);
-    return;
-  }
-  if (process.env.CI === 'true') {
-    describe(name, () => {
-      it('needs nats-server', () => {
-        throw new Error(MISSING);
-      });
-    });
-    return;
-  }
-  console.log(`skipping "${name}": ${MISSING}`);
-  describe.skip(name, fn);
+  describeNeeding(name, 'nats-server', onPath('nats-server') ? undefined : MISSING, fn);
 }
 
 /** A free loopback TCP port (closed again at once). */

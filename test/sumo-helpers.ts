@@ -58,27 +58,33 @@ export function sumoMissingMessage(missing = missingSumoBinaries()): string {
 }
 
 /**
- * `describe` for a suite that needs SUMO. Without it, the suite is skipped
- * with one console line naming the package, or, when CI=true, fails with a
- * test that throws the same message (CI installs SUMO, so missing is a fault).
+ * `describe` for a suite that needs a system program: `missing` is undefined
+ * when it is there, else the one-line message naming the package. Without
+ * it, the suite is skipped with that line on the console, or, when CI=true,
+ * fails with a test that throws it (CI installs the program, so missing is a
+ * fault). The one place a suite may skip.
  */
-export function describeWithSumo(name: string, fn: () => void): void {
-  const missing = missingSumoBinaries();
-  if (missing.length === 0) {
+export function describeNeeding(name: string, what: string, missing: string | undefined, fn: () => void): void {
+  if (missing === undefined) {
     describe(name, fn);
     return;
   }
-  const message = sumoMissingMessage(missing);
   if (process.env.CI === 'true') {
     describe(name, () => {
-      it('needs SUMO', () => {
-        throw new Error(message);
+      it(`needs ${what}`, () => {
+        throw new Error(missing);
       });
     });
     return;
   }
-  console.log(`skipping "${name}": ${message}`);
+  console.log(`skipping "${name}": ${missing}`);
   describe.skip(name, fn);
+}
+
+/** `describe` for a suite that needs SUMO (describeNeeding). */
+export function describeWithSumo(name: string, fn: () => void): void {
+  const missing = missingSumoBinaries();
+  describeNeeding(name, 'SUMO', missing.length ? sumoMissingMessage(missing) : undefined, fn);
 }
 
 /** A net made by netgenerate in a fresh temporary folder; `dispose()` removes the folder. */
