@@ -51,16 +51,18 @@ function startRegions(url: string, n: number, extra: string[], indices: number[]
 type FieldJson = Record<string, unknown> & { safety: Record<string, number>; field: { steps: number; decisionsMissing: number; maxStepWaitMs: number; publishRetries: number } };
 
 /** Resolves once region `k` has answered a step at or after simulated second `tS` (watched on its decisions subject). */
-async function regionReached(url: string, k: number, tS: number): Promise<void> {
+async function regionReached(url: string, k: number, tS: number, withinMs = 150_000): Promise<boolean> {
   const nc = await connect({ servers: url.split(',') });
-  await new Promise<void>((resolve) => {
+  const got = await new Promise<boolean>((resolve) => {
+    setTimeout(() => resolve(false), withinMs);
     nc.subscribe(`greenwave.city.decisions.${k}`, {
       callback: (_e, m) => {
-        if ((m.json<{ t: number }>().t ?? 0) >= tS * 1000) resolve();
+        if ((m.json<{ t: number }>().t ?? 0) >= tS * 1000) resolve(true);
       },
     });
   });
   await nc.close();
+  return got;
 }
 
 const strip = (m: Record<string, unknown>): Record<string, unknown> => {
@@ -120,22 +122,26 @@ describeWithNats('a city as 4 regions over NATS JetStream', () => {
     await sb.ready();
     await new Promise((r) => setTimeout(r, 3500)); // past its first look at the lease
     const reached = regionReached(url, 1, 60);
-    const fieldRun = cli('field', 'grid-8x8', '--nats', url, '--regions', '4', '--duration', '200', '--replicas', '3', '--json');
-    await reached;
+    const fieldRun = cli('field', 'grid-8x8', '--nats', url, '--regions', '4', '--duration', '200', '--replicas', '3', '--timeout', '20', '--json');
+    const logs = (): string => [...rs.logs, ...sb.logs].join('\n');
+    // region 1 reaches t = 60 s, unless the field ended before (then its error says why)
+    const first = await Promise.race([reached.then((ok) => (ok ? 'reached' : 'region 1 did not reach t = 60 s')), fieldRun.then((f) => `the field ended first (${f.status}): ${f.stderr}`)]);
+    expect(first, logs()).toBe('reached');
     rs.kills[1]!(); // region 1's primary, a third of the way in
     const field = await fieldRun;
-    expect(field.status, field.stderr).toBe(0);
+    expect(field.status, `${field.stderr}\n${logs()}`).toBe(0);
     const got = JSON.parse(field.stdout) as FieldJson;
     expect(got.field.steps).toBe(200);
     expect(got.safety).toEqual({ conflictingGreens: 0, minGreenViolations: 0, clearanceViolations: 0 });
-    const logs = [...rs.logs, ...sb.logs].join('\n');
-    expect(got.field.maxStepWaitMs, logs).toBeLessThan(6000); // the standby answered within 2 × TTL
-    await sb.done[0];
+    expect(got.field.maxStepWaitMs, logs()).toBeLessThan(6000); // the standby answered within 2 × TTL
+    // the standby ends with the field's end, or by itself shortly after its last step
+    const ended = await Promise.race([sb.done[0]!.then(() => true), new Promise((r) => setTimeout(() => r(false), 30_000))]);
+    expect(ended, logs()).toBe(true);
     const standby = sb.logs[0]!;
     expect(standby).toMatch(/standby-\d+ holds the lease/);
     const published = Number(/(\d+) steps published/.exec(standby)?.[1] ?? 0);
-    expect(published, logs).toBeGreaterThan(0); // it took over …
-    expect(published, logs).toBeLessThan(200); // … during the run
+    expect(published, logs()).toBeGreaterThan(0); // it took over …
+    expect(published, logs()).toBeLessThan(200); // … during the run
     // the standby ran in step: every reading it needed was applied, and the result is the run without the kill
     expect(standby).toMatch(/the run ended after 200 steps; \d+ readings applied/);
     const single = await cli('run', 'grid-8x8', '--controller', 'max-pressure', '--duration', '200', '--json');

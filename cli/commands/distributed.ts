@@ -100,7 +100,7 @@ export async function regionCommand(argv: string[]): Promise<number> {
   if (!(ttl >= 0.2 && ttl <= 600)) throw new UsageError('region', `--lease-ttl must be seconds, 0.2 … 600, got "${String(values['lease-ttl'])}"`);
   const part = partitionNetwork(c.p.net, c.regions);
   const log = (l: string): void => void process.stderr.write(`greenwave region: ${l}\n`);
-  const r = new RegionEngine({ net: c.p.net, router: c.p.router, controller, regionOf: part.regionOf, index, servers: c.servers, city: c.city, hash: c.hash, standby: values.standby === true, leaseTtlMs: ttl * 1000, replicas: c.replicas, log });
+  const r = new RegionEngine({ net: c.p.net, router: c.p.router, controller, regionOf: part.regionOf, index, servers: c.servers, city: c.city, hash: c.hash, standby: values.standby === true, leaseTtlMs: ttl * 1000, replicas: c.replicas, steps: Math.ceil((c.p.durationS * 1000) / c.p.net.stepMs), log });
   await r.start();
   await r.wait();
   log(`region ${index}: the run ended after ${r.counts.steps} steps; ${r.counts.readingsApplied} readings applied, ${r.counts.readingsIgnored} not needed, ${r.counts.deadLettered} dead-lettered; ${r.counts.published} steps published`);

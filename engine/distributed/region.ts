@@ -42,6 +42,8 @@ export interface RegionOptions {
   leaseTtlMs?: number;
   /** Stream and bucket replicas (3 on a three-node cluster; default 1). */
   replicas?: number;
+  /** Steps in the run: after the last one the region ends by itself if the field's end is not heard (a missed message). */
+  steps?: number;
   log?: (line: string) => void;
 }
 
@@ -254,10 +256,22 @@ export class RegionEngine {
       for (const m of applied) m.ack(); // applied: now acknowledged
       this.counts.steps++;
       this.nextT = t + this.o.net.stepMs;
+      if (this.o.steps !== undefined && this.counts.steps >= this.o.steps && !this.ending) {
+        // the field may still ask for this answer again (a takeover): wait a while for its end, then end anyway
+        const grace = Math.max(5000, 3 * (this.o.leaseTtlMs ?? 2000));
+        this.ending = setTimeout(() => {
+          this.o.log?.(`region ${this.o.index}: no end from the field ${grace / 1000} s after the last step; ending`);
+          void this.stop();
+        }, grace);
+        this.ending.unref();
+      }
     }
   }
 
+  private ending: NodeJS.Timeout | undefined;
+
   async stop(): Promise<void> {
+    if (this.ending) clearTimeout(this.ending);
     await this.close();
     this.resolveDone();
   }
