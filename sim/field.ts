@@ -31,8 +31,16 @@ export interface FieldOptions {
 
 export interface FieldResult {
   metrics: RunMetrics;
-  field: { steps: number; readingsPublished: number; publishRetries: number; decisionsReplayed: number; decisionsMissing: number; waitedMs: number; maxStepWaitMs: number };
+  field: {
+    steps: number; readingsPublished: number; publishRetries: number; decisionsReplayed: number; decisionsMissing: number; waitedMs: number; maxStepWaitMs: number;
+    /** Per step, from the first reading's publication to the last region's decision that used it (ms): median and 99th percentile. */
+    latencyMsP50: number; latencyMsP99: number;
+    /** Wall-clock seconds of the run and steps per second. */
+    wallS: number; stepsPerS: number;
+  };
 }
+
+const quantile = (sorted: Float64Array, q: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! : 0);
 
 export async function runField(p: Prepared, o: FieldOptions): Promise<FieldResult> {
   const n = names(o.city);
@@ -70,10 +78,13 @@ export async function runField(p: Prepared, o: FieldOptions): Promise<FieldResul
       },
     });
     const stats: ReplayStats = { replayed: 0, missing: 0 };
-    const field = { steps: 0, readingsPublished: 0, publishRetries: 0, decisionsReplayed: 0, decisionsMissing: 0, waitedMs: 0, maxStepWaitMs: 0 };
+    const field = { steps: 0, readingsPublished: 0, publishRetries: 0, decisionsReplayed: 0, decisionsMissing: 0, waitedMs: 0, maxStepWaitMs: 0, latencyMsP50: 0, latencyMsP99: 0, wallS: 0, stepsPerS: 0 };
+    const latency: number[] = [];
+    const run0 = performance.now();
     const timeoutMs = o.timeoutMs ?? 30_000;
     const src: DecisionSource = {
       async beforeStep(t, ctx) {
+        const p0 = performance.now();
         decisions.delete(t - 2 * p.net.stepMs);
         heard.delete(t - 2 * p.net.stepMs);
         // stored in the stream (acknowledged) before the step goes on; a publish that fails (a node lost, a leader
@@ -113,6 +124,7 @@ export async function runField(p: Prepared, o: FieldOptions): Promise<FieldResul
           nc.publish(n.step, JSON.stringify({ hash: o.hash, t }));
         });
         const waited = performance.now() - w0;
+        latency.push(performance.now() - p0);
         field.waitedMs += waited;
         field.maxStepWaitMs = Math.max(field.maxStepWaitMs, waited);
         field.steps++;
@@ -130,6 +142,11 @@ export async function runField(p: Prepared, o: FieldOptions): Promise<FieldResul
     field.decisionsMissing = stats.missing;
     field.waitedMs = Math.round(field.waitedMs);
     field.maxStepWaitMs = Math.round(field.maxStepWaitMs);
+    const sorted = Float64Array.from(latency).sort();
+    field.latencyMsP50 = Math.round(quantile(sorted, 0.5) * 10) / 10;
+    field.latencyMsP99 = Math.round(quantile(sorted, 0.99) * 10) / 10;
+    field.wallS = Math.round(performance.now() - run0) / 1000;
+    field.stepsPerS = field.wallS > 0 ? Math.round((field.steps / field.wallS) * 10) / 10 : 0;
     return { metrics, field };
   } finally {
     await nc.drain().catch(() => {});

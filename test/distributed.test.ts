@@ -94,6 +94,11 @@ describeWithNats('a city as 4 regions over NATS JetStream', () => {
     expect(got.field.steps).toBe(300);
     expect(got.field.decisionsMissing).toBe(0);
     expect(got.field.decisionsReplayed).toBeGreaterThan(1000);
+    // the scale figures: a step's readings to its last decision, and steps per second of wall clock
+    const f = got.field as unknown as Record<string, number>;
+    expect(f.latencyMsP50).toBeGreaterThan(0);
+    expect(f.latencyMsP99).toBeGreaterThanOrEqual(f.latencyMsP50!);
+    expect(f.stepsPerS).toBeCloseTo(300 / f.wallS!, 0);
     for (const d of rs.done) expect((await d).status).toBe(0);
     // every region applied the readings it needs and no other, and dead-lettered the two bad messages
     let applied = 0;

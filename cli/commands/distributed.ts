@@ -120,7 +120,7 @@ export async function fieldCommand(argv: string[]): Promise<number> {
   if (values.json === true) process.stdout.write(JSON.stringify({ ...r.metrics, field: r.field }) + '\n');
   else {
     const f = r.field;
-    process.stdout.write(`${runSummary(r.metrics).replace(/^greenwave run/, 'greenwave field')}\n${f.steps} steps in lock-step with ${c.regions} regions: ${f.readingsPublished} readings published (stored), ${f.decisionsReplayed} decisions shown, ${f.decisionsMissing} missing; waited ${(f.waitedMs / 1000).toFixed(1)} s for the regions (longest step ${f.maxStepWaitMs} ms)\n`);
+    process.stdout.write(`${runSummary(r.metrics).replace(/^greenwave run/, 'greenwave field')}\n${f.steps} steps in lock-step with ${c.regions} regions: ${f.readingsPublished} readings published (stored), ${f.decisionsReplayed} decisions shown, ${f.decisionsMissing} missing; waited ${(f.waitedMs / 1000).toFixed(1)} s for the regions (longest step ${f.maxStepWaitMs} ms); ${f.stepsPerS} steps/s, a step's readings to its last decision p50 ${f.latencyMsP50} ms, p99 ${f.latencyMsP99} ms\n`);
   }
   return 0;
 }
