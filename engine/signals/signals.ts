@@ -127,7 +127,54 @@ export class SignalLayer implements SignalControl {
     this.greenStartMs = new Float64Array(n);
     this.changes = new Int32Array(n);
     this.mark = new Uint8Array(net.nMov);
+    this.inPhase = new Uint8Array(net.nMov);
     this.movGreenSinceMs = new Float64Array(net.nMov);
+  }
+
+  private readonly inPhase: Uint8Array;
+
+  /**
+   * Shows at signal i what the signal layer that runs it shows (a view of
+   * signals run in another process: its phase, stage and, in a clearance,
+   * the phase the clearance leads to), from nowMs: the same movement states
+   * that layer derives. Not a way in for controllers (it enforces nothing);
+   * the layer that runs the signal enforced every minimum and clearance.
+   */
+  show(i: number, phase: number, stage: number, target: number, nowMs: number): void {
+    const net = this.net;
+    const n = this.phaseCount(i);
+    if (!(phase >= 0 && phase < n) || !(stage === STAGE_GREEN || stage === STAGE_YELLOW || stage === STAGE_ALL_RED)) return;
+    if (stage !== STAGE_GREEN && !(target >= 0 && target < n)) return;
+    const want = stage === STAGE_GREEN ? -1 : target;
+    if (this.phase[i] === phase && this.stage[i] === stage && this.target[i] === want) return;
+    const sameChange = this.phase[i] === phase && this.stage[i] !== STAGE_GREEN && this.target[i] === want;
+    // a change begins: a clearance not seen yet, or a green reached without one (the next phase only adds movements)
+    const cleared = this.stage[i] !== STAGE_GREEN && this.target[i] === phase;
+    if (stage !== STAGE_GREEN ? !sameChange : this.phase[i] !== phase && !cleared) this.changes[i]!++;
+    const p = net.interPhaseStart[i]! + phase;
+    for (let k = net.phaseMovStart[p]!; k < net.phaseMovStart[p + 1]!; k++) this.inPhase[net.phaseMovs[k]!] = 1 + net.phaseMovPermitted[k]!;
+    if (stage !== STAGE_GREEN) this.markPhase(i, target, false);
+    for (let m = net.interMovStart[i]!; m < net.interMovStart[i + 1]!; m++) {
+      const cur = this.movState[m]!;
+      const own = this.inPhase[m]!;
+      let next = RED;
+      if (own && stage === STAGE_GREEN) next = own === 2 ? PERMITTED : GREEN;
+      else if (own && this.mark[m] === 0) next = stage === STAGE_YELLOW ? YELLOW : RED;
+      else if (own) {
+        // a movement that runs on into the next phase keeps its green through the clearance
+        next = cur === GREEN || cur === PERMITTED ? cur : own === 2 ? PERMITTED : GREEN;
+        if (this.mark[m] === 2 && next === GREEN && !this.conflictsWithPermitted(m)) next = PERMITTED;
+      }
+      if ((next === GREEN || next === PERMITTED) && (cur === RED || cur === YELLOW)) this.movGreenSinceMs[m] = nowMs;
+      this.movState[m] = next;
+      this.inPhase[m] = 0;
+    }
+    if (stage !== STAGE_GREEN) this.markPhase(i, target, true);
+    if (this.stage[i] !== stage || this.phase[i] !== phase) this.stageStartMs[i] = nowMs;
+    if (stage === STAGE_GREEN && (this.phase[i] !== phase || this.stage[i] !== STAGE_GREEN)) this.greenStartMs[i] = nowMs;
+    this.phase[i] = phase;
+    this.stage[i] = stage;
+    this.target[i] = want;
   }
 
   /** Starts every signal in its first phase at `nowMs`; uncontrolled nodes show green on all movements. */
