@@ -9,6 +9,12 @@ import { jetstream } from '@nats-io/jetstream';
 import { afterEach, expect, it } from 'vitest';
 import { CLI, cli, requireBuiltCli, ROOT } from './cli-helpers.js';
 import { describeWithNats, startNats } from './nats-helpers.js';
+import { TestClient, TOKEN, type Frame } from './server-helpers.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadScenario } from '../scenarios/index.js';
+import { createSimulation, prepare } from '../sim/index.js';
 
 const stops: Array<() => void> = [];
 afterEach(() => {
@@ -152,6 +158,63 @@ describeWithNats('a city as 4 regions over NATS JetStream', () => {
     const single = await cli('run', 'grid-8x8', '--controller', 'max-pressure', '--duration', '200', '--json');
     expect(JSON.stringify(strip(got))).toBe(JSON.stringify(strip(JSON.parse(single.stdout) as Record<string, unknown>)));
   }, 240_000);
+
+  it('serve --nats: one read-only view of the whole city, showing at every step what the regions show (the single-process run\'s states), with their detector readings and which regions it hears', async () => {
+    requireBuiltCli();
+    const nats = await startNats();
+    stops.push(() => nats.stop());
+    const url = nats.urls[0]!;
+    const args = ['--duration', '120', '--controller', 'max-pressure'];
+    const rs = startRegions(url, 4, args);
+    await rs.ready();
+    const dir = mkdtempSync(join(tmpdir(), 'greenwave-view-'));
+    writeFileSync(join(dir, 'token'), TOKEN);
+    const view = spawn(process.execPath, [CLI, 'serve', 'grid-8x8', '--nats', url, '--regions', '4', '--duration', '120', '--port', '0', '--token-file', join(dir, 'token')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    stops.push(() => view.kill('SIGKILL'));
+    let vlog = '';
+    view.stderr.setEncoding('utf8').on('data', (d: string) => (vlog += d));
+    for (let i = 0; i < 300 && !/127\.0\.0\.1:(\d+)\//.test(vlog); i++) await new Promise((r) => setTimeout(r, 50));
+    const port = /127\.0\.0\.1:(\d+)\//.exec(vlog)?.[1];
+    expect(port, vlog).toBeDefined();
+    expect(vlog).toMatch(/mode city/);
+    const c = new TestClient(`ws://127.0.0.1:${port}/ws`);
+    stops.push(() => c.close());
+    await c.open();
+    c.send({ type: 'subscribe', id: 's', topics: ['states', 'queues', 'metrics'] });
+    await c.next((f) => f.type === 'subscribed');
+    const field = await cli('field', 'grid-8x8', '--nats', url, '--regions', '4', '--duration', '120', '--json');
+    expect(field.status, field.stderr).toBe(0);
+    const seen = (): string => `${vlog}\n${JSON.stringify(c.frames.map((f) => [f.type, f.t]).slice(-20))}`;
+    const last = await c.next((f) => f.type === 'state' && f.t === 119, 10_000).catch((e: Error) => expect.fail(`${e.message}: ${seen()}`));
+    // the single-process run's signals after the same 120 steps
+    const p = prepare(loadScenario('grid-8x8'), { durationS: 120 });
+    const sim = createSimulation(p, 'max-pressure');
+    const states = new Map<number, { phases: number[]; stages: number[] }>();
+    const sig: number[] = [];
+    for (let i = 0; i < p.net.nInter; i++) if (sim.signals.phaseCount(i) > 0) sig.push(i);
+    while (!sim.done) {
+      const t = sim.nowMs;
+      sim.step();
+      states.set(t / 1000, { phases: sig.map((i) => sim.signals.phaseOf(i)), stages: sig.map((i) => sim.signals.stageOf(i)) });
+    }
+    expect({ phases: last.phases, stages: last.stages }).toEqual(states.get(119));
+    // every state frame the view sent is the single-process state of its step, and they went forward step by step
+    const frames = c.frames.filter((f): f is Frame & { t: number; phases: number[]; stages: number[]; recvAt: number } => f.type === 'state');
+    expect(frames.length).toBeGreaterThan(60);
+    for (const f of frames) expect({ phases: f.phases, stages: f.stages }, `t = ${f.t}`).toEqual(states.get(f.t));
+    // queues from the readings the field published: vehicles stood at some time
+    expect(c.frames.some((f) => f.type === 'queues' && (f.halting as number[]).some((q) => q > 0))).toBe(true);
+    const m = await c.next((f) => f.type === 'metrics' && (f.t as number) >= 100 && (f.city as { regions: Array<{ t: number }> }).regions.every((r) => r.t === f.t), 10_000).catch((e: Error) => expect.fail(`${e.message}: ${seen()}`));
+    expect((m.city as { readings: number }).readings).toBeGreaterThan(1000);
+    expect(m.mode).toBe('city');
+    // read-only: even with the token, writes are refused with a reason
+    c.send({ type: 'auth', token: TOKEN, id: 'a' });
+    await c.next((f) => f.type === 'auth-ok');
+    c.send({ type: 'override', id: 'o', intersection: 'i_1_1', phase: 1, durationS: 30 });
+    const err = await c.next((f) => f.type === 'error' && f.ref === 'o');
+    expect(err.code).toBe('not-accepted');
+    expect(String(err.message)).toMatch(/read-only view of a city/);
+  }, 180_000);
 
   it('a region started on another scenario is refused with a clear message, and the field stops with it', async () => {
     requireBuiltCli();

@@ -1,6 +1,8 @@
 import { partitionNetwork } from '../../engine/distributed/partition.js';
 import { RegionEngine } from '../../engine/distributed/region.js';
-import { scenarioHash } from '../../engine/distributed/wire.js';
+import { applyReadings, scenarioHash } from '../../engine/distributed/wire.js';
+import { CityFeed } from '../../engine/distributed/view.js';
+import { Service } from '../../engine/server/index.js';
 import { CONTROLLER_NAMES } from '../../engine/controllers/index.js';
 import { prepare, type Prepared } from '../../sim/index.js';
 import { runField } from '../../sim/field.js';
@@ -123,4 +125,28 @@ export async function fieldCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${runSummary(r.metrics).replace(/^greenwave run/, 'greenwave field')}\n${f.steps} steps in lock-step with ${c.regions} regions: ${f.readingsPublished} readings published (stored), ${f.decisionsReplayed} decisions shown, ${f.decisionsMissing} missing; waited ${(f.waitedMs / 1000).toFixed(1)} s for the regions (longest step ${f.maxStepWaitMs} ms); ${f.stepsPerS} steps/s, a step's readings to its last decision p50 ${f.latencyMsP50} ms, p99 ${f.latencyMsP99} ms\n`);
   }
   return 0;
+}
+
+/**
+ * `greenwave serve SCENARIO --nats URL --regions N`: the service in city mode,
+ * fed by the city's subjects (engine/distributed/view.ts). `broadcast` is
+ * called after each step the regions completed (set once the server exists).
+ */
+export async function cityService(values: Record<string, string | boolean | string[] | undefined>, positionals: string[], log: (line: string) => void): Promise<{ service: Service; feed: CityFeed; onStep: (f: () => void) => void }> {
+  const c = common('serve', values as Record<string, string | boolean | undefined>, positionals.length ? positionals : ['default']);
+  let broadcast = (): void => {};
+  let feed: CityFeed | undefined;
+  const service = new Service({ mode: 'city', net: c.p.net, router: c.p.router, controller: 'distributed', extraMetrics: () => ({ city: { name: c.city, ...feed!.status() } }) });
+  feed = new CityFeed({
+    servers: c.servers,
+    city: c.city,
+    hash: c.hash,
+    regions: c.regions,
+    onStates: (t, states) => service.mirror(t, states),
+    onReadings: (r) => void applyReadings(r, service.cabinet.detectors),
+    onStep: () => broadcast(),
+    log,
+  });
+  await feed.start();
+  return { service, feed, onStep: (f) => (broadcast = f) };
 }

@@ -5,6 +5,7 @@ import { InputError } from '../../scenarios/errors.js';
 import { createService, prepare } from '../../sim/index.js';
 import { controllerName, durationOption, intOption, parse, positiveOption, UsageError } from '../args.js';
 import { scenarioFromArgs } from '../scenarioArgs.js';
+import { cityService } from './distributed.js';
 
 export const SERVE_HELP = `Usage: greenwave serve [SCENARIO] [options]
 
@@ -37,6 +38,10 @@ Options:
                       Without it, any origin may (reads are open by default)
   --max-per-address N connections at once from one address (default 256)
   --no-preemption     emergency vehicles get no green wave
+  --nats URL --regions N [--city NAME]   no simulator and no controller: a
+                      read-only view of the city run as N regions over NATS
+                      (greenwave region / field, docs/DISTRIBUTED.md); give
+                      the scenario, --seed and --duration its processes have
   --seed N, --duration S, --cityflow   as for run
   -h, --help          this help
 
@@ -59,6 +64,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
     seed: { type: 'string' },
     duration: { type: 'string' },
     cityflow: { type: 'boolean' },
+    nats: { type: 'string' },
+    regions: { type: 'string' },
+    city: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -91,19 +99,29 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const maxPerAddress = intOption('serve', 'max-per-address', values['max-per-address'], 1);
   const seed = intOption('serve', 'seed', values.seed);
   const durationS = durationOption('serve', values.duration);
-  const source = scenarioFromArgs('serve', positionals.length ? positionals : ['default'], values.cityflow === true, durationS);
-  const p = prepare(source, { seed, durationS, spareEmergency: mode === 'sim' ? 16 : 0 });
-  const service = createService(p, { controller, mode, preemption: values['no-preemption'] !== true });
   const log = (line: string): void => void process.stderr.write(`greenwave serve: ${line}\n`);
+  let service;
+  let city: Awaited<ReturnType<typeof cityService>> | undefined;
+  if (values.nats !== undefined) {
+    if (values.field || values.clock !== undefined) throw new UsageError('serve', '--nats takes no --clock or --field: the regions and the field keep the time');
+    city = await cityService(values, positionals, log);
+    service = city.service;
+  } else {
+    const source = scenarioFromArgs('serve', positionals.length ? positionals : ['default'], values.cityflow === true, durationS);
+    const p = prepare(source, { seed, durationS, spareEmergency: mode === 'sim' ? 16 : 0 });
+    service = createService(p, { controller, mode, preemption: values['no-preemption'] !== true });
+  }
   const limits = maxPerAddress !== undefined ? { maxPerAddress } : {};
-  const server = new GreenwaveServer({ service, port, host: (values.host as string | undefined) ?? '127.0.0.1', token, readsNeedToken, allowedOrigins, clock, speed, limits, log });
+  const server = new GreenwaveServer({ service, port, host: (values.host as string | undefined) ?? '127.0.0.1', token, readsNeedToken, allowedOrigins, clock: city ? 'nats' : clock, speed, limits, log });
+  city?.onStep(() => server.broadcast(true));
   const bound = await server.listen();
-  log(`http://${(values.host as string | undefined) ?? '127.0.0.1'}:${bound}/ (WebSocket /ws) · ${service.signalIds.length} signals · mode ${mode} · controller ${controller} · writes ${token ? 'need the token' : 'disabled (no token)'} · reads ${readsNeedToken ? 'need the token' : 'open'}${allowedOrigins.length ? ` from ${allowedOrigins.join(', ')}` : ''}`);
+  log(`http://${(values.host as string | undefined) ?? '127.0.0.1'}:${bound}/ (WebSocket /ws) · ${service.signalIds.length} signals · mode ${service.mode} · controller ${service.controllerName} · writes ${token ? 'need the token' : 'disabled (no token)'} · reads ${readsNeedToken ? 'need the token' : 'open'}${allowedOrigins.length ? ` from ${allowedOrigins.join(', ')}` : ''}`);
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
   await server.close();
+  await city?.feed.close();
   return 0;
 }

@@ -247,7 +247,7 @@ export class RegionEngine {
       this.decided = [];
       if (this.cabinet.step(t)) throw new Error('region engines run their controller in their own thread');
       const s = this.cabinet.signals;
-      const msg: Decisions = { hash: this.o.hash, t, region: this.o.index, decided: this.decided, states: this.own.map((i) => [i, s.phaseOf(i), s.stageOf(i)]) };
+      const msg: Decisions = { hash: this.o.hash, t, region: this.o.index, decided: this.decided, states: this.own.map((i) => [i, s.phaseOf(i), s.stageOf(i), s.targetOf(i)]) };
       this.last = JSON.stringify(msg);
       if (this.lease?.held) {
         this.nc!.publish(this.n.decisions(this.o.index), this.last);

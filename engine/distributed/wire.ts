@@ -85,6 +85,6 @@ export interface Decisions {
   region: number;
   /** [intersection, [[phase, reason], …], next decision (ms)] */
   decided: Array<[number, Array<[number, number]>, number]>;
-  /** [intersection, phase, stage] of every signal of the region, after the step. */
-  states: Array<[number, number, number]>;
+  /** [intersection, phase, stage, target (the phase a clearance leads to, −1 in a green)] of every signal of the region, after the step. */
+  states: Array<[number, number, number, number]>;
 }

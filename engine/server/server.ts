@@ -39,7 +39,7 @@ export interface ServerOptions {
   readsNeedToken?: boolean;
   /** Origins a browser may open the WebSocket from (besides the page's own); empty or absent: any. */
   allowedOrigins?: string[];
-  clock: 'realtime' | 'external';
+  clock: 'realtime' | 'external' | 'nats';
   /** Realtime: simulated seconds per wall-clock second (default 1). */
   speed?: number;
   limits?: Partial<typeof SERVER_LIMITS>;

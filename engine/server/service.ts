@@ -4,7 +4,10 @@
  *   - 'sim': the built-in simulator, stepped by the caller (in wall-clock time);
  *   - 'field': detector data pushed by clients, the signals stepped in wall-clock time;
  *   - 'external': co-simulation, each `step` message brings the observations
- *     for time t and is answered with the signals to show from t on.
+ *     for time t and is answered with the signals to show from t on;
+ *   - 'city': a read-only view of a city run as regions elsewhere (over
+ *     NATS): the signals show what the regions say they show (mirror), the
+ *     detectors hold the readings the field published; nothing is decided here.
  * It turns the engine's state into the frames the server sends (topics:
  * states, plans, queues, metrics, emergency); the server does the sockets.
  */
@@ -19,7 +22,7 @@ import { type ConflictMonitor, type SignalLayer, STAGE_GREEN, STAGE_YELLOW, STAT
 import type { OverrideController } from '../controllers/index.js';
 import { ERR } from './protocol.js';
 
-export type ServiceMode = 'sim' | 'field' | 'external';
+export type ServiceMode = 'sim' | 'field' | 'external' | 'city';
 
 /**
  * What the service needs of a built-in simulator (sim mode): the engine it
@@ -48,6 +51,8 @@ export interface ServiceOptions {
   router?: Router;
   /** Emergency pre-emption (default on). */
   preemption?: boolean;
+  /** More live figures for the metrics topic (city mode: the regions heard). */
+  extraMetrics?: () => Record<string, unknown>;
 }
 
 /** A refusal to pass on to the client: code (protocol ERR) and reason. */
@@ -105,7 +110,9 @@ export class Service {
       if (!o.net || !o.router) throw new Error(`${o.mode} mode needs the network and its router`);
       const ingest = new IngestedDetectors(o.net);
       this.ingest = ingest;
-      cab = new Cabinet({ net: o.net, router: o.router, controller: this.controllerName, detectors: ingest, preemption: o.preemption ?? true });
+      // a city view runs no controller: its cabinet's signal layer only shows what the regions show
+      const controller = o.mode === 'city' ? () => ({ name: 'city', decide: (_ix: number, t: number) => t + 86_400_000 }) : this.controllerName;
+      cab = new Cabinet({ net: o.net, router: o.router, controller, detectors: ingest, preemption: o.mode === 'city' ? false : (o.preemption ?? true) });
     }
     this.cabinet = cab;
     const net = cab.net;
@@ -123,6 +130,20 @@ export class Service {
     this.signalIdx = Int32Array.from(sig);
     this.signalIds = sig.map((i) => net.intersectionIds[i]!);
     this.changesSeen = new Int32Array(net.nInter);
+    this.extraMetrics = o.extraMetrics;
+  }
+
+  private readonly extraMetrics: (() => Record<string, unknown>) | undefined;
+
+  /** City mode: what a region says signals show after step tMs ([intersection, phase, stage, target]). */
+  mirror(tMs: number, states: ReadonlyArray<readonly [number, number, number, number]>): void {
+    for (const [i, phase, stage, target] of states) if (Number.isInteger(i) && i >= 0 && i < this.net.nInter) this.signals.show(i, phase, stage, target, tMs);
+    this.nowMs = Math.max(this.nowMs, tMs + this.stepMs);
+  }
+
+  /** City mode refuses every write: the regions run the signals. */
+  private writable(what: string): void {
+    if (this.mode === 'city') throw new ServiceError(ERR.notAccepted, `${what}: this server is a read-only view of a city run as regions (greenwave serve --nats); the regions run the signals`);
   }
 
   get durationMs(): number {
@@ -146,6 +167,7 @@ export class Service {
   // ------------------------------------------------------------------ writes
 
   private needIngest(what: string): IngestedDetectors {
+    this.writable(what);
     if (!this.ingest) throw new ServiceError(ERR.notAccepted, `${what}: the built-in simulator owns the detectors in this mode (field and external modes take detector data)`);
     return this.ingest;
   }
@@ -179,6 +201,7 @@ export class Service {
 
   /** The first half of stepTo: checks the step, applies its observations, and returns the time to advance to (advanceTo). Throws a ServiceError and changes nothing if refused. */
   beginStep(tS: number, o: Observations, maxJumpS = Infinity): { seq: number; tMs: number } {
+    this.writable('step');
     if (this.mode !== 'external') throw new ServiceError(ERR.notAccepted, 'step: only with the external clock');
     const tMs = Math.floor((tS * 1000) / this.stepMs) * this.stepMs;
     const lastMs = this.nowMs - this.stepMs;
@@ -211,6 +234,7 @@ export class Service {
 
   /** An emergency vehicle from a client: routed, then followed by its position reports. */
   emergency(vehicle: string, from: string, to: string, priority: number | undefined): { seq: number; route: string[] } {
+    this.writable('emergency');
     const m = this.preemption;
     if (!m) throw new ServiceError(ERR.notAccepted, 'emergency: pre-emption is off');
     try {
@@ -253,6 +277,7 @@ export class Service {
 
   /** An operator override: hold `phase` at intersection `inter` for durationS (0: release the hold). */
   override(inter: string, phase: number, durationS: number): { seq: number; untilS: number | null } {
+    this.writable('override');
     const ix = this.net.model.intersectionIndex.get(inter) ?? -1;
     if (ix < 0) throw new ServiceError(ERR.unknownId, `override: intersection: unknown intersection "${inter.slice(0, 80)}"`);
     if (this.net.interType[ix] !== INTER_SIGNAL || this.signals.phaseCount(ix) === 0) throw new ServiceError(ERR.badMessage, `override: intersection: "${inter}" has no signal`);
@@ -380,6 +405,7 @@ export class Service {
       detectors: { faults: this.health.events, faultyNow: this.health.faultyNow() },
       accepted: { ...this.accepted },
       seq: this.seq,
+      ...(this.extraMetrics ? this.extraMetrics() : {}),
     };
   }
 

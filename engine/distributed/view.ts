@@ -1,0 +1,143 @@
+/**
+ * One view of a city run as regions (`greenwave serve --nats`): what every
+ * region says it shows, and every intersection's detector readings, taken
+ * from the city's subjects with no simulator and no controller of its own.
+ * A step is complete when every region has answered it; one left waiting a
+ * second is passed on anyway (the silent region's signals keep what they
+ * showed, and `status()` names the region and how long it has been silent).
+ * The view reads the readings as they are published (a plain subscription
+ * on the stream's subjects: it acknowledges nothing, so it takes nothing
+ * from the regions' consumers).
+ */
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { names, type Decisions, type Readings } from './wire.js';
+
+export interface CityFeedOptions {
+  servers: string | string[];
+  city: string;
+  hash: string;
+  regions: number;
+  /** A region's states for step t (after the step): [intersection, phase, stage, target]. */
+  onStates(t: number, states: Decisions['states']): void;
+  onReadings(r: Readings): void;
+  /** Step t is complete (or waited for long enough). */
+  onStep(t: number): void;
+  log?: (line: string) => void;
+}
+
+export interface CityStatus {
+  regions: Array<{ index: number; t: number | null; silentS: number | null }>;
+  /** Messages of another scenario (another hash), readings received, and whether the field ended the run. */
+  otherScenario: number;
+  readings: number;
+  ended: boolean;
+}
+
+export class CityFeed {
+  private nc: NatsConnection | undefined;
+  private readonly lastT: Array<number | null>;
+  private readonly lastHeardMs: Array<number | null>;
+  private readonly heard = new Map<number, { regions: Set<number>; firstMs: number }>();
+  private lastStep = -1;
+  private otherScenario = 0;
+  private readings = 0;
+  private ended = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: CityFeedOptions) {
+    this.lastT = new Array<number | null>(o.regions).fill(null);
+    this.lastHeardMs = new Array<number | null>(o.regions).fill(null);
+  }
+
+  async start(): Promise<void> {
+    const o = this.o;
+    const n = names(o.city);
+    const nc = await connect({ servers: o.servers, name: 'greenwave-view', maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+    this.nc = nc;
+    nc.subscribe(n.decisionsAll, {
+      callback: (err, m) => {
+        if (!err) this.onDecisions(m.string());
+      },
+    });
+    nc.subscribe(n.detAll, {
+      callback: (err, m) => {
+        if (err) return;
+        let r: Readings;
+        try {
+          r = m.json<Readings>();
+        } catch {
+          return;
+        }
+        if (r === null || typeof r !== 'object' || r.hash !== o.hash || !Array.isArray(r.d)) return void this.otherScenario++;
+        this.readings++;
+        o.onReadings(r);
+      },
+    });
+    nc.subscribe(n.step, {
+      callback: (err, m) => {
+        if (err) return;
+        try {
+          const v = m.json<{ hash?: string; end?: boolean }>();
+          if (v.hash === o.hash && v.end === true) this.ended = true;
+          else if (v.hash === o.hash) this.ended = false;
+        } catch {
+          /* not a step */
+        }
+      },
+    });
+    await nc.flush();
+    this.timer = setInterval(() => this.flushLate(), 250);
+  }
+
+  private onDecisions(text: string): void {
+    let d: Decisions;
+    try {
+      d = JSON.parse(text) as Decisions;
+    } catch {
+      return;
+    }
+    if (d === null || typeof d !== 'object' || d.hash !== this.o.hash) return void this.otherScenario++;
+    if (!Number.isInteger(d.region) || d.region < 0 || d.region >= this.o.regions || typeof d.t !== 'number' || !Array.isArray(d.states)) return;
+    this.lastT[d.region] = Math.max(this.lastT[d.region] ?? -1, d.t);
+    this.lastHeardMs[d.region] = Date.now();
+    if (d.t <= this.lastStep) {
+      // late (the step was passed on without it) or said again: still the newest this region showed
+      if (d.t === this.lastT[d.region]) this.o.onStates(d.t, d.states);
+      return;
+    }
+    this.o.onStates(d.t, d.states);
+    let h = this.heard.get(d.t);
+    if (!h) this.heard.set(d.t, (h = { regions: new Set(), firstMs: Date.now() }));
+    h.regions.add(d.region);
+    if (h.regions.size >= this.o.regions) this.complete(d.t);
+  }
+
+  /** Steps up to t are done: passed on in order. */
+  private complete(t: number): void {
+    for (const k of [...this.heard.keys()].sort((a, b) => a - b)) if (k <= t) this.heard.delete(k);
+    this.lastStep = t;
+    this.o.onStep(t);
+  }
+
+  /** A step waiting over a second for a silent region is passed on. */
+  private flushLate(): void {
+    let late = -1;
+    for (const [t, h] of this.heard) if (Date.now() - h.firstMs > 1000 && t > late) late = t;
+    if (late >= 0) this.complete(late);
+  }
+
+  status(): CityStatus {
+    const now = Date.now();
+    return {
+      regions: this.lastT.map((t, index) => ({ index, t: t === null ? null : t / 1000, silentS: this.lastHeardMs[index] == null ? null : Math.round((now - this.lastHeardMs[index]!) / 100) / 10 })),
+      otherScenario: this.otherScenario,
+      readings: this.readings,
+      ended: this.ended,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    if (this.nc && !this.nc.isClosed()) await this.nc.drain().catch(() => {});
+  }
+}
