@@ -214,6 +214,19 @@ describeWithNats('a city as 4 regions over NATS JetStream', () => {
     const err = await c.next((f) => f.type === 'error' && f.ref === 'o');
     expect(err.code).toBe('not-accepted');
     expect(String(err.message)).toMatch(/read-only view of a city/);
+    // a view started after the run begins from the regions' last answers in the states bucket
+    const late = spawn(process.execPath, [CLI, 'serve', 'grid-8x8', '--nats', url, '--regions', '4', '--duration', '120', '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    stops.push(() => late.kill('SIGKILL'));
+    let llog = '';
+    late.stderr.setEncoding('utf8').on('data', (d: string) => (llog += d));
+    for (let i = 0; i < 300 && !/127\.0\.0\.1:(\d+)\//.test(llog); i++) await new Promise((r) => setTimeout(r, 50));
+    const c2 = new TestClient(`ws://127.0.0.1:${/127\.0\.0\.1:(\d+)\//.exec(llog)?.[1]}/ws`);
+    stops.push(() => c2.close());
+    await c2.open();
+    c2.send({ type: 'subscribe', topics: ['states'] });
+    const first = await c2.next((f) => f.type === 'state');
+    expect(first.t, llog).toBe(119);
+    expect({ phases: first.phases, stages: first.stages }).toEqual(states.get(119));
   }, 180_000);
 
   it('a region started on another scenario is refused with a clear message, and the field stops with it', async () => {

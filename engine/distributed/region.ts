@@ -22,6 +22,7 @@ import { controllerFactory } from '../controllers/index.js';
 import { DetectorArrays } from '../detectors/index.js';
 import { INTER_SIGNAL, type CompiledNetwork } from '../network/compile.js';
 import type { Router } from '../network/routing.js';
+import { Kvm, type KV } from '@nats-io/kv';
 import { Lease } from './lease.js';
 import { recordingFactory } from './remote.js';
 import { applyReadings, detectorsByIntersection, names, type Decisions, type Readings } from './wire.js';
@@ -134,6 +135,7 @@ export class RegionEngine {
         if (!this.closing) await new Promise((r) => setTimeout(r, 500));
       }
     })();
+    void this.openStates(nc);
     this.sub = nc.subscribe(this.n.step, {
       callback: (err, msg) => {
         if (err) return this.fail(err);
@@ -179,6 +181,40 @@ export class RegionEngine {
     else await takeLease();
     this.o.log?.(`region ${this.o.index}: ${this.own.length} signals, reading ${this.needed.size} intersections${this.o.standby ? ' (standby)' : ''}; waiting for the field`);
   }
+
+  private statesKv: KV | undefined;
+  private putting = false;
+  private toPut: string | undefined;
+
+  /** The bucket of the regions' last answers (made if absent); tried again every 2 s until it opens, never blocking a step. */
+  private async openStates(nc: NatsConnection): Promise<void> {
+    while (!this.closing && !this.statesKv) {
+      try {
+        this.statesKv = await new Kvm(nc).create(this.n.statesBucket, { history: 1, replicas: this.o.replicas ?? 1 });
+      } catch (e) {
+        this.o.log?.(`region ${this.o.index}: the states bucket: ${(e as Error).message}; again in 2 s`);
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
+  }
+
+  /** Puts the latest answer into the bucket: one put at a time, a newer answer replacing one not yet put. */
+  private putState(text: string): void {
+    this.toPut = text;
+    if (this.putting || !this.statesKv) return;
+    const kv = this.statesKv;
+    this.putting = true;
+    this.putLoop = (async () => {
+      while (this.toPut !== undefined) {
+        const v = this.toPut;
+        this.toPut = undefined;
+        await kv.put(this.n.statesKey(this.o.index), v).catch(() => {});
+      }
+      this.putting = false;
+    })();
+  }
+
+  private putLoop: Promise<void> | undefined;
 
   /** Resolves when the field says the run is over; rejects on a fatal error. */
   wait(): Promise<void> {
@@ -251,6 +287,7 @@ export class RegionEngine {
       this.last = JSON.stringify(msg);
       if (this.lease?.held) {
         this.nc!.publish(this.n.decisions(this.o.index), this.last);
+        this.putState(this.last);
         this.counts.published++;
       }
       for (const m of applied) m.ack(); // applied: now acknowledged
@@ -280,6 +317,8 @@ export class RegionEngine {
 
   private async close(): Promise<void> {
     this.closing = true;
+    // the last answer reaches the bucket before the region lets go (at most 2 s)
+    if (this.putLoop) await Promise.race([this.putLoop, new Promise((r) => setTimeout(r, 2000).unref())]);
     await this.lease?.close(true);
     this.sub?.unsubscribe();
     this.sub = undefined;

@@ -7,9 +7,12 @@
  * showed, and `status()` names the region and how long it has been silent).
  * The view reads the readings as they are published (a plain subscription
  * on the stream's subjects: it acknowledges nothing, so it takes nothing
- * from the regions' consumers).
+ * from the regions' consumers). It starts from each region's last answer in
+ * the states bucket, so one started during or after a run shows the signals
+ * at once.
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Kvm } from '@nats-io/kv';
 import { names, type Decisions, type Readings } from './wire.js';
 
 export interface CityFeedOptions {
@@ -86,10 +89,27 @@ export class CityFeed {
       },
     });
     await nc.flush();
+    await this.loadLast(nc);
     this.timer = setInterval(() => this.flushLate(), 250);
   }
 
-  private onDecisions(text: string): void {
+  /** Starts from each region's last answer in the states bucket, where there is one (a view started during or after a run). */
+  private async loadLast(nc: NatsConnection): Promise<void> {
+    const n = names(this.o.city);
+    try {
+      const kv = await new Kvm(nc).open(n.statesBucket);
+      for (let k = 0; k < this.o.regions; k++) {
+        const e = await kv.get(n.statesKey(k));
+        if (e && e.length) this.onDecisions(e.string(), false);
+      }
+    } catch {
+      return; // no bucket yet: the first steps will bring the states
+    }
+    const t = Math.max(-1, ...this.lastT.map((x) => x ?? -1));
+    if (t >= 0 && t > this.lastStep) this.complete(t);
+  }
+
+  private onDecisions(text: string, live = true): void {
     let d: Decisions;
     try {
       d = JSON.parse(text) as Decisions;
@@ -99,7 +119,7 @@ export class CityFeed {
     if (d === null || typeof d !== 'object' || d.hash !== this.o.hash) return void this.otherScenario++;
     if (!Number.isInteger(d.region) || d.region < 0 || d.region >= this.o.regions || typeof d.t !== 'number' || !Array.isArray(d.states)) return;
     this.lastT[d.region] = Math.max(this.lastT[d.region] ?? -1, d.t);
-    this.lastHeardMs[d.region] = Date.now();
+    if (live) this.lastHeardMs[d.region] = Date.now();
     if (d.t <= this.lastStep) {
       // late (the step was passed on without it) or said again: still the newest this region showed
       if (d.t === this.lastT[d.region]) this.o.onStates(d.t, d.states);

@@ -24,6 +24,9 @@ export function names(city: string) {
     decisions: (region: number) => `greenwave.${city}.decisions.${region}`,
     decisionsAll: `greenwave.${city}.decisions.*`,
     consumer: (region: number) => `region-${region}`,
+    /** KV: each region's last answer (decisions and states), key `region.K`: where a view that starts late begins. */
+    statesBucket: `greenwave_${city}_states`,
+    statesKey: (region: number) => `region.${region}`,
   };
 }
 
