@@ -229,6 +229,39 @@ describeWithNats('a city as 4 regions over NATS JetStream', () => {
     expect({ phases: first.phases, stages: first.stages }).toEqual(states.get(119));
   }, 180_000);
 
+  it('a cold standby (--resume) started after a region\'s primary died takes over from the states bucket: the run completes, safely, within ±3 % of the single-process run', async () => {
+    requireBuiltCli();
+    const nats = await startNats();
+    stops.push(() => nats.stop());
+    const url = nats.urls[0]!;
+    const args = ['--duration', '200', '--controller', 'max-pressure'];
+    const rs = startRegions(url, 4, args);
+    await rs.ready();
+    const reached = regionReached(url, 1, 60);
+    const fieldRun = cli('field', 'grid-8x8', '--nats', url, '--regions', '4', '--duration', '200', '--timeout', '20', '--json');
+    const first = await Promise.race([reached.then((ok) => (ok ? 'reached' : 'region 1 did not reach t = 60 s')), fieldRun.then((f) => `the field ended first (${f.status}): ${f.stderr}`)]);
+    expect(first, rs.logs.join('\n')).toBe('reached');
+    rs.kills[1]!();
+    const cold = startRegions(url, 4, [...args, '--resume'], [1]);
+    const field = await fieldRun;
+    const logs = (): string => [...rs.logs, ...cold.logs].join('\n');
+    expect(field.status, `${field.stderr}\n${logs()}`).toBe(0);
+    const got = JSON.parse(field.stdout) as FieldJson & { travelTime: { mean: number } };
+    expect(got.field.steps).toBe(200);
+    // the field's own signal layer and conflict monitor: nothing conflicting, no green or clearance cut short at the takeover
+    expect(got.safety).toEqual({ conflictingGreens: 0, minGreenViolations: 0, clearanceViolations: 0 });
+    const ended = await Promise.race([cold.done[0]!.then(() => true), new Promise((r) => setTimeout(() => r(false), 30_000))]);
+    expect(ended, logs()).toBe(true);
+    const resumedAt = Number(/resuming after t = (\d+) s from the states bucket/.exec(cold.logs[0]!)?.[1]);
+    expect(resumedAt, logs()).toBeGreaterThanOrEqual(60);
+    expect(cold.logs[0]).toMatch(/resumed-\d+ holds the lease/);
+    // it ran every step after the answer it resumed from (the first ones possibly before it held the lease)
+    expect(Number(/the run ended after (\d+) steps/.exec(cold.logs[0]!)?.[1] ?? 0), logs()).toBe(200 - 1 - resumedAt);
+    expect(Number(/(\d+) steps published/.exec(cold.logs[0]!)?.[1] ?? 0)).toBeGreaterThan(200 - 10 - resumedAt);
+    const single = JSON.parse((await cli('run', 'grid-8x8', '--controller', 'max-pressure', '--duration', '200', '--json')).stdout) as { travelTime: { mean: number } };
+    expect(Math.abs(got.travelTime.mean / single.travelTime.mean - 1)).toBeLessThanOrEqual(0.03);
+  }, 240_000);
+
   it('a region started on another scenario is refused with a clear message, and the field stops with it', async () => {
     requireBuiltCli();
     const nats = await startNats();

@@ -31,6 +31,10 @@ ${COMMON}
   --index K           this region
   --standby           a hot standby for region K: runs in step with the
                       primary and takes over when its lease lapses
+  --resume            a cold standby for region K, started after its primary
+                      died: begins from the region's last answer in the
+                      states bucket (each signal's green or clearance served
+                      in full again), then takes the lease
   --lease-ttl S       seconds a region's lease lives without renewal
                       (default 2); a standby takes over within about that
   --controller NAME   ${CONTROLLER_NAMES.join(', ')} (default: max-pressure)
@@ -88,7 +92,7 @@ function common(cmd: string, values: Record<string, string | boolean | undefined
 }
 
 export async function regionCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse('region', argv, { ...OPTIONS, index: { type: 'string' }, controller: { type: 'string' }, standby: { type: 'boolean' }, 'lease-ttl': { type: 'string' } });
+  const { values, positionals } = parse('region', argv, { ...OPTIONS, index: { type: 'string' }, controller: { type: 'string' }, standby: { type: 'boolean' }, resume: { type: 'boolean' }, 'lease-ttl': { type: 'string' } });
   if (values.help) {
     process.stdout.write(REGION_HELP);
     return 0;
@@ -100,9 +104,10 @@ export async function regionCommand(argv: string[]): Promise<number> {
   if (index === undefined || index >= c.regions) throw new UsageError('region', `--index must be 0 … ${c.regions - 1}`);
   const ttl = values['lease-ttl'] !== undefined ? Number(values['lease-ttl']) : 2;
   if (!(ttl >= 0.2 && ttl <= 600)) throw new UsageError('region', `--lease-ttl must be seconds, 0.2 … 600, got "${String(values['lease-ttl'])}"`);
+  if (values.standby && values.resume) throw new UsageError('region', '--standby (hot, started with the primary) and --resume (cold, started after it died) are two kinds of standby: give one');
   const part = partitionNetwork(c.p.net, c.regions);
   const log = (l: string): void => void process.stderr.write(`greenwave region: ${l}\n`);
-  const r = new RegionEngine({ net: c.p.net, router: c.p.router, controller, regionOf: part.regionOf, index, servers: c.servers, city: c.city, hash: c.hash, standby: values.standby === true, leaseTtlMs: ttl * 1000, replicas: c.replicas, steps: Math.ceil((c.p.durationS * 1000) / c.p.net.stepMs), log });
+  const r = new RegionEngine({ net: c.p.net, router: c.p.router, controller, regionOf: part.regionOf, index, servers: c.servers, city: c.city, hash: c.hash, standby: values.standby === true, resume: values.resume === true, leaseTtlMs: ttl * 1000, replicas: c.replicas, steps: Math.ceil((c.p.durationS * 1000) / c.p.net.stepMs), log });
   await r.start();
   await r.wait();
   log(`region ${index}: the run ended after ${r.counts.steps} steps; ${r.counts.readingsApplied} readings applied, ${r.counts.readingsIgnored} not needed, ${r.counts.deadLettered} dead-lettered; ${r.counts.published} steps published`);

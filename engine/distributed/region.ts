@@ -39,6 +39,8 @@ export interface RegionOptions {
   hash: string;
   /** A standby: runs the engine in step with the others (a hot standby) and publishes only once it holds the region's lease. */
   standby?: boolean;
+  /** A cold standby: starts from region K's last answer in the states bucket (after its primary died), then takes the lease. */
+  resume?: boolean;
   /** How long the region's lease lives without renewal (ms, default 2,000). */
   leaseTtlMs?: number;
   /** Stream and bucket replicas (3 on a three-node cluster; default 1). */
@@ -115,7 +117,8 @@ export class RegionEngine {
     this.nc = nc;
     await ensureStream(nc, this.o.city, this.o.replicas ?? 1);
     const jsm = await jetstreamManager(nc);
-    const durable = this.n.consumer(this.o.index) + (this.o.standby ? '-standby' : '');
+    if (this.o.resume) await this.resumeFromBucket(nc);
+    const durable = this.n.consumer(this.o.index) + (this.o.resume ? '-resumed' : this.o.standby ? '-standby' : '');
     try {
       await jsm.consumers.info(this.n.detStream, durable);
     } catch {
@@ -156,7 +159,9 @@ export class RegionEngine {
           if (v.t === this.nextT - this.o.net.stepMs && this.last && this.lease?.held) this.nc!.publish(this.n.decisions(this.o.index), this.last);
           return;
         }
-        if (!this.announced.includes(v.t)) this.announced.push(v.t);
+        // the field announces t once every reading up to t is stored: a step this process did not hear announced is due too
+        const from = this.announced.length ? this.announced[this.announced.length - 1]! + this.o.net.stepMs : this.nextT;
+        for (let u = from; u <= v.t; u += this.o.net.stepMs) this.announced.push(u);
         this.pump();
         // waiting for readings that do not come (a pull lost with its node): start reading the stream again
         if (this.announced.length && Date.now() - this.lastReadingMs > 3000 && this.msgs) {
@@ -167,7 +172,7 @@ export class RegionEngine {
       },
     });
     const ttl = this.o.leaseTtlMs ?? 2000;
-    const who = `${this.o.standby ? 'standby' : 'primary'}-${process.pid}`;
+    const who = `${this.o.resume ? 'resumed' : this.o.standby ? 'standby' : 'primary'}-${process.pid}`;
     const takeLease = async (): Promise<void> => {
       this.lease = await Lease.open(nc, `greenwave_${this.o.city}_leases`, `region.${this.o.index}`, who, ttl, (held) => {
         if (held) {
@@ -177,7 +182,7 @@ export class RegionEngine {
       }, this.o.replicas ?? 1);
     };
     // a standby lets the primary take the lease first
-    if (this.o.standby) setTimeout(() => void takeLease().catch((e: Error) => this.fail(e)), ttl);
+    if (this.o.standby || this.o.resume) setTimeout(() => void takeLease().catch((e: Error) => this.fail(e)), ttl);
     else await takeLease();
     this.o.log?.(`region ${this.o.index}: ${this.own.length} signals, reading ${this.needed.size} intersections${this.o.standby ? ' (standby)' : ''}; waiting for the field`);
   }
@@ -196,6 +201,31 @@ export class RegionEngine {
         await new Promise((r) => setTimeout(r, 2000));
       }
     }
+  }
+
+  /**
+   * A cold standby's start: the signals as region K last said they were, each
+   * through the safety layer as if its stage began now (a green serves its
+   * whole minimum again, a clearance its whole yellow and all-red: never a
+   * cut-short display), and the steps from the one after that answer on.
+   */
+  private async resumeFromBucket(nc: NatsConnection): Promise<void> {
+    let text: string | undefined;
+    try {
+      const kv = await new Kvm(nc).open(this.n.statesBucket);
+      const e = await kv.get(this.n.statesKey(this.o.index));
+      if (e && e.length) text = e.string();
+    } catch {
+      /* no bucket: nothing was published */
+    }
+    if (!text) return this.o.log?.(`region ${this.o.index}: no last answer in ${this.n.statesBucket}; starting from t = 0`);
+    const d = JSON.parse(text) as Decisions;
+    if (d.hash !== this.o.hash) throw new Error(`the states bucket holds another scenario's answer (hash ${String(d.hash).slice(0, 20)}, this region ${this.o.hash})`);
+    const sig = this.cabinet.signals;
+    for (const [i, phase, stage, target] of d.states) if (this.own.includes(i)) sig.show(i, phase, stage, target, d.t, true);
+    this.nextT = d.t + this.o.net.stepMs;
+    this.last = text;
+    this.o.log?.(`region ${this.o.index}: resuming after t = ${d.t / 1000} s from the states bucket (${d.states.length} signals)`);
   }
 
   /** Puts the latest answer into the bucket: one put at a time, a newer answer replacing one not yet put. */

@@ -139,13 +139,20 @@ export class SignalLayer implements SignalControl {
    * the phase the clearance leads to), from nowMs: the same movement states
    * that layer derives. Not a way in for controllers (it enforces nothing);
    * the layer that runs the signal enforced every minimum and clearance.
+   * With restart (a process taking the signal over), the stage shown counts
+   * as begun at nowMs, so its minimum green or clearance is served in full.
    */
-  show(i: number, phase: number, stage: number, target: number, nowMs: number): void {
+  show(i: number, phase: number, stage: number, target: number, nowMs: number, restart = false): void {
     const net = this.net;
     const n = this.phaseCount(i);
     if (!(phase >= 0 && phase < n) || !(stage === STAGE_GREEN || stage === STAGE_YELLOW || stage === STAGE_ALL_RED)) return;
     if (stage !== STAGE_GREEN && !(target >= 0 && target < n)) return;
     const want = stage === STAGE_GREEN ? -1 : target;
+    if (restart) {
+      // taking over a signal shown elsewhere: its stage counts as begun now (its whole minimum or clearance again)
+      this.stageStartMs[i] = nowMs;
+      if (stage === STAGE_GREEN) this.greenStartMs[i] = nowMs;
+    }
     if (this.phase[i] === phase && this.stage[i] === stage && this.target[i] === want) return;
     const sameChange = this.phase[i] === phase && this.stage[i] !== STAGE_GREEN && this.target[i] === want;
     // a change begins: a clearance not seen yet, or a green reached without one (the next phase only adds movements)
