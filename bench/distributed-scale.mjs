@@ -26,6 +26,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { percentile } from '../dist/sim/metrics.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(root, 'dist/cli/main.js');
@@ -43,7 +44,6 @@ const json = args.includes('--json');
 const only = opt('only', 'both'); // lock-step | publish | both
 const say = (l) => void (json ? process.stderr : process.stdout).write(`${l}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const pct = (s, p) => (s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN);
 const dir = mkdtempSync(join(tmpdir(), 'greenwave-scale-'));
 const children = [];
 const cleanup = () => {
@@ -198,8 +198,8 @@ async function publishOnly(signals) {
     storedPerS: Math.round(info.state.messages / wallS),
     wallS: Math.round(wallS * 100) / 100,
     ackedPerS: Math.round(acked / wallS),
-    ackMsP50: r1(pct(lat, 50)),
-    ackMsP99: r1(pct(lat, 99)),
+    ackMsP50: r1(percentile(lat, 50)),
+    ackMsP99: r1(percentile(lat, 99)),
     ackMsMax: r1(lat[lat.length - 1] ?? NaN),
     maxInFlight,
     payloadBytes: payload(signals - 1, 0).length,

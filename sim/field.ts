@@ -13,8 +13,8 @@ import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import { ensureStream } from '../engine/distributed/region.js';
 import { replayFactory, type Decision, type DecisionSource, type ReplayStats } from '../engine/distributed/remote.js';
-import { detectorsByIntersection, encodeReadings, names, type Decisions } from '../engine/distributed/wire.js';
-import { computeMetrics, type RunMetrics } from './metrics.js';
+import { detectorsByIntersection, encodeReadings, names, parseDecisions } from '../engine/distributed/wire.js';
+import { computeMetrics, percentile, type RunMetrics } from './metrics.js';
 import { createSimulation, scenarioName, type Prepared } from './run.js';
 
 export interface FieldOptions {
@@ -40,8 +40,6 @@ export interface FieldResult {
   };
 }
 
-const quantile = (sorted: Float64Array, q: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! : 0);
-
 export async function runField(p: Prepared, o: FieldOptions): Promise<FieldResult> {
   const n = names(o.city);
   const nc = await connect({ servers: o.servers, name: 'greenwave-field', maxReconnectAttempts: -1, reconnectTimeWait: 250 });
@@ -57,12 +55,8 @@ export async function runField(p: Prepared, o: FieldOptions): Promise<FieldResul
     const sub = nc.subscribe(n.decisionsAll, {
       callback: (err, msg) => {
         if (err) return;
-        let d: Decisions;
-        try {
-          d = msg.json<Decisions>();
-        } catch {
-          return;
-        }
+        const d = parseDecisions(msg.string());
+        if (!d) return;
         if (d.hash !== o.hash) {
           failure = new Error(`region ${String(d.region)} runs another scenario (hash ${String(d.hash).slice(0, 20)}, the field ${o.hash}): start every process with the same scenario, seed and duration`);
           waiter?.resolve();
@@ -143,8 +137,8 @@ export async function runField(p: Prepared, o: FieldOptions): Promise<FieldResul
     field.waitedMs = Math.round(field.waitedMs);
     field.maxStepWaitMs = Math.round(field.maxStepWaitMs);
     const sorted = Float64Array.from(latency).sort();
-    field.latencyMsP50 = Math.round(quantile(sorted, 0.5) * 10) / 10;
-    field.latencyMsP99 = Math.round(quantile(sorted, 0.99) * 10) / 10;
+    field.latencyMsP50 = Math.round(percentile(sorted, 50) * 10) / 10;
+    field.latencyMsP99 = Math.round(percentile(sorted, 99) * 10) / 10;
     field.wallS = Math.round(performance.now() - run0) / 1000;
     field.stepsPerS = field.wallS > 0 ? Math.round((field.steps / field.wallS) * 10) / 10 : 0;
     return { metrics, field };

@@ -71,6 +71,22 @@ async function regionReached(url: string, k: number, tS: number, withinMs = 150_
   return got;
 }
 
+/** `greenwave serve grid-8x8 --nats URL --regions 4 --duration 120` in its own process; resolves once it says its port. */
+async function startView(url: string, extra: string[] = []): Promise<{ port: string | undefined; log: () => string }> {
+  const child = spawn(process.execPath, [CLI, 'serve', 'grid-8x8', '--nats', url, '--regions', '4', '--duration', '120', '--port', '0', ...extra], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  stops.push(() => child.kill('SIGKILL'));
+  let log = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (log += d));
+  const port = (): string | undefined => /127\.0\.0\.1:(\d+)\//.exec(log)?.[1];
+  for (let i = 0; i < 300 && !port(); i++) await new Promise((r) => setTimeout(r, 50));
+  return { port: port(), log: () => log };
+}
+
+/** 'reached' once region k answered a step at or after tS, or why not: the field ended first (its status and error) or it took too long. */
+function reachedBeforeFieldEnds(url: string, k: number, tS: number, fieldRun: Promise<{ status: number | null; stderr: string }>): Promise<string> {
+  return Promise.race([regionReached(url, k, tS).then((ok) => (ok ? 'reached' : `region ${k} did not reach t = ${tS} s`)), fieldRun.then((f) => `the field ended first (${f.status}): ${f.stderr}`)]);
+}
+
 const strip = (m: Record<string, unknown>): Record<string, unknown> => {
   const { sim: _s, controller: _c, field: _f, ...rest } = m;
   return rest;
@@ -132,11 +148,10 @@ describeWithNats('a city as 4 regions over NATS JetStream', () => {
     const sb = startRegions(url, 4, args, [1], true);
     await sb.ready();
     await new Promise((r) => setTimeout(r, 3500)); // past its first look at the lease
-    const reached = regionReached(url, 1, 60);
     const fieldRun = cli('field', 'grid-8x8', '--nats', url, '--regions', '4', '--duration', '200', '--replicas', '3', '--timeout', '20', '--json');
     const logs = (): string => [...rs.logs, ...sb.logs].join('\n');
     // region 1 reaches t = 60 s, unless the field ended before (then its error says why)
-    const first = await Promise.race([reached.then((ok) => (ok ? 'reached' : 'region 1 did not reach t = 60 s')), fieldRun.then((f) => `the field ended first (${f.status}): ${f.stderr}`)]);
+    const first = await reachedBeforeFieldEnds(url, 1, 60, fieldRun);
     expect(first, logs()).toBe('reached');
     rs.kills[1]!(); // region 1's primary, a third of the way in
     const field = await fieldRun;
@@ -169,22 +184,18 @@ describeWithNats('a city as 4 regions over NATS JetStream', () => {
     await rs.ready();
     const dir = mkdtempSync(join(tmpdir(), 'greenwave-view-'));
     writeFileSync(join(dir, 'token'), TOKEN);
-    const view = spawn(process.execPath, [CLI, 'serve', 'grid-8x8', '--nats', url, '--regions', '4', '--duration', '120', '--port', '0', '--token-file', join(dir, 'token')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-    stops.push(() => view.kill('SIGKILL'));
-    let vlog = '';
-    view.stderr.setEncoding('utf8').on('data', (d: string) => (vlog += d));
-    for (let i = 0; i < 300 && !/127\.0\.0\.1:(\d+)\//.test(vlog); i++) await new Promise((r) => setTimeout(r, 50));
-    const port = /127\.0\.0\.1:(\d+)\//.exec(vlog)?.[1];
-    expect(port, vlog).toBeDefined();
+    const v = await startView(url, ['--token-file', join(dir, 'token')]);
+    const vlog = v.log();
+    expect(v.port, vlog).toBeDefined();
     expect(vlog).toMatch(/mode city/);
-    const c = new TestClient(`ws://127.0.0.1:${port}/ws`);
+    const c = new TestClient(`ws://127.0.0.1:${v.port}/ws`);
     stops.push(() => c.close());
     await c.open();
     c.send({ type: 'subscribe', id: 's', topics: ['states', 'queues', 'metrics'] });
     await c.next((f) => f.type === 'subscribed');
     const field = await cli('field', 'grid-8x8', '--nats', url, '--regions', '4', '--duration', '120', '--json');
     expect(field.status, field.stderr).toBe(0);
-    const seen = (): string => `${vlog}\n${JSON.stringify(c.frames.map((f) => [f.type, f.t]).slice(-20))}`;
+    const seen = (): string => `${v.log()}\n${JSON.stringify(c.frames.map((f) => [f.type, f.t]).slice(-20))}`;
     const last = await c.next((f) => f.type === 'state' && f.t === 119, 10_000).catch((e: Error) => expect.fail(`${e.message}: ${seen()}`));
     // the single-process run's signals after the same 120 steps
     const p = prepare(loadScenario('grid-8x8'), { durationS: 120 });
@@ -215,17 +226,13 @@ describeWithNats('a city as 4 regions over NATS JetStream', () => {
     expect(err.code).toBe('not-accepted');
     expect(String(err.message)).toMatch(/read-only view of a city/);
     // a view started after the run begins from the regions' last answers in the states bucket
-    const late = spawn(process.execPath, [CLI, 'serve', 'grid-8x8', '--nats', url, '--regions', '4', '--duration', '120', '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-    stops.push(() => late.kill('SIGKILL'));
-    let llog = '';
-    late.stderr.setEncoding('utf8').on('data', (d: string) => (llog += d));
-    for (let i = 0; i < 300 && !/127\.0\.0\.1:(\d+)\//.test(llog); i++) await new Promise((r) => setTimeout(r, 50));
-    const c2 = new TestClient(`ws://127.0.0.1:${/127\.0\.0\.1:(\d+)\//.exec(llog)?.[1]}/ws`);
+    const late = await startView(url);
+    const c2 = new TestClient(`ws://127.0.0.1:${late.port}/ws`);
     stops.push(() => c2.close());
     await c2.open();
     c2.send({ type: 'subscribe', topics: ['states'] });
     const first = await c2.next((f) => f.type === 'state');
-    expect(first.t, llog).toBe(119);
+    expect(first.t, late.log()).toBe(119);
     expect({ phases: first.phases, stages: first.stages }).toEqual(states.get(119));
   }, 180_000);
 
@@ -237,9 +244,8 @@ describeWithNats('a city as 4 regions over NATS JetStream', () => {
     const args = ['--duration', '200', '--controller', 'max-pressure'];
     const rs = startRegions(url, 4, args);
     await rs.ready();
-    const reached = regionReached(url, 1, 60);
     const fieldRun = cli('field', 'grid-8x8', '--nats', url, '--regions', '4', '--duration', '200', '--timeout', '20', '--json');
-    const first = await Promise.race([reached.then((ok) => (ok ? 'reached' : 'region 1 did not reach t = 60 s')), fieldRun.then((f) => `the field ended first (${f.status}): ${f.stderr}`)]);
+    const first = await reachedBeforeFieldEnds(url, 1, 60, fieldRun);
     expect(first, rs.logs.join('\n')).toBe('reached');
     rs.kills[1]!();
     const cold = startRegions(url, 4, [...args, '--resume'], [1]);

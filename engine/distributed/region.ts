@@ -25,7 +25,7 @@ import type { Router } from '../network/routing.js';
 import { Kvm, type KV } from '@nats-io/kv';
 import { Lease } from './lease.js';
 import { recordingFactory } from './remote.js';
-import { applyReadings, detectorsByIntersection, names, type Decisions, type Readings } from './wire.js';
+import { applyReadings, detectorsByIntersection, names, parseReadings, type Decisions, type Readings } from './wire.js';
 
 export interface RegionOptions {
   net: CompiledNetwork;
@@ -266,15 +266,8 @@ export class RegionEngine {
 
   private onReading(m: JsMsg): void {
     this.lastReadingMs = Date.now();
-    let r: Readings;
-    try {
-      r = m.json<Readings>();
-    } catch {
-      this.counts.deadLettered++;
-      m.term();
-      return;
-    }
-    if (r === null || typeof r !== 'object' || r.hash !== this.o.hash || typeof r.t !== 'number' || !Number.isInteger(r.inter) || !Array.isArray(r.d)) {
+    const r = parseReadings(m.string(), this.o.hash);
+    if (!r) {
       this.counts.deadLettered++;
       m.term();
       return;

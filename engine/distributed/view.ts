@@ -13,7 +13,7 @@
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
-import { names, type Decisions, type Readings } from './wire.js';
+import { names, parseDecisions, parseReadings, type Decisions, type Readings } from './wire.js';
 
 export interface CityFeedOptions {
   servers: string | string[];
@@ -65,13 +65,8 @@ export class CityFeed {
     nc.subscribe(n.detAll, {
       callback: (err, m) => {
         if (err) return;
-        let r: Readings;
-        try {
-          r = m.json<Readings>();
-        } catch {
-          return;
-        }
-        if (r === null || typeof r !== 'object' || r.hash !== o.hash || !Array.isArray(r.d)) return void this.otherScenario++;
+        const r = parseReadings(m.string(), o.hash);
+        if (!r) return void this.otherScenario++;
         this.readings++;
         o.onReadings(r);
       },
@@ -110,14 +105,10 @@ export class CityFeed {
   }
 
   private onDecisions(text: string, live = true): void {
-    let d: Decisions;
-    try {
-      d = JSON.parse(text) as Decisions;
-    } catch {
-      return;
-    }
-    if (d === null || typeof d !== 'object' || d.hash !== this.o.hash) return void this.otherScenario++;
-    if (!Number.isInteger(d.region) || d.region < 0 || d.region >= this.o.regions || typeof d.t !== 'number' || !Array.isArray(d.states)) return;
+    const d = parseDecisions(text);
+    if (!d) return;
+    if (d.hash !== this.o.hash) return void this.otherScenario++;
+    if (d.region < 0 || d.region >= this.o.regions) return;
     this.lastT[d.region] = Math.max(this.lastT[d.region] ?? -1, d.t);
     if (live) this.lastHeardMs[d.region] = Date.now();
     if (d.t <= this.lastStep) {

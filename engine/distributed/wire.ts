@@ -91,3 +91,26 @@ export interface Decisions {
   /** [intersection, phase, stage, target (the phase a clearance leads to, −1 in a green)] of every signal of the region, after the step. */
   states: Array<[number, number, number, number]>;
 }
+
+/** JSON text as one value, or undefined when it is not JSON. */
+function json(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A readings message of the run `hash`, or undefined (not JSON, another scenario, or not shaped as Readings). */
+export function parseReadings(text: string, hash: string): Readings | undefined {
+  const r = json(text) as Readings | null | undefined;
+  if (r === null || typeof r !== 'object' || r.hash !== hash || typeof r.t !== 'number' || !Number.isInteger(r.inter) || !Array.isArray(r.d)) return undefined;
+  return r;
+}
+
+/** A region's answer, of any run (callers check the hash: the field stops on another, a view counts it), or undefined when not one. */
+export function parseDecisions(text: string): Decisions | undefined {
+  const d = json(text) as Decisions | null | undefined;
+  if (d === null || typeof d !== 'object' || typeof d.t !== 'number' || !Number.isInteger(d.region) || !Array.isArray(d.states) || !Array.isArray(d.decided)) return undefined;
+  return d;
+}
