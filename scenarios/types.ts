@@ -181,6 +181,8 @@ export interface ScenarioJson {
   description?: string;
   seed?: number;
   durationS: number;
+  /** Time of day at t = 0 (s after midnight), for clock times; default none. */
+  startTimeOfDayS?: number;
   stepMs?: number;
   signalDefaults?: SignalTimingJson;
   vehicleTypes?: Record<string, VehicleTypeJson>;

@@ -5,6 +5,7 @@
  * detector data from clients.
  */
 import { Service, type ServiceMode } from '../engine/server/index.js';
+import type { FaultSpec } from './faults.js';
 import { createSimulation, type Prepared } from './run.js';
 
 export interface ServiceSetup {
@@ -12,12 +13,15 @@ export interface ServiceSetup {
   controller?: string;
   /** Emergency pre-emption (default on). */
   preemption?: boolean;
+  /** sim mode: detector faults to inject (a drill, or a test of what the operator sees). */
+  faults?: readonly FaultSpec[];
 }
 
 /** Builds the Service for `p` (prepare it with spareEmergency for client emergency requests in sim mode). */
 export function createService(p: Prepared, o: ServiceSetup): Service {
   const controller = o.controller ?? 'adaptive';
   const preemption = o.preemption ?? true;
-  if (o.mode === 'sim') return new Service({ mode: 'sim', controller, preemption, simulator: createSimulation(p, controller, { preemption }) });
-  return new Service({ mode: o.mode, controller, preemption, net: p.net, router: p.router });
+  const startTimeOfDayS = p.source.scenario.startTimeOfDayS;
+  if (o.mode === 'sim') return new Service({ mode: 'sim', controller, preemption, startTimeOfDayS, simulator: createSimulation(p, controller, { preemption, ...(o.faults ? { faults: o.faults } : {}) }) });
+  return new Service({ mode: o.mode, controller, preemption, startTimeOfDayS, net: p.net, router: p.router });
 }

@@ -73,7 +73,8 @@ const server = new g.GreenwaveServer({ service, clock: 'external', port: 0 });
 const port = await server.listen();
 const page = await fetch('http://127.0.0.1:' + port + '/');
 const app = await fetch('http://127.0.0.1:' + port + '/app.js');
-out.dashboard = { page: page.status, html: (await page.text()).includes('<html'), app: app.status };
+const chart = await fetch('http://127.0.0.1:' + port + '/vendor/uPlot.esm.js');
+out.dashboard = { page: page.status, html: (await page.text()).includes('<html'), app: app.status, chart: chart.status, chartLib: (await chart.text()).includes('export { uPlot as default }') };
 await server.close();
 console.log(JSON.stringify(out));
 `;
@@ -131,7 +132,7 @@ afterAll(() => {
 describe('the packed package', () => {
   it('holds the build, its declarations, the run-time assets and the docs, and nothing else', () => {
     const files = packed!.files.map((f) => f.path);
-    for (const f of ['package.json', 'README.md', 'docs/API.md', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/engine/optimizer/worker.js', 'dist/scenarios/scenario.schema.json', 'dist/interop/cityflow/cityflow-roadnet.schema.json', 'engine/server/dashboard/index.html', 'engine/server/dashboard/app.js', 'scenarios/data/cityflow/hangzhou_4x4/roadnet_4_4.json'])
+    for (const f of ['package.json', 'README.md', 'docs/API.md', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/engine/optimizer/worker.js', 'dist/scenarios/scenario.schema.json', 'dist/interop/cityflow/cityflow-roadnet.schema.json', 'engine/server/dashboard/index.html', 'engine/server/dashboard/app.js', 'engine/server/dashboard/map.js', 'engine/server/dashboard/style.css', 'scenarios/data/cityflow/hangzhou_4x4/roadnet_4_4.json'])
       expect(files, f).toContain(f);
     const stray = files.filter((f) => /\.map$|tsbuildinfo|^dist\/test\/|^test\/|^examples\/|^\.ci\/|^bench\/|^node_modules\//.test(f) || (/\.ts$/.test(f) && !/\.d\.ts$/.test(f)));
     expect(stray).toEqual([]);
@@ -189,11 +190,11 @@ describe('the packed package', () => {
     writeFileSync(join(proj, 'probe.mjs'), PROBE);
     const r = await run(process.execPath, ['probe.mjs'], proj);
     expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { names: string[]; aliases: boolean; inputError: string; dashboard: { page: number; html: boolean; app: number } };
+    const out = JSON.parse(r.stdout) as { names: string[]; aliases: boolean; inputError: string; dashboard: { page: number; html: boolean; app: number; chart: number; chartLib: boolean } };
     expect(PUBLIC_NAMES.filter((n) => !out.names.includes(n))).toEqual([]);
     expect(out.aliases).toBe(true);
     expect(out.inputError).toMatch(/^simulate: options\.controler: unknown option/);
-    expect(out.dashboard).toEqual({ page: 200, html: true, app: 200 });
+    expect(out.dashboard).toEqual({ page: 200, html: true, app: 200, chart: 200, chartLib: true });
 
     const cli = await run(join(proj, 'node_modules', '.bin', 'greenwave'), ['run', 'single', '--duration', '120', '--json'], proj);
     expect(cli.code, cli.stderr).toBe(0);

@@ -3,6 +3,7 @@ import { WebSocket } from 'ws';
 import { GreenwaveServer, type ServiceMode, SERVER_LIMITS } from '../engine/server/index.js';
 import { createService } from '../sim/index.js';
 import type { ScenarioJson } from '../scenarios/index.js';
+import type { FaultSpec } from '../sim/faults.js';
 import { prepared } from './helpers.js';
 
 export const TOKEN = 'test-token-0123456789abcdef';
@@ -18,10 +19,12 @@ export async function startServer(
     readsNeedToken?: boolean;
     allowedOrigins?: string[];
     log?: (line: string) => void;
+    /** sim mode: detector faults to inject. */
+    faults?: FaultSpec[];
   },
 ): Promise<{ server: GreenwaveServer; url: string; http: string; port: number }> {
   const p = prepared(sc, { ...(o.durationS ? { durationS: o.durationS } : {}), spareEmergency: o.mode === 'sim' ? 4 : 0 });
-  const service = createService(p, { controller: o.controller ?? 'adaptive', mode: o.mode });
+  const service = createService(p, { controller: o.controller ?? 'adaptive', mode: o.mode, ...(o.faults ? { faults: o.faults } : {}) });
   const server = new GreenwaveServer({
     service,
     port: 0,

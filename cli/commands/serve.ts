@@ -42,7 +42,7 @@ Options:
                       read-only view of the city run as N regions over NATS
                       (greenwave region / field, docs/DISTRIBUTED.md); give
                       the scenario, --seed and --duration its processes have
-  --seed N, --duration S, --cityflow   as for run
+  --seed N, --duration S, --cityflow, --sumo CFG   as for run
   -h, --help          this help
 
 Exit codes: 0 stopped by a signal, 1 runtime failure, 2 bad input or usage.
@@ -64,6 +64,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     seed: { type: 'string' },
     duration: { type: 'string' },
     cityflow: { type: 'boolean' },
+    sumo: { type: 'string' },
     nats: { type: 'string' },
     regions: { type: 'string' },
     city: { type: 'string' },
@@ -107,7 +108,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     city = await cityService(values, positionals, log);
     service = city.service;
   } else {
-    const source = scenarioFromArgs('serve', positionals.length ? positionals : ['default'], values.cityflow === true, durationS);
+    const sumo = values.sumo as string | undefined;
+    const source = scenarioFromArgs('serve', positionals.length || sumo !== undefined ? positionals : ['default'], values.cityflow === true, durationS, sumo);
     const p = prepare(source, { seed, durationS, spareEmergency: mode === 'sim' ? 16 : 0 });
     service = createService(p, { controller, mode, preemption: values['no-preemption'] !== true });
   }

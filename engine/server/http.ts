@@ -5,6 +5,8 @@
  * Authorization header and /health tells only that the server is up.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +18,27 @@ function dashboardDir(): string {
     if (existsSync(d + 'index.html')) return d;
   }
   throw new Error('dashboard assets not found');
+}
+
+/** The page's own files, and the charting library it uses (uPlot, from the package's dependencies: nothing is fetched from outside). */
+const PAGE_FILES: ReadonlyArray<[string, string]> = [
+  ['index.html', 'text/html; charset=utf-8'],
+  ['app.js', 'text/javascript; charset=utf-8'],
+  ['map.js', 'text/javascript; charset=utf-8'],
+  ['panel.js', 'text/javascript; charset=utf-8'],
+  ['ops.js', 'text/javascript; charset=utf-8'],
+  ['format.js', 'text/javascript; charset=utf-8'],
+  ['style.css', 'text/css; charset=utf-8'],
+];
+
+function pageAssets(): Map<string, { type: string; body: Buffer }> {
+  const dir = dashboardDir();
+  const assets = new Map<string, { type: string; body: Buffer }>();
+  for (const [f, type] of PAGE_FILES) assets.set(f === 'index.html' ? '/' : `/${f}`, { type, body: readFileSync(dir + f) });
+  const uplot = dirname(createRequire(import.meta.url).resolve('uplot'));
+  assets.set('/vendor/uPlot.esm.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(join(uplot, 'uPlot.esm.js')) });
+  assets.set('/vendor/uPlot.min.css', { type: 'text/css; charset=utf-8', body: readFileSync(join(uplot, 'uPlot.min.css')) });
+  return assets;
 }
 
 export interface HttpSource {
@@ -30,11 +53,7 @@ export interface HttpSource {
 
 /** The request handler for `src`. */
 export function httpHandler(src: HttpSource): (req: IncomingMessage, res: ServerResponse) => void {
-  const dir = dashboardDir();
-  const assets = new Map([
-    ['/', { type: 'text/html; charset=utf-8', body: readFileSync(dir + 'index.html') }],
-    ['/app.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(dir + 'app.js') }],
-  ]);
+  const assets = pageAssets();
   // how long the event loop was held (the server's own latency), since the last /health
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();

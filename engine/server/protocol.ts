@@ -9,7 +9,7 @@ import type { Observations } from '../detectors/ingest.js';
 
 export const PROTOCOL_VERSION = 1;
 
-export const TOPICS = ['states', 'plans', 'queues', 'metrics', 'emergency'] as const;
+export const TOPICS = ['states', 'plans', 'queues', 'metrics', 'emergency', 'detectors'] as const;
 export type Topic = (typeof TOPICS)[number];
 
 /** Error codes of `error` frames. */

@@ -12,14 +12,15 @@
  * states, plans, queues, metrics, emergency); the server does the sockets.
  */
 import { Cabinet } from '../cabinet/index.js';
-import type { DetectorHealth } from '../detectors/index.js';
+import { FAULT_INVALID, FAULT_SILENT, FAULT_STUCK_ON, type DetectorHealth } from '../detectors/index.js';
 import { IngestedDetectors, IngestError, type Observations } from '../detectors/index.js';
 import type { Controller } from '../controllers/index.js';
-import { INTER_SIGNAL, DET_KIND_NAMES, type CompiledNetwork } from '../network/compile.js';
+import { INTER_SIGNAL, type CompiledNetwork } from '../network/compile.js';
 import type { Router } from '../network/routing.js';
 import { PreemptionError, type PreemptionManager, type PreemptionEvent } from '../preemption/index.js';
 import { type ConflictMonitor, type SignalLayer, STAGE_GREEN, STAGE_YELLOW, STATE_CHARS } from '../signals/index.js';
 import type { OverrideController } from '../controllers/index.js';
+import { describeNetwork } from './describe.js';
 import { ERR } from './protocol.js';
 
 export type ServiceMode = 'sim' | 'field' | 'external' | 'city';
@@ -53,6 +54,8 @@ export interface ServiceOptions {
   preemption?: boolean;
   /** More live figures for the metrics topic (city mode: the regions heard). */
   extraMetrics?: () => Record<string, unknown>;
+  /** Time of day at t = 0 (s after midnight), for clients' clock times (the scenario's startTimeOfDayS). */
+  startTimeOfDayS?: number;
 }
 
 /** A refusal to pass on to the client: code (protocol ERR) and reason. */
@@ -66,7 +69,15 @@ export class ServiceError extends Error {
 }
 
 const STAGE_NAMES = ['green', 'yellow', 'all-red'];
-const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+/** A detector's fault flags in words ('invalid', 'stuck-on', 'silent'; several joined with '+'). */
+function faultName(f: number): string {
+  const w: string[] = [];
+  if (f & FAULT_INVALID) w.push('invalid');
+  if (f & FAULT_STUCK_ON) w.push('stuck-on');
+  if (f & FAULT_SILENT) w.push('silent');
+  return w.join('+');
+}
 
 export class Service {
   readonly net: CompiledNetwork;
@@ -97,6 +108,9 @@ export class Service {
   /** Per intersection: phase changes already reported as decisions. */
   private readonly changesSeen: Int32Array;
   private lastPlanVersion: number | undefined;
+  /** The detectors' fault flags last reported (detectorStatus). */
+  private readonly flagsSeen: Uint8Array;
+  readonly startTimeOfDayS: number | undefined;
 
   constructor(o: ServiceOptions) {
     this.mode = o.mode;
@@ -130,7 +144,9 @@ export class Service {
     this.signalIdx = Int32Array.from(sig);
     this.signalIds = sig.map((i) => net.intersectionIds[i]!);
     this.changesSeen = new Int32Array(net.nInter);
+    this.flagsSeen = new Uint8Array(net.nDet);
     this.extraMetrics = o.extraMetrics;
+    this.startTimeOfDayS = o.startTimeOfDayS;
   }
 
   private readonly extraMetrics: (() => Record<string, unknown>) | undefined;
@@ -393,6 +409,34 @@ export class Service {
     return { events, vehicles };
   }
 
+  /**
+   * The detectors flagged now ({ id, fault }) and whether a flag changed since
+   * the last call that took the change (`take`); the list is built only when
+   * it changed or when asked for a snapshot (take false).
+   */
+  detectorStatus(take = true): { changed: boolean; flagged: Array<{ id: string; fault: string }> } {
+    const flags = this.health.flags;
+    let changed = false;
+    for (let d = 0; d < flags.length; d++)
+      if (flags[d] !== this.flagsSeen[d]) {
+        changed = true;
+        break;
+      }
+    const flagged: Array<{ id: string; fault: string }> = [];
+    if (!changed && take) return { changed, flagged };
+    if (take) this.flagsSeen.set(flags);
+    for (let d = 0; d < flags.length; d++) if (flags[d]) flagged.push({ id: this.net.detectorIds[d]!, fault: faultName(flags[d]!) });
+    return { changed, flagged };
+  }
+
+  /** The operator holds in force: intersection, phase and until when (s). */
+  holds(): Array<{ inter: string; phase: number; untilS: number }> {
+    const o = this.overrides;
+    const out: Array<{ inter: string; phase: number; untilS: number }> = [];
+    for (const i of this.signalIdx) if (o.heldPhase[i]! >= 0 && o.untilMs[i]! > this.nowMs - this.stepMs) out.push({ inter: this.net.intersectionIds[i]!, phase: o.heldPhase[i]!, untilS: o.untilMs[i]! / 1000 });
+    return out;
+  }
+
   /** Live figures. */
   metrics(): Record<string, unknown> {
     const traffic = this.sim?.traffic();
@@ -403,33 +447,16 @@ export class Service {
       ...(traffic ? { traffic } : {}),
       safety: this.monitor.counts(),
       detectors: { faults: this.health.events, faultyNow: this.health.faultyNow() },
+      holds: this.holds(),
       accepted: { ...this.accepted },
       seq: this.seq,
       ...(this.extraMetrics ? this.extraMetrics() : {}),
     };
   }
 
-  /** The network, for clients and the dashboard: ids, geometry, phases, detectors. */
+  /** The network, for clients and the dashboard: ids, geometry, phases (in words too), detectors. */
   describe(): Record<string, unknown> {
-    const net = this.net;
-    const model = net.model;
-    return {
-      stepMs: this.stepMs,
-      mode: this.mode,
-      controller: this.controllerName,
-      intersections: model.intersections.map((n) => ({
-        id: n.id,
-        x: n.point.x,
-        y: n.point.y,
-        signal: net.interType[n.idx] === INTER_SIGNAL && n.phases.length > 0,
-        movements: n.movements.map((m) => model.movements[m]!.id),
-        phases: n.phases.map((p) => ({ name: net.phaseNames[p], movements: model.phases[p]!.movements.map((m) => model.movements[m]!.id), permitted: model.phases[p]!.permitted.map((m) => model.movements[m]!.id) })),
-      })),
-      roads: model.roads.map((r) => ({ id: r.id, from: model.intersections[r.from]!.id, to: model.intersections[r.to]!.id, lanes: r.lanes, points: r.points.map((q) => [Math.round(q.x * 10) / 10, Math.round(q.y * 10) / 10]) })),
-      lanes: net.laneIds,
-      detectors: net.detectorIds.map((id, d) => ({ id, kind: DET_KIND_NAMES[net.detKind[d]!], lane: net.laneIds[net.detLane[d]!], startM: round2(net.detStartM[d]!), endM: round2(net.detEndM[d]!) })),
-      signals: this.signalIds,
-    };
+    return describeNetwork(this.net, { stepMs: this.stepMs, mode: this.mode, controller: this.controllerName, startTimeOfDayS: this.startTimeOfDayS ?? null, signals: this.signalIds });
   }
 
   async close(): Promise<void> {

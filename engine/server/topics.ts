@@ -24,6 +24,7 @@ export class Topics {
       const p = s.plans(true);
       if (p.plans.length) this.outbox.send(c, this.plansFrame(c, p.plans), true);
     }
+    if (c.topics.has('detectors')) this.outbox.send(c, JSON.stringify({ type: 'detector-status', t: s.shownS, flagged: s.detectorStatus(false).flagged }), false);
   }
 
   stateFrame(c: Conn | null): string {
@@ -51,6 +52,7 @@ export class Topics {
       s.decisions();
       s.plans();
       s.emergencyEvents();
+      s.detectorStatus();
       return;
     }
     let fullState: Buffer | undefined;
@@ -66,6 +68,8 @@ export class Topics {
       this.lastMetricsS = t;
       metrics = Buffer.from(JSON.stringify({ type: 'metrics', ...s.metrics(), clients: conns.size }));
     }
+    const status = s.detectorStatus();
+    const detectors = status.changed ? Buffer.from(JSON.stringify({ type: 'detector-status', t, flagged: status.flagged })) : undefined;
     const emergency = em.events.length || em.vehicles.length ? Buffer.from(JSON.stringify({ type: 'emergency', t, events: em.events, vehicles: em.vehicles })) : undefined;
     const inputSeq = s.ingest?.lastSeq ?? 0;
     for (const c of conns) {
@@ -84,6 +88,7 @@ export class Topics {
       }
       if (metrics && c.topics.has('metrics')) out.send(c, metrics, true);
       if (emergency && c.topics.has('emergency')) out.send(c, emergency, em.events.length === 0);
+      if (detectors && c.topics.has('detectors')) out.send(c, detectors, false);
     }
   }
 }

@@ -1,198 +1,308 @@
-// greenwave dashboard: the network map (signals coloured by phase, queue bars
-// per approach, emergency routes), the chosen intersection's plan, live
-// metrics. Plain canvas; the static roads are drawn once to an offscreen
-// canvas, the live layers at most once per animation frame.
+// greenwave dashboard: the operations screen over the live service's
+// WebSocket protocol (docs/PROTOCOL.md). Reads are open (or behind the
+// token); an operator signs in with the token (held in memory only, sent as
+// the `auth` message) to hold phases and request emergency green waves.
+import { NetworkMap } from './map.js';
+import { SignalPanel } from './panel.js';
+import { Alarms, Trends } from './ops.js';
+import { esc, fmtClock, fmtNum, hms } from './format.js';
+
 const $ = (id) => document.getElementById(id);
-const canvas = $('map');
-const ctx = canvas.getContext('2d');
-const STAGE = ['green', 'yellow', 'all-red'];
+const CODE_WORD = { 102: 'pre-emption call', 104: 'call off', 105: 'pre-emption entry', 107: 'dwell (route green)', 111: 'pre-emption exit' };
+const STALE_S = 5; // wall-clock seconds without a state frame before the data count as stale
 
-const state = {
-  net: null, phases: null, stages: null, t: 0, queues: null, plans: new Map(), decisions: new Map(),
-  vehicles: [], events: [], selected: -1, metrics: null,
-};
-// What the page has received and drawn: read by the browser test.
-const stats = { framesReceived: 0, statesReceived: 0, draws: 0, drawnSignals: 0, phaseChanges: 0, lastPhases: null, drawMs: [] };
-window.greenwave = { state, stats };
-
-let view = { s: 1, ox: 0, oy: 0 };
-let roadsLayer = null;
-let sigIndex = new Map(); // intersection id -> position in state arrays
-let sigList = [];         // [{ id, x, y, inter }]
-let roadEnd = [];         // per road: [x, y, dx, dy] at its end (stop line), in world units
-
-// Phase colours avoid the yellow and red that mean clearance.
-const PALETTE = ['#1f77b4', '#2ca02c', '#9467bd', '#17becf', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22'];
-function phaseColour(k) { return PALETTE[k % PALETTE.length]; }
-
-function fit() {
-  const dpr = window.devicePixelRatio || 1;
-  const w = canvas.clientWidth, h = canvas.clientHeight;
-  canvas.width = Math.max(1, w * dpr); canvas.height = Math.max(1, h * dpr);
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  const net = state.net;
-  if (!net) return;
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-  for (const n of net.intersections) { x0 = Math.min(x0, n.x); x1 = Math.max(x1, n.x); y0 = Math.min(y0, n.y); y1 = Math.max(y1, n.y); }
-  const pad = 30;
-  const s = Math.min((w - 2 * pad) / Math.max(1, x1 - x0), (h - 2 * pad) / Math.max(1, y1 - y0));
-  view = { s, ox: pad - x0 * s + (w - 2 * pad - (x1 - x0) * s) / 2, oy: h - pad + y0 * s - (h - 2 * pad - (y1 - y0) * s) / 2 };
-  drawRoadsLayer(w, h, dpr);
-  requestDraw();
-}
-const X = (x) => view.ox + x * view.s;
-const Y = (y) => view.oy - y * view.s;
-
-function drawRoadsLayer(w, h, dpr) {
-  roadsLayer = document.createElement('canvas');
-  roadsLayer.width = w * dpr; roadsLayer.height = h * dpr;
-  const c = roadsLayer.getContext('2d');
-  c.setTransform(dpr, 0, 0, dpr, 0, 0);
-  c.strokeStyle = '#b9bdb4';
-  c.lineWidth = Math.max(0.5, Math.min(3, view.s * 4));
-  c.beginPath();
-  for (const r of state.net.roads) {
-    const p = r.points;
-    c.moveTo(X(p[0][0]), Y(p[0][1]));
-    for (let i = 1; i < p.length; i++) c.lineTo(X(p[i][0]), Y(p[i][1]));
+class App {
+  constructor() {
+    this.state = {
+      phases: null, stages: null, t: 0, firstT: undefined, since: [], queues: null, plans: new Map(), decisions: new Map(),
+      vehicles: [], flagged: new Map(), holds: new Map(), preempted: new Set(), metrics: null, safety: null,
+    };
+    this.clock = { startTimeOfDayS: null, wallAtT0Ms: undefined };
+    this.selected = -1;
+    this.sigList = [];
+    this.detectorsOf = new Map();
+    this.signedIn = false;
+    this.welcome = null;
+    this.waiting = new Map();
+    this.nextId = 1;
+    this.evCount = 0;
+    this.lastStateWall = 0;
+    this.stale = false;
+    this.stats = { framesReceived: 0, statesReceived: 0, phaseChanges: 0, lastPhases: null };
+    this.map = new NetworkMap($('map'), this);
+    this.panel = new SignalPanel(this);
+    this.alarms = new Alarms(this);
+    this.trends = new Trends(this, $('trends'));
+    let token = null; // only here, in memory
+    this.signin = (t) => { token = t; this.sendAuth(token); };
+    this.reauth = () => { if (token) this.sendAuth(token); };
+    this.forget = () => { token = null; };
+    this.bindControls();
   }
-  c.stroke();
-}
 
-let pending = false;
-function requestDraw() { if (!pending) { pending = true; requestAnimationFrame(draw); } }
-
-function draw() {
-  pending = false;
-  const t0 = performance.now();
-  const w = canvas.clientWidth, h = canvas.clientHeight;
-  ctx.clearRect(0, 0, w, h);
-  if (!state.net) return;
-  if (roadsLayer) ctx.drawImage(roadsLayer, 0, 0, w, h);
-  // emergency routes
-  const roadById = state.roadById;
-  for (const v of state.vehicles) {
-    ctx.strokeStyle = 'rgba(37, 70, 200, .75)'; ctx.lineWidth = Math.max(3, view.s * 10);
-    ctx.beginPath();
-    v.route.forEach((rid, k) => {
-      const r = roadById.get(rid); if (!r) return;
-      const p = r.points;
-      if (k === 0) ctx.moveTo(X(p[0][0]), Y(p[0][1])); else ctx.lineTo(X(p[0][0]), Y(p[0][1]));
-      for (let i = 1; i < p.length; i++) ctx.lineTo(X(p[i][0]), Y(p[i][1]));
+  bindControls() {
+    $('signin').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const t = $('token').value;
+      $('token').value = '';
+      if (t) this.signin(t);
     });
-    ctx.stroke();
-    const cur = roadById.get(v.route[v.k]);
-    if (cur) { const p = cur.points[Math.floor(cur.points.length / 2)]; ctx.fillStyle = '#1d3fbf'; ctx.beginPath(); ctx.arc(X(p[0]), Y(p[1]), Math.max(4, view.s * 14), 0, 7); ctx.fill(); }
+    $('signout-btn').addEventListener('click', () => { this.forget(); this.signedIn = false; this.showSignedIn(); this.connect(); });
+    $('zoom-in').addEventListener('click', () => this.map.zoom(1.25));
+    $('zoom-out').addEventListener('click', () => this.map.zoom(0.8));
+    $('zoom-fit').addEventListener('click', () => this.map.fit());
+    $('ev-pick').addEventListener('click', () => this.startPick());
+    window.addEventListener('resize', () => this.map.resize());
   }
-  // queue bars at the stop lines
-  if (state.queues) {
-    ctx.strokeStyle = '#e0701b'; ctx.lineWidth = Math.max(1.5, Math.min(4, view.s * 6));
-    ctx.beginPath();
-    const per = Math.max(0.6, view.s * 7);
-    for (let r = 0; r < roadEnd.length; r++) {
-      const q = state.queues[r]; if (!q) continue;
-      const [x, y, dx, dy] = roadEnd[r];
-      const len = Math.min(q * per, 80);
-      ctx.moveTo(X(x), Y(y)); ctx.lineTo(X(x - dx * len / view.s), Y(y - dy * len / view.s));
-    }
-    ctx.stroke();
-  }
-  // signals, coloured by phase; the ring shows the stage
-  const rad = Math.max(2.5, Math.min(9, view.s * 12));
-  let drawn = 0;
-  for (let k = 0; k < sigList.length; k++) {
-    const s = sigList[k];
-    const ph = state.phases ? state.phases[k] : 0, st = state.stages ? state.stages[k] : 0;
-    ctx.fillStyle = st === 0 ? phaseColour(ph) : st === 1 ? '#f2b600' : '#d62728';
-    ctx.beginPath(); ctx.arc(X(s.x), Y(s.y), rad, 0, 7); ctx.fill();
-    if (k === state.selected) { ctx.strokeStyle = '#000'; ctx.lineWidth = 2; ctx.stroke(); }
-    drawn++;
-  }
-  stats.draws++; stats.drawnSignals = drawn;
-  stats.drawMs.push(performance.now() - t0);
-  if (stats.drawMs.length > 500) stats.drawMs.shift();
-}
 
-function panel() {
-  const k = state.selected;
-  if (k < 0 || !state.net) return;
-  const s = sigList[k];
-  const n = state.net.intersections[s.inter];
-  $('sel-id').textContent = s.id; $('sel-id').className = '';
-  const ph = state.phases ? state.phases[k] : 0, st = state.stages ? state.stages[k] : 0;
-  const phase = n.phases[ph];
-  $('sel').innerHTML = `<table><tr><th>phase</th><td><span class="swatch" style="background:${phaseColour(ph)}"></span>${ph} ${phase ? phase.name : ''}</td></tr>` +
-    `<tr><th>stage</th><td>${STAGE[st]}</td></tr><tr><th>movements</th><td>${phase ? phase.movements.join(', ') : ''}</td></tr></table>`;
-  const plan = state.plans.get(s.id);
-  const dec = state.decisions.get(s.id);
-  if (plan) {
-    $('plan').className = '';
-    $('plan').innerHTML = `<table><tr><th>cycle</th><td class="num">${plan.cycleS} s</td></tr><tr><th>offset</th><td class="num">${plan.offsetS} s</td></tr>` +
-      plan.phases.map((p) => `<tr><th>phase ${p.phase}</th><td class="num">start ${p.startS} s, green ${p.greenS} s</td></tr>`).join('') + '</table>';
-  } else if (dec) {
-    $('plan').className = '';
-    $('plan').textContent = `next: phase ${dec.phase} green at ${dec.effectiveAt.toFixed(0)} s`;
-  }
-}
+  // ------------------------------------------------------------ the wire
 
-function onFrame(f) {
-  stats.framesReceived++;
-  switch (f.type) {
-    case 'state': {
-      const prev = state.phases;
-      if (prev && f.phases) for (let k = 0; k < f.phases.length; k++) if (f.phases[k] !== prev[k] || f.stages[k] !== state.stages[k]) stats.phaseChanges++;
-      state.phases = f.phases; state.stages = f.stages; state.t = f.t; stats.statesReceived++; stats.lastPhases = f.phases;
-      $('status').textContent = `t = ${f.t.toFixed(0)} s · ${sigList.length} signals · ${state.net ? state.net.controller : ''}`;
-      requestDraw(); panel(); break;
-    }
-    case 'queues': state.queues = f.halting; requestDraw(); break;
-    case 'plans': for (const p of f.plans) state.plans.set(p.inter, p); panel(); break;
-    case 'decisions': for (const d of f.decisions) state.decisions.set(d.inter, d); break;
-    case 'metrics': {
-      state.metrics = f;
-      const rows = [];
-      if (f.traffic) for (const [k, v] of Object.entries(f.traffic)) rows.push([k, v]);
-      for (const [k, v] of Object.entries(f.safety)) rows.push([k, v]);
-      rows.push(['detector faults', f.detectors.faults], ['clients', f.clients]);
-      $('metrics').innerHTML = rows.map(([k, v]) => `<tr><th>${k}</th><td class="num">${v}</td></tr>`).join('');
-      break;
-    }
-    case 'emergency': {
-      state.vehicles = f.vehicles;
-      for (const e of f.events) state.events.unshift(`${e.t.toFixed(0)} s ${e.vehicle} ${({ 102: 'calls', 104: 'call off', 105: 'entry', 107: 'dwell', 111: 'exit' })[e.code] ?? e.code} ${e.inter}`);
-      state.events.length = Math.min(state.events.length, 50);
-      $('ev').textContent = f.vehicles.length ? f.vehicles.map((v) => `${v.id} (priority ${v.priority}) on ${v.route[v.k]}`).join('; ') : 'none';
-      $('events').innerHTML = state.events.map((e) => `<div>${e}</div>`).join('');
-      requestDraw(); break;
+  connect() {
+    if (this.ws) { this.ws.onclose = null; this.ws.close(); }
+    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+    this.ws = ws;
+    ws.onopen = () => {
+      this.reauth();
+      ws.send(JSON.stringify({ type: 'subscribe', topics: ['states', 'queues', 'plans', 'metrics', 'emergency', 'detectors'] }));
+    };
+    ws.onmessage = (m) => { try { this.onFrame(JSON.parse(m.data)); } catch (err) { console.error(err); } };
+    ws.onclose = () => {
+      $('status').textContent = 'disconnected: reconnecting…';
+      this.alarms.add(this.state.t, 'critical', '', 'Connection to the server lost; reconnecting');
+      setTimeout(() => this.connect(), 2000);
+    };
+  }
+
+  sendAuth(token) {
+    this.request({ type: 'auth', token }).then((a) => {
+      this.signedIn = a.type === 'auth-ok';
+      this.showSignedIn(a.type === 'auth-ok' ? '' : `Sign-in refused: ${a.message ?? 'wrong token'}`);
+      if (!this.signedIn) this.forget();
+    });
+  }
+
+  /** Sends a message and resolves with its answer (the frame whose ref is its id), or an error after 10 s. */
+  request(msg) {
+    const id = `p${this.nextId++}`;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => { this.waiting.delete(id); resolve({ type: 'error', code: 'timeout', message: 'no answer within 10 s' }); }, 10_000);
+      this.waiting.set(id, (f) => { clearTimeout(timer); resolve(f); });
+      if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify({ ...msg, id }));
+    });
+  }
+
+  canWrite() {
+    return this.signedIn && this.welcome && this.welcome.mode !== 'city';
+  }
+
+  writesNote() {
+    if (this.welcome && this.welcome.mode === 'city') return 'Read-only: this view shows a city run as regions; the regions run the signals.';
+    return 'Sign in with the operator token to hold phases or request emergency routes.';
+  }
+
+  showSignedIn(err = '') {
+    $('signin').hidden = this.signedIn;
+    $('signed-in').hidden = !this.signedIn;
+    $('ev-pick').disabled = !this.canWrite();
+    if (err) { $('status').textContent = err; $('status').classList.add('err'); this.alarms.add(this.state.t, 'warning', '', err, false); }
+    this.panel.render();
+  }
+
+  // ------------------------------------------------------------ frames
+
+  onFrame(f) {
+    this.stats.framesReceived++;
+    if (f.ref !== undefined && this.waiting.has(f.ref)) { const w = this.waiting.get(f.ref); this.waiting.delete(f.ref); w(f); }
+    const st = this.state;
+    switch (f.type) {
+      case 'welcome':
+        this.welcome = f;
+        if (f.mode === 'field' || f.mode === 'city') this.clock.wallAtT0Ms = Date.now() - f.t * 1000;
+        this.showSignedIn();
+        break;
+      case 'state': this.onState(f); break;
+      case 'queues': st.queues = f.halting; this.map.request(); break;
+      case 'plans': for (const p of f.plans) st.plans.set(p.inter, p); this.panel.render(); break;
+      case 'decisions': for (const d of f.decisions) st.decisions.set(d.inter, d); break;
+      case 'metrics': this.onMetrics(f); break;
+      case 'emergency': this.onEmergency(f); break;
+      case 'detector-status': this.onDetectors(f); break;
     }
   }
+
+  onState(f) {
+    const st = this.state;
+    const prev = st.phases;
+    if (st.firstT === undefined) st.firstT = f.t;
+    for (let k = 0; k < f.phases.length; k++)
+      if (!prev || f.phases[k] !== prev[k] || f.stages[k] !== st.stages[k]) {
+        if (prev) this.stats.phaseChanges++;
+        st.since[k] = f.t;
+      }
+    st.phases = f.phases; st.stages = f.stages; st.t = f.t;
+    this.stats.statesReceived++; this.stats.lastPhases = f.phases;
+    if (this.welcome && (this.welcome.mode === 'field' || this.welcome.mode === 'city')) this.clock.wallAtT0Ms = f.sentAt - f.t * 1000;
+    this.lastStateWall = Date.now();
+    if (this.stale) { this.stale = false; this.alarms.add(f.t, 'info', '', 'Signal states arriving again'); }
+    $('clock').textContent = fmtClock(this, f.t);
+    const w = this.welcome;
+    $('status').classList.remove('err');
+    $('status').textContent = `${this.sigList.length.toLocaleString('en-GB')} signals · ${w ? `${w.mode === 'sim' ? 'simulation' : w.mode}, ${w.controller}` : ''}${this.clock.startTimeOfDayS === null && this.clock.wallAtT0Ms === undefined ? ' · time since the start of the run' : ''}`;
+    this.map.request();
+    this.panel.render();
+  }
+
+  onMetrics(f) {
+    const st = this.state;
+    st.metrics = f;
+    // the conflict monitor's counters only ever grow: any increase is an alarm
+    if (st.safety) for (const [k, v] of Object.entries(f.safety)) if (v > (st.safety[k] ?? 0)) this.alarms.add(f.t, 'critical', '', `Conflict monitor: ${SAFETY_WORD[k] ?? k} ${v} (+${v - st.safety[k]})`);
+    st.safety = f.safety;
+    const holds = new Map((f.holds ?? []).map((h) => [h.inter, h]));
+    for (const [id, h] of holds) if (!st.holds.has(id)) this.alarms.add(f.t, 'info', id, `Operator hold: phase ${h.phase + 1} until ${fmtClock(this, h.untilS)}`);
+    for (const id of st.holds.keys()) if (!holds.has(id)) this.alarms.add(f.t, 'info', id, 'Operator hold ended');
+    st.holds = holds;
+    if (f.city) for (const r of f.city.regions ?? []) if (r.silentS > 5 && !f.city.ended) this.alarms.add(f.t, 'critical', '', `Region ${r.index ?? ''} silent for ${Math.round(r.silentS)} s`);
+    const queued = st.queues ? st.queues.reduce((a, b) => a + b, 0) : 0;
+    this.trends.sample(f, queued);
+    const tr = f.traffic;
+    const rows = [];
+    if (tr) rows.push(['Vehicles in the network', fmtNum(tr.inNetwork), 'veh'], ['Trips completed', fmtNum(tr.completed), 'veh'], ['Waiting to enter', fmtNum(tr.waitingToEnter), 'veh'], ['Mean travel time', tr.completed ? fmtNum(tr.meanTravelTimeS, 1) : '—', 's']);
+    rows.push(['Queued vehicles', fmtNum(queued), 'veh']);
+    for (const [k, v] of Object.entries(f.safety)) rows.push([`Conflict monitor: ${SAFETY_WORD[k] ?? k}`, fmtNum(v), '']);
+    rows.push(['Detectors flagged now', fmtNum(f.detectors.faultyNow), ''], ['Detector faults so far', fmtNum(f.detectors.faults), ''], ['Operator holds', fmtNum(holds.size), ''], ['Clients connected', fmtNum(f.clients), '']);
+    $('metrics').innerHTML = rows.map(([k, v, u]) => `<tr><th>${esc(k)}</th><td class="num">${v}${u ? ` ${u}` : ''}</td></tr>`).join('');
+    this.panel.render();
+  }
+
+  onEmergency(f) {
+    const st = this.state;
+    for (const e of f.events) {
+      const word = CODE_WORD[e.code] ?? `event ${e.code}`;
+      this.alarms.add(e.t, e.code === 102 ? 'warning' : 'info', e.inter, `${word}: ${e.vehicle}`, e.code === 102);
+      if (e.code === 105) st.preempted.add(e.inter);
+      if (e.code === 111 || e.code === 104) st.preempted.delete(e.inter);
+    }
+    st.vehicles = f.vehicles;
+    $('ev').innerHTML = f.vehicles.length ? f.vehicles.map((v) => `${esc(v.id)} (priority ${v.priority}): road ${v.k + 1} of ${v.route.length} (${esc(v.route[v.k])}), ${fmtNum(v.distM)} m along its route`).join('<br>') : 'none on the road';
+    $('ev').className = f.vehicles.length ? '' : 'muted';
+    this.map.request();
+  }
+
+  onDetectors(f) {
+    const st = this.state;
+    const now = new Map(f.flagged.map((d) => [d.id, d.fault]));
+    for (const [id, fault] of now) if (st.flagged.get(id) !== fault) this.alarms.add(f.t, 'warning', this.detectorSignal.get(id) ?? '', `Detector ${id} flagged: ${fault}${FAULT_WORD[fault] ? ` (${FAULT_WORD[fault]})` : ''}`);
+    for (const id of st.flagged.keys()) if (!now.has(id)) this.alarms.add(f.t, 'info', this.detectorSignal.get(id) ?? '', `Detector ${id} trusted again`);
+    st.flagged = now;
+    this.panel.render();
+  }
+
+  // ------------------------------------------------------------ the page
+
+  signalLabel(k) {
+    const g = this.sigList[k];
+    const ph = this.state.phases ? this.state.phases[k] : 0, stage = this.state.stages ? this.state.stages[k] : 0;
+    return `${g.id}: phase ${ph + 1}, ${['green', 'yellow', 'all-red'][stage]}`;
+  }
+
+  select(k) {
+    this.selected = k;
+    $('ov-msg').textContent = '';
+    this.panel.render();
+    this.map.request();
+  }
+
+  tooltip(text, x, y) {
+    const t = $('tooltip');
+    if (!text) { t.hidden = true; return; }
+    t.hidden = false; t.textContent = text;
+    t.style.left = `${x + 14}px`; t.style.top = `${y + 12}px`;
+  }
+
+  /** Per incoming road of signal k: the best its movements show now (G, g, y or r). */
+  approachStates(k) {
+    const g = this.sigList[k], st = this.state;
+    const ph = st.phases ? st.phases[k] : 0, stage = st.stages ? st.stages[k] : 0;
+    const out = new Map();
+    const rank = { G: 3, g: 2, y: 1, r: 0 };
+    for (const [road, mov] of g.approaches) {
+      let best = 'r';
+      for (const m of mov) {
+        const c = stage === 2 ? 'r' : g.prot[ph].has(m) ? (stage === 0 ? 'G' : 'y') : g.perm[ph].has(m) ? (stage === 0 ? 'g' : 'y') : 'r';
+        if (rank[c] > rank[best]) best = c;
+      }
+      out.set(road, best);
+    }
+    return out;
+  }
+
+  startPick() {
+    if (!this.canWrite()) return;
+    const hint = $('pick-hint');
+    hint.hidden = false; hint.textContent = 'Emergency route: click the origin intersection (Esc to cancel)';
+    $('map').classList.add('picking');
+    let from = null;
+    this.map.onPick = async (id) => {
+      if (!from) { from = id; hint.textContent = `From ${id}: now click the destination`; return; }
+      this.cancelPick();
+      const vehicle = `operator-${++this.evCount}`;
+      const a = await this.request({ type: 'emergency', vehicle, from, to: id, priority: 1 });
+      if (a.type === 'error') this.alarms.add(this.state.t, 'warning', from, `Emergency request refused: ${a.message}`, false);
+      else this.alarms.add(this.state.t, 'info', from, `Emergency vehicle ${vehicle} requested from ${from} to ${id}: ${a.route.length} roads, green wave on its way`);
+      this.alarms.render();
+    };
+    $('map').focus();
+  }
+
+  cancelPick() {
+    this.map.onPick = null;
+    $('pick-hint').hidden = true;
+    $('map').classList.remove('picking');
+  }
+
+  async start() {
+    const res = await fetch('/network.json');
+    if (!res.ok) { $('status').textContent = res.status === 401 ? 'Reads need the token: sign in' : `network: HTTP ${res.status}`; return; }
+    const net = await res.json();
+    this.net = net;
+    this.clock.startTimeOfDayS = net.startTimeOfDayS ?? null;
+    const interIdx = new Map(net.intersections.map((n, i) => [n.id, i]));
+    const roadIdx = new Map(net.roads.map((r, k) => [r.id, k]));
+    this.sigList = net.signals.map((id) => {
+      const i = interIdx.get(id), n = net.intersections[i];
+      // per incoming road, its movements; per phase, its protected and permitted movements
+      const approaches = new Map();
+      (n.movementInfo ?? []).forEach((m, j) => { const r = roadIdx.get(m.from); if (!approaches.has(r)) approaches.set(r, []); approaches.get(r).push(n.movements[j]); });
+      return { id, x: n.x, y: n.y, inter: i, approaches, prot: n.phases.map((p) => new Set(p.movements)), perm: n.phases.map((p) => new Set(p.permitted ?? [])) };
+    });
+    this.detectorSignal = new Map();
+    for (const d of net.detectors) {
+      const r = net.roads[roadIdx.get(d.road)];
+      if (!r) continue;
+      this.detectorSignal.set(d.id, r.to);
+      if (!this.detectorsOf.has(r.to)) this.detectorsOf.set(r.to, []);
+      this.detectorsOf.get(r.to).push(d);
+    }
+    this.map.resize();
+    this.map.setNetwork(net);
+    $('clock').textContent = fmtClock(this, 0);
+    this.alarms.render();
+    this.connect();
+    // stale data: no state frame for STALE_S seconds of wall-clock time
+    setInterval(() => {
+      if (this.lastStateWall && !this.stale && Date.now() - this.lastStateWall > STALE_S * 1000 && !(this.state.metrics && this.state.metrics.city && this.state.metrics.city.ended)) {
+        this.stale = true;
+        this.alarms.add(this.state.t, 'critical', '', `No signal states for ${STALE_S} s: the data on this screen are stale`);
+      }
+    }, 1000);
+  }
 }
 
-canvas.addEventListener('click', (e) => {
-  const r = canvas.getBoundingClientRect();
-  const mx = e.clientX - r.left, my = e.clientY - r.top;
-  let best = -1, bd = Infinity;
-  sigList.forEach((s, k) => { const d = (X(s.x) - mx) ** 2 + (Y(s.y) - my) ** 2; if (d < bd) { bd = d; best = k; } });
-  state.selected = best; panel(); requestDraw();
-});
+const SAFETY_WORD = { conflictingGreens: 'conflicting greens', minGreenViolations: 'minimum greens cut short', clearanceViolations: 'clearances cut short' };
+const FAULT_WORD = { invalid: 'impossible values', 'stuck-on': 'reads occupied, counts nothing', silent: 'no data while its neighbours count' };
 
-async function main() {
-  const net = await (await fetch('/network.json')).json();
-  state.net = net;
-  state.roadById = new Map(net.roads.map((r) => [r.id, r]));
-  const interIdx = new Map(net.intersections.map((n, i) => [n.id, i]));
-  sigList = net.signals.map((id) => { const i = interIdx.get(id); const n = net.intersections[i]; return { id, x: n.x, y: n.y, inter: i }; });
-  sigList.forEach((s, k) => sigIndex.set(s.id, k));
-  roadEnd = net.roads.map((r) => {
-    const p = r.points, a = p[p.length - 2], b = p[p.length - 1];
-    const L = Math.hypot(b[0] - a[0], b[1] - a[1]) || 1;
-    return [b[0], b[1], (b[0] - a[0]) / L, (b[1] - a[1]) / L];
-  });
-  fit();
-  window.addEventListener('resize', fit);
-  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
-  ws.onopen = () => ws.send(JSON.stringify({ type: 'subscribe', topics: ['states', 'queues', 'plans', 'metrics', 'emergency'] }));
-  ws.onmessage = (m) => { try { onFrame(JSON.parse(m.data)); } catch (err) { console.error(err); } };
-  ws.onclose = () => { $('status').textContent = 'disconnected'; };
-}
-main();
+const app = new App();
+// What the page has received and drawn: read by the browser test.
+window.greenwave = { app, state: app.state, stats: app.stats, map: app.map, hms };
+app.start();

@@ -1,0 +1,113 @@
+/**
+ * What the operations dashboard reads from the live service, over real
+ * sockets: the network in words (each movement's approach and turn, each
+ * phase's timing, the scenario's time of day), the detector-status topic
+ * (a fault injected in the simulator is reported, and so is its end), and
+ * the operator holds in the metrics.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { gridScenario } from '../scenarios/index.js';
+import type { GreenwaveServer } from '../engine/server/index.js';
+import { startServer, TestClient, TOKEN, type Frame } from './server-helpers.js';
+
+let server: GreenwaveServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+type Net = {
+  startTimeOfDayS: number | null;
+  signals: string[];
+  detectors: Array<{ id: string; road: string; lane: string }>;
+  roads: Array<{ id: string; from: string; to: string }>;
+  intersections: Array<{
+    id: string;
+    movements: string[];
+    movementInfo: Array<{ from: string; to: string; approach: string; turn: string }>;
+    phases: Array<{ movements: string[]; minGreenS: number; maxGreenS: number; yellowS: number; allRedS: number }>;
+  }>;
+};
+
+describe('the live service for the operations dashboard', () => {
+  it('describes each movement by its approach and turn, each phase by its timing, and the scenario’s time of day', async () => {
+    const sc = gridScenario({ rows: 2, cols: 2 });
+    sc.startTimeOfDayS = 8 * 3600;
+    const s = await startServer(sc, { mode: 'sim', controller: 'fixed', speed: 1 });
+    server = s.server;
+    const net = (await (await fetch(`${s.http}/network.json`)).json()) as Net;
+    expect(net.startTimeOfDayS).toBe(28_800);
+    const roads = new Map(net.roads.map((r) => [r.id, r]));
+    for (const id of net.signals) {
+      const n = net.intersections.find((x) => x.id === id)!;
+      expect(n.movementInfo).toHaveLength(n.movements.length);
+      for (const m of n.movementInfo) {
+        expect(['northbound', 'eastbound', 'southbound', 'westbound']).toContain(m.approach);
+        expect(['left', 'through', 'right', 'uturn']).toContain(m.turn);
+        expect(roads.get(m.from)!.to).toBe(id);
+        expect(roads.get(m.to)!.from).toBe(id);
+      }
+      // a grid's four approaches, each with its own left, through and right
+      expect(new Set(n.movementInfo.map((m) => m.approach)).size).toBe(4);
+      for (const p of n.phases) {
+        expect(p.minGreenS).toBeGreaterThan(0);
+        expect(p.maxGreenS).toBeGreaterThanOrEqual(p.minGreenS);
+        expect(p.yellowS).toBeGreaterThan(2);
+        expect(p.allRedS).toBeGreaterThanOrEqual(0);
+      }
+    }
+    // a road into a signal from the south runs north: its movements are northbound
+    const sig = net.intersections.find((x) => x.id === net.signals[0])!;
+    for (const m of sig.movementInfo) {
+      const from = net.intersections.find((x) => x.id === roads.get(m.from)!.from) as unknown as { x: number; y: number };
+      const here = sig as unknown as { x: number; y: number };
+      const dx = here.x - from.x, dy = here.y - from.y;
+      const expected = Math.abs(dy) > Math.abs(dx) ? (dy > 0 ? 'northbound' : 'southbound') : dx > 0 ? 'eastbound' : 'westbound';
+      expect(m.approach).toBe(expected);
+    }
+    // every detector names its road, the road of its lane
+    for (const d of net.detectors) expect(d.lane.startsWith(d.road)).toBe(true);
+  });
+
+  it('the detectors topic: an empty list on subscribing, then the injected fault, then its end', async () => {
+    const sc = gridScenario({ rows: 2, cols: 2 });
+    const s = await startServer(sc, { mode: 'sim', controller: 'fixed', speed: 40, faults: [{ detector: 0, kind: 'huge', fromMs: 20_000, toMs: 40_000 }] });
+    server = s.server;
+    const net = (await (await fetch(`${s.http}/network.json`)).json()) as Net;
+    const c = new TestClient(s.url);
+    await c.open();
+    c.send({ type: 'subscribe', topics: ['detectors'] });
+    const first = (await c.next((f) => f.type === 'detector-status')) as Frame & { flagged: unknown[]; t: number };
+    expect(first.flagged).toEqual([]);
+    expect(first.t).toBeLessThan(20);
+    const on = (await c.next((f) => f.type === 'detector-status' && (f.flagged as unknown[]).length > 0, 10_000)) as Frame & { flagged: Array<{ id: string; fault: string }>; t: number };
+    expect(on.flagged).toEqual([{ id: net.detectors[0]!.id, fault: 'invalid' }]);
+    // flagged at the first health check after the fault began (every 5 s)
+    expect(on.t).toBeGreaterThanOrEqual(20);
+    expect(on.t).toBeLessThanOrEqual(26);
+    // trusted again once its values have been valid for a minute
+    const off = (await c.next((f) => f.type === 'detector-status' && (f.flagged as unknown[]).length === 0 && (f.t as number) > on.t, 15_000)) as Frame & { t: number };
+    expect(off.t).toBeGreaterThanOrEqual(40 + 60);
+    c.close();
+  }, 30_000);
+
+  it('the metrics list the operator holds in force, and a released hold leaves them', async () => {
+    const s = await startServer(gridScenario({ rows: 2, cols: 2 }), { mode: 'sim', controller: 'fixed', speed: 20 });
+    server = s.server;
+    const c = new TestClient(s.url, { authorization: `Bearer ${TOKEN}` });
+    await c.open();
+    c.send({ type: 'subscribe', topics: ['metrics'] });
+    const net = (await (await fetch(`${s.http}/network.json`)).json()) as Net;
+    const id = net.signals[0]!;
+    c.send({ type: 'override', id: 'h', intersection: id, phase: 1, durationS: 600 });
+    const ack = (await c.next((f) => f.ref === 'h')) as Frame & { until: number };
+    expect(ack.type).toBe('ack');
+    const held = (await c.next((f) => f.type === 'metrics' && (f.holds as unknown[]).length > 0)) as Frame & { holds: Array<{ inter: string; phase: number; untilS: number }> };
+    expect(held.holds).toEqual([{ inter: id, phase: 1, untilS: ack.until }]);
+    const n = c.frames.length;
+    c.send({ type: 'override', id: 'r', intersection: id, phase: 0, durationS: 0 });
+    await c.next((f) => f.ref === 'r');
+    await c.next((f) => f.type === 'metrics' && (f.holds as unknown[]).length === 0, 10_000, n);
+    c.close();
+  });
+});
