@@ -6,15 +6,10 @@
  */
 import { InputError } from '../scenarios/errors.js';
 import { UsageError } from './args.js';
-import { benchCommand } from './commands/bench.js';
-import { compareCommand } from './commands/compare.js';
-import { importCommand } from './commands/import.js';
-import { partitionCommand } from './commands/partition.js';
-import { fieldCommand, regionCommand } from './commands/distributed.js';
-import { runCommand } from './commands/run.js';
-import { serveCommand } from './commands/serve.js';
-import { sumoCommand } from './commands/sumo.js';
-import { sweepCommand } from './commands/sweep.js';
+
+// Each command's module is loaded only when it is run: a command does not pay
+// for the others' dependencies (NATS clients, the bench, the SUMO importer)
+// at start-up, which is most of a short run's time.
 
 const HELP = `greenwave — adaptive traffic signal control engine and microsimulation
 
@@ -50,25 +45,25 @@ async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'run':
-      return runCommand(rest);
+      return (await import('./commands/run.js')).runCommand(rest);
     case 'compare':
-      return compareCommand(rest);
+      return (await import('./commands/compare.js')).compareCommand(rest);
     case 'sweep':
-      return sweepCommand(rest);
+      return (await import('./commands/sweep.js')).sweepCommand(rest);
     case 'bench':
-      return benchCommand(rest);
+      return (await import('./commands/bench.js')).benchCommand(rest);
     case 'import':
-      return importCommand(rest);
+      return (await import('./commands/import.js')).importCommand(rest);
     case 'sumo':
-      return sumoCommand(rest);
+      return (await import('./commands/sumo.js')).sumoCommand(rest);
     case 'serve':
-      return serveCommand(rest);
+      return (await import('./commands/serve.js')).serveCommand(rest);
     case 'partition':
-      return partitionCommand(rest);
+      return (await import('./commands/partition.js')).partitionCommand(rest);
     case 'region':
-      return regionCommand(rest);
+      return (await import('./commands/distributed.js')).regionCommand(rest);
     case 'field':
-      return fieldCommand(rest);
+      return (await import('./commands/distributed.js')).fieldCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -129,8 +129,18 @@ export type ClientMessage =
   | { type: 'emergency-arrived'; id?: string | number; vehicle: string }
   | { type: 'override'; id?: string | number; intersection: string; phase: number; durationS: number };
 
-const ajv = new Ajv({ allErrors: false, strict: false });
-const validators = new Map<string, ValidateFunction>(Object.entries(SCHEMAS).map(([k, s]) => [k, ajv.compile(s)]));
+// compiled on first use, one type at a time: a program that imports the engine but runs no server does not pay for them
+let ajv: Ajv | undefined;
+const validators = new Map<string, ValidateFunction>();
+function validator(type: string): ValidateFunction | undefined {
+  let v = validators.get(type);
+  if (v) return v;
+  const schema = Object.hasOwn(SCHEMAS, type) ? SCHEMAS[type] : undefined; // a type named __proto__ is no schema
+  if (!schema) return undefined;
+  v = (ajv ??= new Ajv({ allErrors: false, strict: false })).compile(schema);
+  validators.set(type, v);
+  return v;
+}
 
 /** One line for an ajv error: `detectors.d1.count: must be <= 100000`. */
 function describe(e: ErrorObject): string {
@@ -156,8 +166,8 @@ export function parseMessage(text: string): Parsed {
   const r = typeof o.id === 'string' || typeof o.id === 'number' ? (o.id as string | number) : undefined;
   const type = o.type;
   if (typeof type !== 'string') return { ok: false, code: ERR.badMessage, message: 'type: required, a string', ref: r };
-  const val = validators.get(type);
-  if (!val) return { ok: false, code: ERR.unknownType, message: `type: unknown message type "${type.slice(0, 60)}"; known: ${[...validators.keys()].join(', ')}`, ref: r };
+  const val = validator(type);
+  if (!val) return { ok: false, code: ERR.unknownType, message: `type: unknown message type "${type.slice(0, 60)}"; known: ${Object.keys(SCHEMAS).join(', ')}`, ref: r };
   if (!val(o)) return { ok: false, code: ERR.badMessage, message: `${type}: ${describe(val.errors![0]!)}`, ref: r };
   return { ok: true, msg: o as unknown as ClientMessage };
 }
