@@ -15,6 +15,10 @@ export interface ServiceSetup {
   preemption?: boolean;
   /** sim mode: detector faults to inject (a drill, or a test of what the operator sees). */
   faults?: readonly FaultSpec[];
+  /** sim mode: keep the high-resolution event log of the last hour, for the dashboard's PCD and split monitor (default true). */
+  eventLog?: boolean;
+  /** How much of the past the live event log keeps, s (default 3,600). */
+  eventLogWindowS?: number;
 }
 
 /** Builds the Service for `p` (prepare it with spareEmergency for client emergency requests in sim mode). */
@@ -22,6 +26,6 @@ export function createService(p: Prepared, o: ServiceSetup): Service {
   const controller = o.controller ?? 'adaptive';
   const preemption = o.preemption ?? true;
   const startTimeOfDayS = p.source.scenario.startTimeOfDayS;
-  if (o.mode === 'sim') return new Service({ mode: 'sim', controller, preemption, startTimeOfDayS, simulator: createSimulation(p, controller, { preemption, ...(o.faults ? { faults: o.faults } : {}) }) });
+  if (o.mode === 'sim') return new Service({ mode: 'sim', controller, preemption, startTimeOfDayS, ...(o.eventLogWindowS ? { eventLogWindowS: o.eventLogWindowS } : {}), simulator: createSimulation(p, controller, { preemption, eventLog: o.eventLog ?? true, ...(o.faults ? { faults: o.faults } : {}) }) });
   return new Service({ mode: o.mode, controller, preemption, startTimeOfDayS, net: p.net, router: p.router });
 }

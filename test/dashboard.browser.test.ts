@@ -3,7 +3,8 @@
  * driven by playwright-core) opens the page served by `greenwave serve` on
  * grid-32x32 (1,024 signals), on grid-8x8 with a detector fault injected at
  * t = 30 s, and on a SUMO import with its real geometry, and an operator uses it: pans and
- * zooms, opens a signal, signs in (a wrong token first), holds a phase,
+ * zooms, opens a signal (its phases in words, detectors, PCD and split
+ * monitor), signs in (a wrong token first), holds a phase,
  * requests an emergency green wave on the map, and sees the fault's alarm.
  * Screenshots of each view go to test/artifacts/dashboard-*.png.
  * Needs /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it).
@@ -120,6 +121,9 @@ describe('the operations dashboard in headless Chromium', () => {
     // read-only without the token
     expect(await page.isDisabled('#ov-hold')).toBe(true);
     expect(await page.isDisabled('#ev-pick')).toBe(true);
+    // its PCD and split monitor, drawn by the server from the live event log
+    await page.waitForFunction(() => document.getElementById('pcd-img').naturalWidth > 0 && document.getElementById('split-img').naturalWidth > 0, undefined, { timeout: 15_000 });
+    expect(await page.textContent('#pcd-msg')).toMatch(/as the event log shows it/);
     await page.screenshot({ path: 'test/artifacts/dashboard-signal.png' });
     expect(errors).toEqual([]);
     await page.close();
@@ -129,7 +133,7 @@ describe('the operations dashboard in headless Chromium', () => {
     const { page, errors } = await open(grid.http);
     await page.fill('#token', 'not-the-token-at-all-000');
     await page.click('#signin-btn');
-    await page.waitForFunction(() => /Sign-in refused/.test(document.getElementById('status').textContent));
+    await page.waitForFunction(() => /Sign-in refused/.test(document.getElementById('signin-msg').textContent));
     expect(await page.isHidden('#signed-in')).toBe(true);
     expect(await page.isDisabled('#ev-pick')).toBe(true);
     // the token never reaches the URL or storage
@@ -171,9 +175,19 @@ describe('the operations dashboard in headless Chromium', () => {
     }
     await page.waitForFunction(() => window.greenwave.state.vehicles.some((v: { id: string }) => v.id.startsWith('operator-')), undefined, { timeout: 15_000 });
     // pre-emption entries at the signals ahead of it, in the event history
-    await page.waitForFunction(() => window.greenwave.app.alarms.entries.some((e: { text: string }) => /pre-emption entry: operator-1/.test(e.text)), undefined, { timeout: 30_000 });
+    await page
+      .waitForFunction(() => window.greenwave.app.alarms.entries.some((e: { text: string }) => /pre-emption entry: operator-1/.test(e.text)), undefined, { timeout: 30_000 })
+      .catch(async (e: Error) => {
+        const seen = await page.evaluate(() => ({ t: window.greenwave.state.t, vehicles: window.greenwave.state.vehicles, events: window.greenwave.app.alarms.entries.slice(0, 12).map((x: { text: string }) => x.text) }));
+        throw new Error(`${e.message}\nno pre-emption entry for operator-1; the page saw: ${JSON.stringify(seen).slice(0, 1500)}`);
+      });
     await page.check('#ev-all');
     await page.screenshot({ path: 'test/artifacts/dashboard-emergency.png' });
+    // the held signal's PCD and split monitor, a few cycles into the run
+    await page.click('#pcd-refresh');
+    await page.waitForFunction(() => document.getElementById('pcd-img').naturalWidth > 0);
+    await page.locator('#atspm').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: 'test/artifacts/dashboard-pcd.png' });
     expect(errors).toEqual([]);
     await page.close();
   }, 90_000);
@@ -229,5 +243,25 @@ describe('the operations dashboard in headless Chromium', () => {
     await page.screenshot({ path: 'test/artifacts/dashboard-sumo.png' });
     expect(errors).toEqual([]);
     await page.close();
+  }, 60_000);
+
+  it('a server whose reads need the token: the page asks to sign in, then loads the network with it; a wrong one loads nothing', async () => {
+    const closed = await startServer(gridScenario({ rows: 4, cols: 4 }), { mode: 'sim', controller: 'fixed', speed: SPEED, readsNeedToken: true });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${closed.http}/`);
+    await page.waitForFunction(() => /Reads need the token/.test(document.getElementById('status').textContent));
+    await page.fill('#token', 'not-the-token-at-all-000');
+    await page.click('#signin-btn');
+    await page.waitForFunction(() => /Sign-in refused/.test(document.getElementById('signin-msg').textContent));
+    expect(await page.evaluate(() => window.greenwave.app.net)).toBeUndefined();
+    await page.fill('#token', TOKEN);
+    await page.click('#signin-btn');
+    await page.waitForFunction(() => window.greenwave.app.signedIn === true && window.greenwave.stats.statesReceived > 2, undefined, { timeout: 15_000 });
+    expect(await page.evaluate(() => window.greenwave.map.drawnSignals)).toBe(16);
+    expect(errors).toEqual([]);
+    await page.close();
+    await closed.server.close();
   }, 60_000);
 });

@@ -2,6 +2,7 @@
 import { WebSocket } from 'ws';
 import { GreenwaveServer, type ServiceMode, SERVER_LIMITS } from '../engine/server/index.js';
 import { createService } from '../sim/index.js';
+import { liveCharts } from '../report/index.js';
 import type { ScenarioJson } from '../scenarios/index.js';
 import type { FaultSpec } from '../sim/faults.js';
 import { prepared } from './helpers.js';
@@ -25,6 +26,7 @@ export async function startServer(
 ): Promise<{ server: GreenwaveServer; url: string; http: string; port: number }> {
   const p = prepared(sc, { ...(o.durationS ? { durationS: o.durationS } : {}), spareEmergency: o.mode === 'sim' ? 4 : 0 });
   const service = createService(p, { controller: o.controller ?? 'adaptive', mode: o.mode, ...(o.faults ? { faults: o.faults } : {}) });
+  const events = service.cabinet.eventLog;
   const server = new GreenwaveServer({
     service,
     port: 0,
@@ -35,6 +37,7 @@ export async function startServer(
     readsNeedToken: o.readsNeedToken,
     allowedOrigins: o.allowedOrigins,
     log: o.log,
+    ...(events ? { charts: liveCharts(service.net, events, service.controllerName) } : {}),
   });
   const port = await server.listen();
   return { server, url: `ws://127.0.0.1:${port}/ws`, http: `http://127.0.0.1:${port}`, port };

@@ -9,6 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { gridScenario } from '../scenarios/index.js';
 import type { GreenwaveServer } from '../engine/server/index.js';
 import { startServer, TestClient, TOKEN, type Frame } from './server-helpers.js';
+import { EventLog } from '../engine/signals/eventlog.js';
+import { createService } from '../sim/index.js';
+import { prepared } from './helpers.js';
 
 let server: GreenwaveServer | undefined;
 afterEach(async () => {
@@ -109,5 +112,56 @@ describe('the live service for the operations dashboard', () => {
     await c.next((f) => f.ref === 'r');
     await c.next((f) => f.type === 'metrics' && (f.holds as unknown[]).length === 0, 10_000, n);
     c.close();
+  });
+
+  it('the PCD and split monitor of a signal, drawn from the live event log; why not where there is none; 404 for an unknown signal or phase', async () => {
+    const s = await startServer(gridScenario({ rows: 2, cols: 2 }), { mode: 'sim', controller: 'fixed', speed: 100 });
+    server = s.server;
+    const net = (await (await fetch(`${s.http}/network.json`)).json()) as Net;
+    const id = net.signals[0]!;
+    await new Promise((r) => setTimeout(r, 3000)); // 300 simulated s: a few cycles
+    const pcd = await fetch(`${s.http}/atspm/pcd.svg?signal=${encodeURIComponent(id)}&phase=1`);
+    expect(pcd.status).toBe(200);
+    expect(pcd.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+    const svg = await pcd.text();
+    expect(svg).toMatch(/^<svg/);
+    expect(svg).toContain(`PCD ${id}, phase 2`);
+    expect(svg).toMatch(/arrivals on green/i);
+    const split = await fetch(`${s.http}/atspm/split.svg?signal=${encodeURIComponent(id)}`);
+    expect(split.status).toBe(200);
+    expect(await split.text()).toContain(`Split monitor ${id}`);
+    const bad = await fetch(`${s.http}/atspm/pcd.svg?signal=nowhere&phase=0`);
+    expect(bad.status).toBe(404);
+    expect(await bad.text()).toBe('no signal "nowhere"\n');
+    const badPhase = await fetch(`${s.http}/atspm/pcd.svg?signal=${encodeURIComponent(id)}&phase=9`);
+    expect(badPhase.status).toBe(404);
+    expect(await badPhase.text()).toMatch(/has phases 0 … 3/);
+    await s.server.close();
+    // field mode: no detector actuations, no live log to draw from
+    const f = await startServer(gridScenario({ rows: 2, cols: 2 }), { mode: 'field', controller: 'fixed' });
+    server = f.server;
+    const none = await fetch(`${f.http}/atspm/split.svg?signal=${encodeURIComponent(id)}`);
+    expect(none.status).toBe(200);
+    expect(none.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await none.text()).toMatch(/^no live event log here/);
+  }, 30_000);
+
+  it('the live event log keeps its window: older events are dropped as the run goes on', () => {
+    const log = new EventLog();
+    for (let t = 0; t < 10_000; t += 10) log.push(t, 0, 1, 1);
+    log.dropBefore(5000);
+    expect(log.length).toBe(500);
+    expect(log.get(0)[0]).toBe(5000);
+    log.dropBefore(0);
+    expect(log.length).toBe(500);
+    log.dropBefore(1e9);
+    expect(log.length).toBe(0);
+    const service = createService(prepared(gridScenario({ rows: 2, cols: 2 }), { durationS: 400 }), { mode: 'sim', controller: 'fixed', eventLogWindowS: 120 });
+    while (service.nowMs < 400_000) service.step();
+    const ev = service.cabinet.eventLog!;
+    expect(ev.length).toBeGreaterThan(100);
+    // trimmed once a simulated minute to the last 120 s
+    expect(ev.get(0)[0]).toBeGreaterThanOrEqual(400_000 - 120_000 - 60_000);
+    expect(ev.get(ev.length - 1)[0]).toBeGreaterThan(390_000);
   });
 });

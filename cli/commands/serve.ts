@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { CONTROLLER_NAMES } from '../../engine/controllers/index.js';
 import { GreenwaveServer, type ServiceMode } from '../../engine/server/index.js';
+import { liveCharts } from '../../report/index.js';
 import { InputError } from '../../scenarios/errors.js';
 import { createService, prepare } from '../../sim/index.js';
 import { controllerName, durationOption, intOption, parse, positiveOption, UsageError } from '../args.js';
@@ -113,8 +114,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
     const p = prepare(source, { seed, durationS, spareEmergency: mode === 'sim' ? 16 : 0 });
     service = createService(p, { controller, mode, preemption: values['no-preemption'] !== true });
   }
+  // the dashboard's PCD and split monitor, from the simulator's live event log (the last hour)
+  const events = service.cabinet.eventLog;
+  const charts = mode === 'sim' && !city && events ? liveCharts(service.net, events, service.controllerName) : undefined;
   const limits = maxPerAddress !== undefined ? { maxPerAddress } : {};
-  const server = new GreenwaveServer({ service, port, host: (values.host as string | undefined) ?? '127.0.0.1', token, readsNeedToken, allowedOrigins, clock: city ? 'nats' : clock, speed, limits, log });
+  const server = new GreenwaveServer({ service, port, host: (values.host as string | undefined) ?? '127.0.0.1', token, readsNeedToken, allowedOrigins, clock: city ? 'nats' : clock, speed, limits, log, ...(charts ? { charts } : {}) });
   city?.onStep(() => server.broadcast(true));
   const bound = await server.listen();
   log(`http://${(values.host as string | undefined) ?? '127.0.0.1'}:${bound}/ (WebSocket /ws) · ${service.signalIds.length} signals · mode ${service.mode} · controller ${service.controllerName} · writes ${token ? 'need the token' : 'disabled (no token)'} · reads ${readsNeedToken ? 'need the token' : 'open'}${allowedOrigins.length ? ` from ${allowedOrigins.join(', ')}` : ''}`);

@@ -41,6 +41,17 @@ function pageAssets(): Map<string, { type: string; body: Buffer }> {
   return assets;
 }
 
+/**
+ * ATSPM charts of one signal from a live event log (report/live.ts's
+ * liveCharts is one): an SVG; or, for a valid request, why there is none
+ * (200, text/plain); or, for an unknown signal or phase, the error (404).
+ */
+type ChartAnswer = { svg: string } | { none: string } | { error: string };
+export interface ChartSource {
+  pcd(id: string, phase: number): ChartAnswer;
+  split(id: string): ChartAnswer;
+}
+
 export interface HttpSource {
   /** Whether reads need the token, and whether this request carries it. */
   readsNeedToken: boolean;
@@ -49,6 +60,8 @@ export interface HttpSource {
   /** The simulated time shown now, and the health figures for an authorised caller. */
   shownS(): number;
   health(): Record<string, unknown>;
+  /** The PCD and split monitor (GET /atspm/pcd.svg?signal=ID&phase=K, /atspm/split.svg?signal=ID); without: a text answer saying why. */
+  charts?: ChartSource;
 }
 
 /** The request handler for `src`. */
@@ -63,7 +76,7 @@ export function httpHandler(src: HttpSource): (req: IncomingMessage, res: Server
     return f;
   };
   return (req, res) => {
-    const url = (req.url ?? '/').split('?')[0]!;
+    const [url, query] = (req.url ?? '/').split('?') as [string, string | undefined];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
@@ -80,6 +93,23 @@ export function httpHandler(src: HttpSource): (req: IncomingMessage, res: Server
         return;
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end(src.network());
+      return;
+    }
+    if (url === '/atspm/pcd.svg' || url === '/atspm/split.svg') {
+      if (!open) {
+        res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' }).end('reads need the bearer token (Authorization: Bearer …)\n');
+        return;
+      }
+      const q = new URLSearchParams(query ?? '');
+      const id = q.get('signal') ?? '';
+      const out: ChartAnswer = !src.charts
+        ? { none: 'no live event log here: the PCD and split monitor need the detector actuations of the built-in simulator (serve in simulator mode)' }
+        : url === '/atspm/pcd.svg'
+          ? src.charts.pcd(id, Number(q.get('phase') ?? 'x'))
+          : src.charts.split(id);
+      if ('svg' in out) res.writeHead(200, { 'content-type': 'image/svg+xml; charset=utf-8', 'cache-control': 'no-store' }).end(out.svg);
+      else if ('none' in out) res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(out.none + '\n');
+      else res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(out.error + '\n');
       return;
     }
     if (url === '/health') {

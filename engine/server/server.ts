@@ -22,7 +22,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { Admission, originAllowed, peerOf, refOf, refuseUpgrade, ServerLog } from './guard.js';
-import { httpHandler } from './http.js';
+import { httpHandler, type ChartSource } from './http.js';
 import { SERVER_LIMITS } from './limits.js';
 import { newConn, Outbox, type Conn } from './outbox.js';
 import { ERR, parseMessage, PROTOCOL_VERSION, TOPICS, WRITE_TYPES, type ClientMessage } from './protocol.js';
@@ -45,6 +45,8 @@ export interface ServerOptions {
   limits?: Partial<typeof SERVER_LIMITS>;
   /** One line per notable event (guard.ts ServerLog: time, event, peer, reason); never a token. */
   log?: (line: string) => void;
+  /** The dashboard's PCD and split monitor from the live event log (report/live.ts liveCharts), where there is one. */
+  charts?: ChartSource;
 }
 
 export { SERVER_LIMITS };
@@ -91,10 +93,8 @@ export class GreenwaveServer {
         bearerOk: (req) => this.bearerOk(req),
         network: () => this.network(),
         shownS: () => this.service.shownS,
-        health: () => {
-          const m = process.memoryUsage();
-          return { clients: this.conns.size, rssBytes: m.rss, heapUsedBytes: m.heapUsed, ...this.stats };
-        },
+        health: () => ({ clients: this.conns.size, rssBytes: process.memoryUsage.rss(), heapUsedBytes: process.memoryUsage().heapUsed, ...this.stats }),
+        ...(o.charts ? { charts: o.charts } : {}),
       }),
     );
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.limits.maxPayload, perMessageDeflate: false });

@@ -56,6 +56,8 @@ export interface ServiceOptions {
   extraMetrics?: () => Record<string, unknown>;
   /** Time of day at t = 0 (s after midnight), for clients' clock times (the scenario's startTimeOfDayS). */
   startTimeOfDayS?: number;
+  /** The cabinet's event log (if it keeps one) keeps this much of the past, s (default 3,600: the dashboard's hour). */
+  eventLogWindowS?: number;
 }
 
 /** A refusal to pass on to the client: code (protocol ERR) and reason. */
@@ -111,6 +113,8 @@ export class Service {
   /** The detectors' fault flags last reported (detectorStatus). */
   private readonly flagsSeen: Uint8Array;
   readonly startTimeOfDayS: number | undefined;
+  private readonly logWindowMs: number;
+  private lastTrimMs = 0;
 
   constructor(o: ServiceOptions) {
     this.mode = o.mode;
@@ -147,6 +151,7 @@ export class Service {
     this.flagsSeen = new Uint8Array(net.nDet);
     this.extraMetrics = o.extraMetrics;
     this.startTimeOfDayS = o.startTimeOfDayS;
+    this.logWindowMs = (o.eventLogWindowS ?? 3600) * 1000;
   }
 
   private readonly extraMetrics: (() => Record<string, unknown>) | undefined;
@@ -172,6 +177,11 @@ export class Service {
       if (this.sim.done) return;
       this.sim.step();
       this.nowMs = this.sim.nowMs;
+      // a live event log keeps its window: trimmed once a simulated minute
+      if (this.cabinet.eventLog && this.nowMs - this.lastTrimMs >= 60_000) {
+        this.lastTrimMs = this.nowMs;
+        this.cabinet.eventLog.dropBefore(this.nowMs - this.logWindowMs);
+      }
       return;
     }
     const t = this.nowMs;

@@ -126,6 +126,20 @@ export class EventLog {
     this.n++;
   }
 
+  /** Drops the events before tMs (they are appended in time order): a live log keeps a window, not the whole run. */
+  dropBefore(tMs: number): void {
+    let lo = 0;
+    let hi = this.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.buf[mid * 4]! < tMs) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === 0) return;
+    this.buf.copyWithin(0, lo * 4, this.n * 4);
+    this.n -= lo;
+  }
+
   /** Event k as [tMs, inter, code, param]. */
   get(k: number): [number, number, number, number] {
     const o = k * 4;

@@ -34,9 +34,13 @@ class App {
     this.alarms = new Alarms(this);
     this.trends = new Trends(this, $('trends'));
     let token = null; // only here, in memory
-    this.signin = (t) => { token = t; this.sendAuth(token); };
+    // before the network is loaded (a server whose reads need the token), signing in loads it
+    this.signin = (t) => { token = t; if (this.net) this.sendAuth(token); else this.start(); };
     this.reauth = () => { if (token) this.sendAuth(token); };
     this.forget = () => { token = null; };
+    this.hadToken = () => token !== null;
+    // GET for data (the ATSPM charts): with the token once signed in, for servers whose reads need it
+    this.fetchRead = (url) => fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
     this.bindControls();
   }
 
@@ -104,7 +108,8 @@ class App {
     $('signin').hidden = this.signedIn;
     $('signed-in').hidden = !this.signedIn;
     $('ev-pick').disabled = !this.canWrite();
-    if (err) { $('status').textContent = err; $('status').classList.add('err'); this.alarms.add(this.state.t, 'warning', '', err, false); }
+    $('signin-msg').textContent = err;
+    if (err) this.alarms.add(this.state.t, 'warning', '', err, false);
     this.panel.render();
   }
 
@@ -146,7 +151,6 @@ class App {
     if (this.stale) { this.stale = false; this.alarms.add(f.t, 'info', '', 'Signal states arriving again'); }
     $('clock').textContent = fmtClock(this, f.t);
     const w = this.welcome;
-    $('status').classList.remove('err');
     $('status').textContent = `${this.sigList.length.toLocaleString('en-GB')} signals · ${w ? `${w.mode === 'sim' ? 'simulation' : w.mode}, ${w.controller}` : ''}${this.clock.startTimeOfDayS === null && this.clock.wallAtT0Ms === undefined ? ' · time since the start of the run' : ''}`;
     this.map.request();
     this.panel.render();
@@ -262,8 +266,14 @@ class App {
   }
 
   async start() {
-    const res = await fetch('/network.json');
-    if (!res.ok) { $('status').textContent = res.status === 401 ? 'Reads need the token: sign in' : `network: HTTP ${res.status}`; return; }
+    const res = await this.fetchRead('/network.json');
+    if (!res.ok) {
+      const signedIn = res.status === 401 && !$('signin').hidden && this.hadToken();
+      if (signedIn) this.forget();
+      $('status').textContent = res.status === 401 ? 'Reads need the token: sign in' : `network: HTTP ${res.status}`;
+      if (signedIn) $('signin-msg').textContent = 'Sign-in refused: wrong token';
+      return;
+    }
     const net = await res.json();
     this.net = net;
     this.clock.startTimeOfDayS = net.startTimeOfDayS ?? null;

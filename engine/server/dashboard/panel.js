@@ -36,6 +36,46 @@ export class SignalPanel {
     this.$ = (id) => document.getElementById(id);
     this.$('ov-hold').addEventListener('click', () => this.hold());
     this.$('ov-release').addEventListener('click', () => this.release());
+    this.$('pcd-phase').addEventListener('change', () => this.charts());
+    this.$('pcd-refresh').addEventListener('click', () => this.charts());
+    this.chartsFor = null;
+    setInterval(() => { if (this.chartsFor) this.charts(); }, 15_000);
+  }
+
+  /** The signal's PCD (of the chosen phase) and split monitor, drawn by the server from its live event log. */
+  async charts() {
+    const g = this.app.sigList[this.app.selected];
+    if (!g) return;
+    const n = this.app.net.intersections[g.inter];
+    const sel = this.$('pcd-phase');
+    if (this.chartsFor !== g.id) {
+      this.chartsFor = g.id;
+      sel.innerHTML = n.phases.map((p, i) => `<option value="${i}">${i + 1}: ${esc(phaseInWords(n, p))}</option>`).join('');
+      sel.value = String(this.app.state.phases ? this.app.state.phases[this.app.selected] : 0);
+    }
+    this.$('atspm').hidden = false;
+    const q = encodeURIComponent(g.id);
+    await Promise.all([
+      this.chart('pcd', `/atspm/pcd.svg?signal=${q}&phase=${sel.value}`),
+      this.chart('split', `/atspm/split.svg?signal=${q}`),
+    ]);
+  }
+
+  async chart(kind, url) {
+    const img = this.$(`${kind}-img`), msg = this.$(`${kind}-msg`);
+    const res = await this.app.fetchRead(url).catch((e) => ({ ok: false, status: 0, text: async () => String(e) }));
+    if (!res.ok || !(res.headers.get('content-type') ?? '').startsWith('image/svg+xml')) {
+      img.hidden = true;
+      msg.textContent = `No ${kind === 'pcd' ? 'PCD' : 'split monitor'}: ${(await res.text()).trim()}`;
+      return;
+    }
+    const blob = new Blob([await res.text()], { type: 'image/svg+xml' });
+    if (img.dataset.url) URL.revokeObjectURL(img.dataset.url);
+    img.dataset.url = URL.createObjectURL(blob);
+    img.src = img.dataset.url;
+    this.$(`${kind}-link`).href = img.dataset.url;
+    img.hidden = false;
+    msg.textContent = `as the event log shows it at ${new Date().toLocaleTimeString('en-GB')} (drawn by the server as greenwave run --pcd draws it; click to open full size)`;
   }
 
   /** Redraws the panel for the chosen signal (cheap: called on every state frame). */
@@ -66,6 +106,7 @@ export class SignalPanel {
     this.$('plan').innerHTML = html;
     this.renderDetectors(g);
     this.renderOverride(n, ph);
+    if (this.chartsFor !== g.id) this.charts();
   }
 
   renderDetectors(g) {
