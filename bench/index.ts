@@ -170,7 +170,7 @@ async function sweepSpeed(jobs: readonly number[], quick: boolean, log: (line: s
   const scenarios = ['default', 'arterial-5'];
   const controllers = ['fixed', 'actuated', 'max-pressure', 'adaptive'];
   const seeds = [1, 2, 3, 4, 5];
-  const durationS = quick ? 900 : undefined;
+  const durationS = quick ? 300 : undefined;
   const out: SweepSpeedResult[] = [];
   for (const j of [1, ...jobs.filter((x) => x > 1)]) {
     log(`sweep speed: ${scenarios.join(',')} × ${controllers.length} controllers × ${seeds.length} seeds, ${j} job${j > 1 ? 's' : ''}`);
@@ -390,7 +390,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   }
   const sweep: SweepSpeedResult[] = parts.has('sweep') ? await sweepSpeed(jobsList, quick, log) : [];
   const ceilingJobs = Math.max(...jobsList);
-  const sweepCeil = parts.has('sweep') && ceilingJobs > 1 ? await sweepCeiling(ceilingJobs, quick ? 900 : undefined, log) : undefined;
+  const sweepCeil = parts.has('sweep') && ceilingJobs > 1 ? await sweepCeiling(ceilingJobs, quick ? 300 : undefined, log) : undefined;
   const replan: ReplanLatencyResult[] = [];
   if (parts.has('replan')) {
     const workers = jobsList;
@@ -403,7 +403,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     micro.push(...(await microBenchmarks(quick)));
   }
   const serve: ServeLoadResult[] = [];
-  if (parts.has('serve')) serve.push(await serveLoad(join(repoRoot(), 'dist', 'cli', 'main.js'), 'grid-32x32', 200, quick ? 10 : 60, log));
+  if (parts.has('serve')) serve.push(await serveLoad(join(repoRoot(), 'dist', 'cli', 'main.js'), 'grid-32x32', 200, quick ? 4 : 60, log));
   const sumo: SumoBenchResult | undefined = parts.has('sumo') ? await sumoBench(quick, log, Math.max(...jobsList.filter((x) => x > 0), 1)) : undefined;
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const report: BenchReport = {

@@ -5,7 +5,7 @@
  * greenwave drives SUMO (grid4x4, 16 signals): the engine's work and SUMO's
  * step with its one TraCI round trip; and every controller on the four RESCO
  * scenarios and the two netgenerate grids in both simulators, one sweep over
- * seeds 1-3 (--quick: cologne1 and ingolstadt1, 900 s, seed 1). Needs Debian's sumo (netgenerate,
+ * seeds 1-3 (--quick: cologne1 and ingolstadt1, 300 s, seed 1). Needs Debian's sumo (netgenerate,
  * sumo); without them the part says so in its result and is not measured.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -79,7 +79,7 @@ async function twoWorlds(quick: boolean, jobs: number, log: (line: string) => vo
   const controllers = ['sumo-static', ...GENERAL_CONTROLLERS];
   const seeds = quick ? [1] : [1, 2, 3];
   log(`controllers in both simulators: ${scenarios.length} SUMO scenarios × ${controllers.length} controllers × ${seeds.length} seeds × 2 simulators`);
-  const r = await runSweep({ scenarios, controllers, seeds, sim: 'both', baseline: 'sumo-static', jobs, ...(quick ? { durationS: 900 } : {}) });
+  const r = await runSweep({ scenarios, controllers, seeds, sim: 'both', baseline: 'sumo-static', jobs, ...(quick ? { durationS: 300 } : {}) });
   const group = (sc: string, sim: 'greenwave' | 'sumo', c: string): SweepGroup => r.groups.find((g) => g.scenario === sc && g.sim === sim && g.controller === c)!;
   const figures = (g: SweepGroup): TwoWorldFigures => ({
     travelTimeMean: g.metrics.travelTimeS.mean ?? NaN,

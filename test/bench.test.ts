@@ -49,7 +49,8 @@ describe('greenwave bench --quick --json', () => {
       expect(Object.keys(pcds).sort()).toEqual(['pcd-arterial-5-A2-adaptive.svg', 'pcd-arterial-5-A2-fixed.svg']);
       expect(rep.replan.map((x) => x.workers)).toContain(0);
       expect(rep.serve[0]).toMatchObject({ network: 'grid-32x32', signals: 1024, clients: 200 });
-      expect(rep.serve[0]!.frames).toBeGreaterThan(1000);
+      // every client got (nearly) one state a second for the quick run's seconds
+      expect(rep.serve[0]!.frames).toBeGreaterThanOrEqual(200 * (rep.serve[0]!.seconds - 1));
       // SUMO: a netgenerate net imported in a fresh process, and greenwave driving SUMO (skipped, with the reason, only without sumo)
       if (rep.sumo?.skipped) expect(process.env.CI, rep.sumo.skipped).not.toBe('true');
       else {

@@ -22,7 +22,7 @@ afterEach(async () => {
 type Net = {
   startTimeOfDayS: number | null;
   signals: string[];
-  detectors: Array<{ id: string; road: string; lane: string }>;
+  detectors: Array<{ id: string; road: string; lane: string; kind: string }>;
   roads: Array<{ id: string; from: string; to: string }>;
   intersections: Array<{
     id: string;
@@ -164,4 +164,26 @@ describe('the live service for the operations dashboard', () => {
     expect(ev.get(0)[0]).toBeGreaterThanOrEqual(400_000 - 120_000 - 60_000);
     expect(ev.get(ev.length - 1)[0]).toBeGreaterThan(390_000);
   });
+
+  it('the metrics name each signal whose controller runs on a fallback, and why', async () => {
+    const sc = gridScenario({ rows: 2, cols: 2 });
+    // which detectors are the cameras on the roads into the first signal: from a build of the same scenario
+    const probe = await startServer(sc, { mode: 'field', controller: 'fixed' });
+    const net = (await (await fetch(`${probe.http}/network.json`)).json()) as Net;
+    await probe.server.close();
+    const id = net.signals[0]!;
+    const into = new Set(net.roads.filter((r) => r.to === id).map((r) => r.id));
+    const cams = net.detectors.map((d, k) => ({ d, k })).filter(({ d }) => d.kind === 'laneArea' && into.has(d.road));
+    expect(cams.length).toBeGreaterThan(3);
+    const s = await startServer(sc, { mode: 'sim', controller: 'adaptive', speed: 40, faults: cams.map(({ k }) => ({ detector: k, kind: 'huge' as const, fromMs: 10_000 })) });
+    server = s.server;
+    const c = new TestClient(s.url);
+    await c.open();
+    c.send({ type: 'subscribe', topics: ['metrics'] });
+    const first = (await c.next((f) => f.type === 'metrics')) as Frame & { fallback: unknown[] };
+    expect(first.fallback).toEqual([]);
+    const fb = (await c.next((f) => f.type === 'metrics' && (f.fallback as unknown[]).length > 0, 15_000)) as Frame & { fallback: Array<{ inter: string; why: string }> };
+    expect(fb.fallback).toContainEqual({ inter: id, why: `all ${cams.length} approach cameras untrusted: the network plan runs as a fixed coordinated plan` });
+    c.close();
+  }, 30_000);
 });

@@ -22,6 +22,7 @@ import { EV_PHASE_GAP_OUT, EV_PHASE_MAX_OUT } from '../signals/eventlog.js';
 import { INTER_SIGNAL, DET_STOP_LINE } from '../network/compile.js';
 import { STAGE_GREEN } from '../signals/signals.js';
 import { servicePhases } from '../network/servicePhases.js';
+import { untrustedAt, untrustedNote } from './fallback.js';
 import type { Controller, ControllerContext } from './types.js';
 
 export class ActuatedController implements Controller {
@@ -103,6 +104,10 @@ export class ActuatedController implements Controller {
     }
     if (extend) for (let g = g0; g < g1; g++) if (this.groupStopOn[g] === 0) this.groupQueue[g] = 0;
     return on;
+  }
+
+  fallback(ix: number): string | undefined {
+    return untrustedNote(untrustedAt(this.ctx, ix, this.ctx.net.phaseDetStart, this.ctx.net.phaseDets), 'loops', 'their phases are on max recall (a constant call and extension)');
   }
 
   decide(ix: number, nowMs: number): number {

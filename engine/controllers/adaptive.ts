@@ -35,6 +35,7 @@ import { DET_ADVANCE, DET_STOP_LINE } from '../network/compile.js';
 import { STAGE_GREEN } from '../signals/signals.js';
 import { phaseCameras, pressureCandidates } from '../detectors/phaseCameras.js';
 import { SCHEDULE_CLUSTERS, SCHEDULE_MAX_PHASES, ScheduleScratch, scheduleFirst, type ScheduleInput } from './schedule.js';
+import { untrustedAt, untrustedNote } from './fallback.js';
 import type { Controller, ControllerContext, PlanSet } from './types.js';
 
 export const ADAPTIVE_DEFAULTS = {
@@ -231,6 +232,12 @@ export class AdaptiveController implements Controller {
       this.greenStartQueue[ix] = this.haltingOf(p);
     }
     return this.greenStartQueue[ix]!;
+  }
+
+  fallback(ix: number): string | undefined {
+    const u = untrustedAt(this.ctx, ix, this.inCamStart, this.inCams);
+    if (u.total > 0 && u.untrusted === u.total) return `all ${u.total} approach cameras untrusted: the network plan runs as a fixed coordinated plan`;
+    return untrustedNote(u, 'approach cameras', 'their smoothed last trusted readings stand in');
   }
 
   /** True when none of the intersection's approach cameras can be trusted. */

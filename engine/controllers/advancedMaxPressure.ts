@@ -21,6 +21,7 @@
  */
 import { pressureGate } from './pressureGate.js';
 import { phaseCameras, pressureCandidates } from '../detectors/phaseCameras.js';
+import { untrustedAt, untrustedNote } from './fallback.js';
 import type { Controller, ControllerContext } from './types.js';
 
 /** The action interval of the paper's experiments (s). */
@@ -90,6 +91,10 @@ export class AdvancedMaxPressureController implements Controller {
       s += Math.max(0, this.lastVehicles[c]! - this.lastHalting[c]!) * this.reachShare[c]!;
     }
     return s;
+  }
+
+  fallback(ix: number): string | undefined {
+    return untrustedNote(untrustedAt(this.ctx, ix, this.inCamStart, this.inCams), 'approach cameras', 'their last trusted readings stand in');
   }
 
   decide(ix: number, nowMs: number): number {

@@ -13,6 +13,7 @@
  */
 import { pressureGate } from './pressureGate.js';
 import { phaseCameras, pressureCandidates } from '../detectors/phaseCameras.js';
+import { untrustedAt, untrustedNote } from './fallback.js';
 import type { Controller, ControllerContext } from './types.js';
 
 /** Minimum green before the first decision (s). */
@@ -49,6 +50,10 @@ export class MaxPressureController implements Controller {
     if (c < 0) return 0;
     if (!this.ctx.health.trusted(c)) return this.lastGood[c]!;
     return (this.lastGood[c] = this.ctx.detectors.vehicles[c]!);
+  }
+
+  fallback(ix: number): string | undefined {
+    return untrustedNote(untrustedAt(this.ctx, ix, this.pairStart, this.pairIn), 'approach cameras', 'their last trusted readings stand in');
   }
 
   /** The phase's pressure from the cameras' vehicle counts (a lane without a camera counts 0). */

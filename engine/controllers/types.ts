@@ -36,6 +36,13 @@ export interface Controller {
    * pass their inner controller's plans on.
    */
   timingPlans?(): PlanSet | undefined;
+  /**
+   * Optional: why signalised intersection `ix` runs on a fallback now (some
+   * or all of its detectors untrusted, and what stands in for them), for
+   * operators' alarms; undefined while it runs on its detectors as designed.
+   * Wrappers pass their inner controller's on.
+   */
+  fallback?(ix: number): string | undefined;
   /** Optional: frees resources (worker threads) at the end of a run. */
   close?(): Promise<void> | void;
 }

@@ -36,6 +36,10 @@ export class PreemptingController implements Controller {
     return this.inner.timingPlans?.();
   }
 
+  fallback(ix: number): string | undefined {
+    return this.inner.fallback?.(ix);
+  }
+
   close(): Promise<void> | void {
     return this.inner.close?.();
   }

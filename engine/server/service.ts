@@ -447,6 +447,18 @@ export class Service {
     return out;
   }
 
+  /** The signals whose controller runs on a fallback now, and why (Controller.fallback). */
+  fallbacks(): Array<{ inter: string; why: string }> {
+    const out: Array<{ inter: string; why: string }> = [];
+    const c = this.controller;
+    if (!c.fallback) return out;
+    for (const i of this.signalIdx) {
+      const why = c.fallback(i);
+      if (why) out.push({ inter: this.net.intersectionIds[i]!, why });
+    }
+    return out;
+  }
+
   /** Live figures. */
   metrics(): Record<string, unknown> {
     const traffic = this.sim?.traffic();
@@ -458,6 +470,7 @@ export class Service {
       safety: this.monitor.counts(),
       detectors: { faults: this.health.events, faultyNow: this.health.faultyNow() },
       holds: this.holds(),
+      fallback: this.fallbacks(),
       accepted: { ...this.accepted },
       seq: this.seq,
       ...(this.extraMetrics ? this.extraMetrics() : {}),

@@ -15,7 +15,7 @@ class App {
   constructor() {
     this.state = {
       phases: null, stages: null, t: 0, firstT: undefined, since: [], queues: null, plans: new Map(), decisions: new Map(),
-      vehicles: [], flagged: new Map(), holds: new Map(), preempted: new Set(), metrics: null, safety: null,
+      vehicles: [], flagged: new Map(), holds: new Map(), fallback: new Map(), preempted: new Set(), metrics: null, safety: null,
     };
     this.clock = { startTimeOfDayS: null, wallAtT0Ms: undefined };
     this.selected = -1;
@@ -166,6 +166,11 @@ class App {
     for (const [id, h] of holds) if (!st.holds.has(id)) this.alarms.add(f.t, 'info', id, `Operator hold: phase ${h.phase + 1} until ${fmtClock(this, h.untilS)}`);
     for (const id of st.holds.keys()) if (!holds.has(id)) this.alarms.add(f.t, 'info', id, 'Operator hold ended');
     st.holds = holds;
+    // a signal whose controller runs on a fallback (detectors untrusted, something else standing in)
+    const fb = new Map((f.fallback ?? []).map((x) => [x.inter, x.why]));
+    for (const [id, why] of fb) if (st.fallback.get(id) !== why) this.alarms.add(f.t, 'warning', id, `Controller on a fallback: ${why}`);
+    for (const id of st.fallback.keys()) if (!fb.has(id)) this.alarms.add(f.t, 'info', id, 'Controller back on its detectors');
+    st.fallback = fb;
     if (f.city) for (const r of f.city.regions ?? []) if (r.silentS > 5 && !f.city.ended) this.alarms.add(f.t, 'critical', '', `Region ${r.index ?? ''} silent for ${Math.round(r.silentS)} s`);
     const queued = st.queues ? st.queues.reduce((a, b) => a + b, 0) : 0;
     this.trends.sample(f, queued);
@@ -174,7 +179,7 @@ class App {
     if (tr) rows.push(['Vehicles in the network', fmtNum(tr.inNetwork), 'veh'], ['Trips completed', fmtNum(tr.completed), 'veh'], ['Waiting to enter', fmtNum(tr.waitingToEnter), 'veh'], ['Mean travel time', tr.completed ? fmtNum(tr.meanTravelTimeS, 1) : '—', 's']);
     rows.push(['Queued vehicles', fmtNum(queued), 'veh']);
     for (const [k, v] of Object.entries(f.safety)) rows.push([`Conflict monitor: ${SAFETY_WORD[k] ?? k}`, fmtNum(v), '']);
-    rows.push(['Detectors flagged now', fmtNum(f.detectors.faultyNow), ''], ['Detector faults so far', fmtNum(f.detectors.faults), ''], ['Operator holds', fmtNum(holds.size), ''], ['Clients connected', fmtNum(f.clients), '']);
+    rows.push(['Detectors flagged now', fmtNum(f.detectors.faultyNow), ''], ['Signals on a fallback', fmtNum(fb.size), ''], ['Detector faults so far', fmtNum(f.detectors.faults), ''], ['Operator holds', fmtNum(holds.size), ''], ['Clients connected', fmtNum(f.clients), '']);
     $('metrics').innerHTML = rows.map(([k, v, u]) => `<tr><th>${esc(k)}</th><td class="num">${v}${u ? ` ${u}` : ''}</td></tr>`).join('');
     this.panel.render();
   }

@@ -90,7 +90,8 @@ export class SignalPanel {
     const hold = st.holds.get(g.id);
     const now = `<p><strong>Now:</strong> phase ${ph + 1}, ${STAGE_WORD[stage]}${since === undefined ? '' : ` for ${fmtDur(st.t - since)}${since <= st.firstT ? ' or more' : ''}`}` +
       (st.preempted.has(g.id) ? ' · <span class="flag">pre-empted for an emergency vehicle</span>' : '') +
-      (hold ? ` · <span style="color:var(--held);font-weight:600">held at phase ${hold.phase + 1} until ${fmtClock(app, hold.untilS)}</span>` : '') + '</p>';
+      (hold ? ` · <span style="color:var(--held);font-weight:600">held at phase ${hold.phase + 1} until ${fmtClock(app, hold.untilS)}</span>` : '') + '</p>' +
+      (st.fallback.has(g.id) ? `<p class="flag">Controller on a fallback: ${esc(st.fallback.get(g.id))}</p>` : '');
     const rows = n.phases.map((p, i) =>
       `<tr class="${i === ph ? 'now' : ''}"><th class="num">${i + 1}</th><td>${esc(phaseInWords(n, p))}<div class="muted small">min green ${p.minGreenS} s · max green ${p.maxGreenS} s · yellow ${p.yellowS} s · all-red ${p.allRedS} s</div></td></tr>`).join('');
     this.$('sel').innerHTML = now + `<table aria-label="phases"><thead><tr><th class="num">phase</th><th>serves, and its timing</th></tr></thead><tbody>${rows}</tbody></table>`;
