@@ -5,6 +5,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // two test files at a time (vitest's default is the cores less one: one, on a 2-core machine); the suites that
+    // measure latency bound it generously, and the soak test still runs alone at the end
+    maxWorkers: 2,
     // the soak test measures latency: it runs after everything else, alone on the machine
     projects: [
       { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: ['test/soak.test.ts'], sequence: { groupOrder: 0 } } },
