@@ -6,12 +6,14 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     // two test files at a time (vitest's default is the cores less one: one, on a 2-core machine); the suites that
-    // measure latency bound it generously, and the soak test still runs alone at the end
+    // measure latency bound it generously
     maxWorkers: 2,
-    // the soak test measures latency: it runs after everything else, alone on the machine
+    // Then, one at a time on the machine: the distributed suite (a three-node NATS cluster and up to six
+    // greenwave processes, whose failover is timed) and last the soak test, which measures latency.
     projects: [
-      { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: ['test/soak.test.ts'], sequence: { groupOrder: 0 } } },
-      { extends: true, test: { name: 'soak', include: ['test/soak.test.ts'], sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: ['test/soak.test.ts', 'test/distributed.test.ts'], sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'cluster', include: ['test/distributed.test.ts'], sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: 'soak', include: ['test/soak.test.ts'], sequence: { groupOrder: 2 } } },
     ],
   },
 });

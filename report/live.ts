@@ -58,7 +58,8 @@ export function liveCharts(net: CompiledNetwork, log: EventLog, controller: stri
         const dets = pcdDetectors(net, ch, ix, p);
         if (dets.channels.length === 0) return { none: `phase ${phase + 1} has no count or advance loops to read arrivals from` };
         const d = purdueCoordination(rowsOf(ix), ix, phase, dets.channels, dets.travelMs, dets.green);
-        return { svg: pcdSvg(d, `PCD ${id}, phase ${phase + 1} (${net.phaseNames[p]}), ${controller}, ${span}${dets.kind === 'advance' ? ' (advance loops)' : ''}`) };
+        const name = /^phase \d+$/.test(net.phaseNames[p]!) ? '' : ` (${net.phaseNames[p]})`; // an imported "phase 6" would read as another number
+        return { svg: pcdSvg(d, `PCD ${id}, phase ${phase + 1}${name}, ${controller}, ${span}${dets.kind === 'advance' ? ' (advance loops)' : ''}`) };
       });
     },
     split(id) {

@@ -34,7 +34,8 @@ beforeAll(async () => {
   const sc = gridScenario({ rows: 32, cols: 32 });
   sc.startTimeOfDayS = 7 * 3600 + 30 * 60;
   grid = await startServer(sc, { mode: 'sim', controller: 'max-pressure', speed: SPEED });
-  sumo = await startServer(importSumoConfig('scenarios/data/sumo/resco/cologne1/cologne1.sumocfg').scenario, { mode: 'sim', controller: 'max-pressure', speed: SPEED });
+  // fast, so that by its test the event log holds some twenty minutes of cycles for the PCD
+  sumo = await startServer(importSumoConfig('scenarios/data/sumo/resco/cologne1/cologne1.sumocfg').scenario, { mode: 'sim', controller: 'max-pressure', speed: 30 });
   mkdirSync('test/artifacts', { recursive: true });
 }, 90_000);
 
@@ -81,6 +82,38 @@ describe('the operations dashboard in headless Chromium', () => {
     expect(ms.length).toBeGreaterThan(10);
     expect(ms[Math.floor(ms.length * 0.95)]!).toBeLessThan(50);
     await page.screenshot({ path: 'test/artifacts/dashboard-city.png' });
+    // readable: every visible text on the page has a contrast of at least 4.5:1 against its background (WCAG AA)
+    const contrast: { low: string[]; checked: number } = await page.evaluate(() => {
+      const rgb = (c: string): number[] => (c.match(/[\d.]+/g) ?? []).map(Number);
+      const lum = (c: number[]): number => {
+        const f = (v: number): number => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+        return 0.2126 * f(c[0]!) + 0.7152 * f(c[1]!) + 0.0722 * f(c[2]!);
+      };
+      const bg = (el: any): number[] => {
+        for (; el; el = el.parentElement) {
+          const c = rgb(window.getComputedStyle(el).backgroundColor);
+          if (c.length >= 3 && (c.length < 4 || c[3]! > 0.5)) return c;
+        }
+        return [255, 255, 255];
+      };
+      const out: string[] = [];
+      let checked = 0;
+      const walk = document.createTreeWalker(document.body, 4 /* text */);
+      for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+        const el = n.parentElement;
+        if (!n.textContent.trim() || !el.offsetParent || ['SCRIPT', 'STYLE', 'OPTION'].includes(el.tagName)) continue;
+        if (el.disabled || el.closest('button:disabled, select:disabled')) continue; // disabled controls are exempt (WCAG 1.4.3)
+        const a = lum(rgb(window.getComputedStyle(el).color)), b = lum(bg(el));
+        checked++;
+        const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        if (ratio < 4.5) out.push(`${n.textContent.trim().slice(0, 40)}: ${ratio.toFixed(2)}`);
+      }
+      return { low: out, checked };
+    });
+    expect(contrast.checked).toBeGreaterThan(40);
+    expect(contrast.low).toEqual([]);
+    // keyboard: every control takes the focus, the map too
+    expect(await page.evaluate(() => [...document.querySelectorAll('button, input, select, #map')].filter((e: any) => e.tabIndex < 0).map((e: any) => e.id))).toEqual([]);
     // zoom with the wheel around the centre, pan by dragging, keys, then fit again
     const box = (await page.locator('#map').boundingBox())!;
     const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
@@ -227,7 +260,11 @@ describe('the operations dashboard in headless Chromium', () => {
   it('a SUMO import (cologne1) is drawn with its real geometry and lanes, and its signal opens in words', async () => {
     const { page, errors } = await open(sumo.http);
     expect(await page.evaluate(() => window.greenwave.map.drawnSignals)).toBe(await page.evaluate(() => window.greenwave.app.net.signals.length));
-    const id = await page.evaluate(() => window.greenwave.app.sigList[0].id);
+    // the signal with the most phases (cologne1's other "signal" is a one-phase priority junction)
+    const id = await page.evaluate(() => {
+      const g = window.greenwave.app;
+      return g.sigList.reduce((a: { id: string; inter: number }, b: { id: string; inter: number }) => (g.net.intersections[b.inter].phases.length > g.net.intersections[a.inter].phases.length ? b : a)).id;
+    });
     const at = await screenOf(page, id);
     await page.mouse.move(at.x, at.y);
     // zoom in on it until lanes are drawn one by one (6 px a lane)
@@ -240,7 +277,13 @@ describe('the operations dashboard in headless Chromium', () => {
     await page.mouse.click(at2.x, at2.y);
     await page.waitForFunction((id: string) => document.getElementById('sel-id').textContent === id, id);
     expect(await page.textContent('#sel')).toMatch(/(north|south|east|west)bound/);
+    // SUMO's clock counts from midnight: cologne1 begins at 07:00
+    expect(await page.textContent('#clock')).toMatch(/^07:\d\d:\d\d$/);
     await page.screenshot({ path: 'test/artifacts/dashboard-sumo.png' });
+    // its PCD and split monitor over the minutes it has run
+    await page.waitForFunction(() => document.getElementById('pcd-img').naturalWidth > 0 && document.getElementById('split-img').naturalWidth > 0, undefined, { timeout: 15_000 });
+    await page.locator('#atspm').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: 'test/artifacts/dashboard-sumo-pcd.png' });
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);

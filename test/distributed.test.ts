@@ -30,13 +30,13 @@ function region(args: string[]): Promise<{ status: number | null; stderr: string
   return new Promise((resolve) => child.on('close', (status) => resolve({ status, stderr })));
 }
 
-/** Waits until every region has said it is waiting for the field. */
+/** Waits until every region has said it is waiting for the field (at most 60 s: a bound for a loaded machine, not a measurement). */
 async function ready(logs: Array<() => string>, n: number): Promise<void> {
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 1200; i++) {
     if (logs.filter((l) => /waiting for the field/.test(l())).length >= n) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error('the regions did not start');
+  throw new Error(`the regions did not start within 60 s; their logs:\n${logs.map((l, k) => `[${k}] ${l().slice(-400)}`).join('\n')}`);
 }
 
 /** Region processes for `indices` (a region given twice: the second is its --standby). */

@@ -228,6 +228,8 @@ export function importSumo(netFile: string, routeFiles: readonly string[], opts:
     description: `Imported from SUMO files ${basename(netFile)}${routeFiles.length ? ` and ${routeFiles.map((f) => basename(f)).join(', ')}` : ''}`,
     seed: opts.seed ?? 1,
     durationS: opts.durationS ?? 3600,
+    // SUMO's clock is seconds since midnight: a run that begins later than 0 (cologne1 at 25200, 07:00) has a time of day
+    ...(opts.beginS !== undefined && opts.beginS > 0 ? { startTimeOfDayS: opts.beginS % 86400 } : {}),
     stepMs: 1000,
     intersections,
     roads,
