@@ -164,12 +164,12 @@ async function sweepCeiling(n: number, durationS: number | undefined, log: (line
   return { processes: n, oneWallS: r2(oneWallS), allWallS: r2(allWallS), speedup: r2((n * oneWallS) / allWallS) };
 }
 
-/** The same 2 scenarios × 4 controllers × 5 seeds sweep at each job count (1 first): wall time and speed-up. */
+/** The same 2 scenarios × 4 controllers × 5 seeds sweep (2 seeds with --quick) at each job count (1 first): wall time and speed-up. */
 async function sweepSpeed(jobs: readonly number[], quick: boolean, log: (line: string) => void): Promise<SweepSpeedResult[]> {
   // the fixed experiment: 2 scenarios × 4 controllers × 5 seeds = 40 runs
   const scenarios = ['default', 'arterial-5'];
   const controllers = ['fixed', 'actuated', 'max-pressure', 'adaptive'];
-  const seeds = [1, 2, 3, 4, 5];
+  const seeds = quick ? [1, 2] : [1, 2, 3, 4, 5];
   const durationS = quick ? 300 : undefined;
   const out: SweepSpeedResult[] = [];
   for (const j of [1, ...jobs.filter((x) => x > 1)]) {

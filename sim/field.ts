@@ -7,7 +7,11 @@
  * remote.ts: the field shows what the regions show, its own signal layer
  * and conflict monitor enforcing every minimum and clearance). At the end
  * it prints the run's metrics; a region that stays silent past the timeout
- * ends the run with a clear error.
+ * ends the run with a clear error. With `realtime`, the field keeps the wall
+ * clock instead: step t begins at t / speed seconds of wall-clock time, and a
+ * region that has not answered by the next step's time is not waited for (its
+ * signals keep what they show; the step is counted late): the run is then not
+ * reproducible, as a real city is not.
  */
 import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
@@ -26,6 +30,8 @@ export interface FieldOptions {
   timeoutMs?: number;
   /** Stream replicas (3 on a three-node cluster; default 1). */
   replicas?: number;
+  /** Keep the wall clock (simulated seconds per wall-clock second) instead of lock-step. */
+  realtime?: { speed: number };
   log?: (line: string) => void;
 }
 
@@ -33,6 +39,8 @@ export interface FieldResult {
   metrics: RunMetrics;
   field: {
     steps: number; readingsPublished: number; publishRetries: number; decisionsReplayed: number; decisionsMissing: number; waitedMs: number; maxStepWaitMs: number;
+    /** With realtime: the speed, and the steps that went on without every region's decisions (0 in lock-step). */
+    realtimeSpeed: number | null; lateSteps: number;
     /** Per step, from the first reading's publication to the last region's decision that used it (ms): median and 99th percentile. */
     latencyMsP50: number; latencyMsP99: number;
     /** Wall-clock seconds of the run and steps per second. */
@@ -72,12 +80,19 @@ export async function runField(p: Prepared, o: FieldOptions): Promise<FieldResul
       },
     });
     const stats: ReplayStats = { replayed: 0, missing: 0 };
-    const field = { steps: 0, readingsPublished: 0, publishRetries: 0, decisionsReplayed: 0, decisionsMissing: 0, waitedMs: 0, maxStepWaitMs: 0, latencyMsP50: 0, latencyMsP99: 0, wallS: 0, stepsPerS: 0 };
+    const field = { steps: 0, readingsPublished: 0, publishRetries: 0, decisionsReplayed: 0, decisionsMissing: 0, waitedMs: 0, maxStepWaitMs: 0, realtimeSpeed: o.realtime?.speed ?? null, lateSteps: 0, latencyMsP50: 0, latencyMsP99: 0, wallS: 0, stepsPerS: 0 };
+    const speed = o.realtime?.speed;
+    /** Wall-clock time (performance.now) at which step tMs is due, with realtime. */
+    const dueAt = (tMs: number): number => run0 + tMs / speed!;
     const latency: number[] = [];
     const run0 = performance.now();
     const timeoutMs = o.timeoutMs ?? 30_000;
     const src: DecisionSource = {
       async beforeStep(t, ctx) {
+        if (speed !== undefined) {
+          const wait = dueAt(t) - performance.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        }
         const p0 = performance.now();
         decisions.delete(t - 2 * p.net.stepMs);
         heard.delete(t - 2 * p.net.stepMs);
@@ -104,7 +119,11 @@ export async function runField(p: Prepared, o: FieldOptions): Promise<FieldResul
           if ((heard.get(t)?.size ?? 0) >= o.regions) return resolve();
           // announced again every second until answered (a region that missed it, or a standby taking over)
           const again = setInterval(() => nc.publish(n.step, JSON.stringify({ hash: o.hash, t })), 1000);
-          const timer = setTimeout(() => { clearInterval(again); reject(new Error(`no decisions for t = ${t / 1000} s from ${o.regions - (heard.get(t)?.size ?? 0)} of ${o.regions} regions within ${timeoutMs / 1000} s: is every \`greenwave region\` running on the same NATS and scenario?`)); }, timeoutMs);
+          // realtime: not past the next step's time (what is not decided by then stays as it is shown)
+          const late = speed !== undefined;
+          const timer = late
+            ? setTimeout(() => { clearInterval(again); waiter = undefined; field.lateSteps++; resolve(); }, Math.max(0, dueAt(t + p.net.stepMs) - performance.now()))
+            : setTimeout(() => { clearInterval(again); reject(new Error(`no decisions for t = ${t / 1000} s from ${o.regions - (heard.get(t)?.size ?? 0)} of ${o.regions} regions within ${timeoutMs / 1000} s: is every \`greenwave region\` running on the same NATS and scenario?`)); }, timeoutMs);
           waiter = {
             t,
             resolve: () => {

@@ -40,7 +40,7 @@ describe('greenwave bench --quick --json', () => {
       }
       // the same sweep at 1 and 2 jobs, and the machine's ceiling from separate processes
       expect(rep.sweep!.map((x) => x.jobs).slice(0, 2)).toEqual([1, 2]);
-      for (const x of rep.sweep!) expect(x.cells).toBe(40);
+      for (const x of rep.sweep!) expect(x.cells).toBe(16); // 2 scenarios × 4 controllers × 2 seeds with --quick (5 seeds: 40)
       expect(rep.sweepCeiling!.processes).toBe(Math.max(...rep.sweep!.map((x) => x.jobs)));
       expect(rep.controllers.find((c) => c.scenario === 'default' && c.controller === 'adaptive')!.emergencyDelayS).not.toBeNull();
       // the arterial's rows carry the arrivals on green read from the log; no other row does

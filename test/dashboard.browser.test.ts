@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { gridScenario } from '../scenarios/index.js';
 import { importSumoConfig } from '../interop/sumo/index.js';
+import { importCityFlow } from '../interop/cityflow/import.js';
 import type { GreenwaveServer } from '../engine/server/index.js';
 import { startServer, TOKEN } from './server-helpers.js';
 
@@ -286,6 +287,23 @@ describe('the operations dashboard in headless Chromium', () => {
     await page.screenshot({ path: 'test/artifacts/dashboard-sumo-pcd.png' });
     expect(errors).toEqual([]);
     await page.close();
+  }, 60_000);
+
+  it('a CityFlow import (Hangzhou 4×4) is drawn with its own geometry: every signal and road', async () => {
+    const d = 'scenarios/data/cityflow/hangzhou_4x4';
+    const cf = await startServer(importCityFlow(`${d}/roadnet_4_4.json`, `${d}/anon_4_4_hangzhou_real.json`).scenario, { mode: 'sim', controller: 'max-pressure', speed: SPEED });
+    const { page, errors } = await open(cf.http);
+    const seen = await page.evaluate(() => ({ drawn: window.greenwave.map.drawnSignals, signals: window.greenwave.app.net.signals.length, roads: window.greenwave.app.net.roads.length, b: window.greenwave.map.bounds }));
+    expect(seen.drawn).toBe(16);
+    expect(seen.signals).toBe(16);
+    expect(seen.roads).toBeGreaterThan(50);
+    // the map spans the roadnet's coordinates (its 4 × 4 signals some 800 m by 1.2 km apart, and the boundary nodes)
+    expect(seen.b.x1 - seen.b.x0).toBeGreaterThan(1000);
+    expect(seen.b.y1 - seen.b.y0).toBeGreaterThan(1000);
+    await page.screenshot({ path: 'test/artifacts/dashboard-cityflow.png' });
+    expect(errors).toEqual([]);
+    await page.close();
+    await cf.server.close();
   }, 60_000);
 
   it('a server whose reads need the token: the page asks to sign in, then loads the network with it; a wrong one loads nothing', async () => {

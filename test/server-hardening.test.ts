@@ -202,8 +202,10 @@ describe('external clock (item 4)', () => {
     const healthMs = performance.now() - h0;
     const worst = await pingGapsWhile(watcher, 20, answered);
     expect(await answered).toMatchObject({ type: 'signals', t: 3600 });
-    expect(worst).toBeLessThan(250);
-    expect(healthMs).toBeLessThan(250);
+    // unsliced, the hour holds the event loop for seconds (86,400 s took 1.2 s on grid-8x8, 1e7 s 140 s); sliced
+    // (20 ms slices), a gap is a slice plus what the machine's other work adds: the suite runs two files at a time
+    expect(worst).toBeLessThan(1000);
+    expect(healthMs).toBeLessThan(1000);
     // the detector message waited for the step and was applied after it
     const ack = await other.next((f) => f.ref === 'd');
     expect(ack).toMatchObject({ type: 'ack' });

@@ -6,7 +6,7 @@ import { Service } from '../../engine/server/index.js';
 import { CONTROLLER_NAMES } from '../../engine/controllers/index.js';
 import { prepare, type Prepared } from '../../sim/index.js';
 import { runField } from '../../sim/field.js';
-import { controllerName, durationOption, intOption, parse, UsageError } from '../args.js';
+import { controllerName, durationOption, intOption, parse, UsageError, positiveOption } from '../args.js';
 import { runSummary } from '../format.js';
 import { scenarioFromArgs } from '../scenarioArgs.js';
 
@@ -54,6 +54,11 @@ Options:
 ${COMMON}
   --timeout S         seconds to wait for the regions' decisions for one step
                       (default 30)
+  --realtime          keep the wall clock instead of lock-step: step t begins
+                      at t / speed s, and a region that has not answered by the
+                      next step's time is not waited for (its signals keep what
+                      they show; the step counts as late). Not reproducible
+  --speed X           with --realtime: simulated seconds per second (default 1)
   --json              the metrics as one JSON object on stdout
   -h, --help          this help
 
@@ -115,7 +120,7 @@ export async function regionCommand(argv: string[]): Promise<number> {
 }
 
 export async function fieldCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse('field', argv, { ...OPTIONS, timeout: { type: 'string' }, json: { type: 'boolean' } });
+  const { values, positionals } = parse('field', argv, { ...OPTIONS, timeout: { type: 'string' }, realtime: { type: 'boolean' }, speed: { type: 'string' }, json: { type: 'boolean' } });
   if (values.help) {
     process.stdout.write(FIELD_HELP);
     return 0;
@@ -123,11 +128,14 @@ export async function fieldCommand(argv: string[]): Promise<number> {
   const c = common('field', values, positionals);
   const timeout = values.timeout !== undefined ? Number(values.timeout) : 30;
   if (!(timeout > 0 && timeout <= 3600)) throw new UsageError('field', `--timeout must be seconds, 0 … 3600, got "${String(values.timeout)}"`);
-  const r = await runField(c.p, { servers: c.servers, city: c.city, hash: c.hash, regions: c.regions, timeoutMs: timeout * 1000, replicas: c.replicas });
+  if (values.speed !== undefined && values.realtime !== true) throw new UsageError('field', '--speed needs --realtime (in lock-step the field runs as fast as the regions answer)');
+  const speed = values.realtime === true ? (positiveOption('field', 'speed', values.speed) ?? 1) : undefined;
+  if (speed !== undefined && speed > 1000) throw new UsageError('field', `--speed must be at most 1000, got ${speed}`);
+  const r = await runField(c.p, { servers: c.servers, city: c.city, hash: c.hash, regions: c.regions, timeoutMs: timeout * 1000, replicas: c.replicas, ...(speed !== undefined ? { realtime: { speed } } : {}) });
   if (values.json === true) process.stdout.write(JSON.stringify({ ...r.metrics, field: r.field }) + '\n');
   else {
     const f = r.field;
-    process.stdout.write(`${runSummary(r.metrics).replace(/^greenwave run/, 'greenwave field')}\n${f.steps} steps in lock-step with ${c.regions} regions: ${f.readingsPublished} readings published (stored), ${f.decisionsReplayed} decisions shown, ${f.decisionsMissing} missing; waited ${(f.waitedMs / 1000).toFixed(1)} s for the regions (longest step ${f.maxStepWaitMs} ms); ${f.stepsPerS} steps/s, a step's readings to its last decision p50 ${f.latencyMsP50} ms, p99 ${f.latencyMsP99} ms\n`);
+    process.stdout.write(`${runSummary(r.metrics).replace(/^greenwave run/, 'greenwave field')}\n${f.steps} steps ${f.realtimeSpeed === null ? 'in lock-step' : `in real time × ${f.realtimeSpeed} (${f.lateSteps} late)`} with ${c.regions} regions: ${f.readingsPublished} readings published (stored), ${f.decisionsReplayed} decisions shown, ${f.decisionsMissing} missing; waited ${(f.waitedMs / 1000).toFixed(1)} s for the regions (longest step ${f.maxStepWaitMs} ms); ${f.stepsPerS} steps/s, a step's readings to its last decision p50 ${f.latencyMsP50} ms, p99 ${f.latencyMsP99} ms\n`);
   }
   return 0;
 }
