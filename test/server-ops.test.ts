@@ -22,12 +22,12 @@ afterEach(async () => {
 type Net = {
   startTimeOfDayS: number | null;
   signals: string[];
-  detectors: Array<{ id: string; road: string; lane: string; kind: string }>;
+  detectors: Array<{ id: string; road: number; lane: string; kind: string }>;
   roads: Array<{ id: string; from: string; to: string }>;
   intersections: Array<{
     id: string;
     movements: string[];
-    movementInfo: Array<{ from: string; to: string; approach: string; turn: string }>;
+    movementInfo: Array<[approach: string, turn: string, from: number, to: number]>;
     phases: Array<{ movements: string[]; minGreenS: number; maxGreenS: number; yellowS: number; allRedS: number }>;
   }>;
 };
@@ -40,18 +40,18 @@ describe('the live service for the operations dashboard', () => {
     server = s.server;
     const net = (await (await fetch(`${s.http}/network.json`)).json()) as Net;
     expect(net.startTimeOfDayS).toBe(28_800);
-    const roads = new Map(net.roads.map((r) => [r.id, r]));
     for (const id of net.signals) {
       const n = net.intersections.find((x) => x.id === id)!;
       expect(n.movementInfo).toHaveLength(n.movements.length);
-      for (const m of n.movementInfo) {
-        expect(['northbound', 'eastbound', 'southbound', 'westbound']).toContain(m.approach);
-        expect(['left', 'through', 'right', 'uturn']).toContain(m.turn);
-        expect(roads.get(m.from)!.to).toBe(id);
-        expect(roads.get(m.to)!.from).toBe(id);
+      for (const [approach, turn, from, to] of n.movementInfo) {
+        expect(['NB', 'EB', 'SB', 'WB']).toContain(approach);
+        expect(['L', 'T', 'R', 'U']).toContain(turn);
+        expect(net.roads[from]!.to).toBe(id);
+        expect(net.roads[to]!.from).toBe(id);
       }
       // a grid's four approaches, each with its own left, through and right
-      expect(new Set(n.movementInfo.map((m) => m.approach)).size).toBe(4);
+      expect(new Set(n.movementInfo.map((m) => m[0])).size).toBe(4);
+      expect(new Set(n.movementInfo.map((m) => m[1]))).toEqual(new Set(['L', 'T', 'R']));
       for (const p of n.phases) {
         expect(p.minGreenS).toBeGreaterThan(0);
         expect(p.maxGreenS).toBeGreaterThanOrEqual(p.minGreenS);
@@ -61,15 +61,15 @@ describe('the live service for the operations dashboard', () => {
     }
     // a road into a signal from the south runs north: its movements are northbound
     const sig = net.intersections.find((x) => x.id === net.signals[0])!;
-    for (const m of sig.movementInfo) {
-      const from = net.intersections.find((x) => x.id === roads.get(m.from)!.from) as unknown as { x: number; y: number };
+    for (const [approach, , fromRoad] of sig.movementInfo) {
+      const from = net.intersections.find((x) => x.id === net.roads[fromRoad]!.from) as unknown as { x: number; y: number };
       const here = sig as unknown as { x: number; y: number };
       const dx = here.x - from.x, dy = here.y - from.y;
-      const expected = Math.abs(dy) > Math.abs(dx) ? (dy > 0 ? 'northbound' : 'southbound') : dx > 0 ? 'eastbound' : 'westbound';
-      expect(m.approach).toBe(expected);
+      const expected = Math.abs(dy) > Math.abs(dx) ? (dy > 0 ? 'NB' : 'SB') : dx > 0 ? 'EB' : 'WB';
+      expect(approach).toBe(expected);
     }
-    // every detector names its road, the road of its lane
-    for (const d of net.detectors) expect(d.lane.startsWith(d.road)).toBe(true);
+    // every detector names its road (an index into roads), the road of its lane
+    for (const d of net.detectors) expect(d.lane.startsWith(net.roads[d.road]!.id)).toBe(true);
   });
 
   it('the detectors topic: an empty list on subscribing, then the injected fault, then its end', async () => {
@@ -172,7 +172,7 @@ describe('the live service for the operations dashboard', () => {
     const net = (await (await fetch(`${probe.http}/network.json`)).json()) as Net;
     await probe.server.close();
     const id = net.signals[0]!;
-    const into = new Set(net.roads.filter((r) => r.to === id).map((r) => r.id));
+    const into = new Set(net.roads.map((r, k) => (r.to === id ? k : -1)).filter((k) => k >= 0));
     const cams = net.detectors.map((d, k) => ({ d, k })).filter(({ d }) => d.kind === 'laneArea' && into.has(d.road));
     expect(cams.length).toBeGreaterThan(3);
     const s = await startServer(sc, { mode: 'sim', controller: 'adaptive', speed: 40, faults: cams.map(({ k }) => ({ detector: k, kind: 'huge' as const, fromMs: 10_000 })) });

@@ -9,11 +9,13 @@ import { DET_KIND_NAMES, INTER_SIGNAL, type CompiledNetwork } from '../network/c
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
-/** The direction of travel (dx, dy; y to the north) as an approach: northbound, eastbound, southbound, westbound. */
+/** The direction of travel (dx, dy; y to the north) as an approach: NB, EB, SB, WB (north-, east-, south-, westbound). */
 export function bound(dx: number, dy: number): string {
   const deg = (Math.atan2(dx, dy) * 180) / Math.PI; // 0 = north, clockwise
-  return deg >= -45 && deg < 45 ? 'northbound' : deg >= 45 && deg < 135 ? 'eastbound' : deg >= -135 && deg < -45 ? 'westbound' : 'southbound';
+  return deg >= -45 && deg < 45 ? 'NB' : deg >= 45 && deg < 135 ? 'EB' : deg >= -135 && deg < -45 ? 'WB' : 'SB';
 }
+
+const TURN_LETTER = { left: 'L', through: 'T', right: 'R', uturn: 'U' } as const;
 
 export function describeNetwork(
   net: CompiledNetwork,
@@ -31,10 +33,11 @@ export function describeNetwork(
       y: n.point.y,
       signal: net.interType[n.idx] === INTER_SIGNAL && n.phases.length > 0,
       movements: n.movements.map((m) => model.movements[m]!.id),
+      // per movement [approach, turn, from road, to road] (indices into roads): compact, the network is the one large answer
       movementInfo: n.movements.map((m) => {
         const mv = model.movements[m]!;
         const d = model.roads[mv.fromRoad]!.dirEnd;
-        return { from: model.roads[mv.fromRoad]!.id, to: model.roads[mv.toRoad]!.id, approach: bound(d.x, d.y), turn: mv.type };
+        return [bound(d.x, d.y), TURN_LETTER[mv.type], mv.fromRoad, mv.toRoad];
       }),
       phases: n.phases.map((p) => ({
         name: net.phaseNames[p],
@@ -52,7 +55,7 @@ export function describeNetwork(
       id,
       kind: DET_KIND_NAMES[net.detKind[d]!],
       lane: net.laneIds[net.detLane[d]!],
-      road: net.roadIds[net.laneRoad[net.detLane[d]!]!],
+      road: net.laneRoad[net.detLane[d]!]!,
       startM: round2(net.detStartM[d]!),
       endM: round2(net.detEndM[d]!),
     })),

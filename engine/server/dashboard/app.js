@@ -283,17 +283,16 @@ class App {
     this.net = net;
     this.clock.startTimeOfDayS = net.startTimeOfDayS ?? null;
     const interIdx = new Map(net.intersections.map((n, i) => [n.id, i]));
-    const roadIdx = new Map(net.roads.map((r, k) => [r.id, k]));
     this.sigList = net.signals.map((id) => {
       const i = interIdx.get(id), n = net.intersections[i];
       // per incoming road, its movements; per phase, its protected and permitted movements
       const approaches = new Map();
-      (n.movementInfo ?? []).forEach((m, j) => { const r = roadIdx.get(m.from); if (!approaches.has(r)) approaches.set(r, []); approaches.get(r).push(n.movements[j]); });
+      (n.movementInfo ?? []).forEach((m, j) => { const r = m[2]; if (!approaches.has(r)) approaches.set(r, []); approaches.get(r).push(n.movements[j]); });
       return { id, x: n.x, y: n.y, inter: i, approaches, prot: n.phases.map((p) => new Set(p.movements)), perm: n.phases.map((p) => new Set(p.permitted ?? [])) };
     });
     this.detectorSignal = new Map();
     for (const d of net.detectors) {
-      const r = net.roads[roadIdx.get(d.road)];
+      const r = net.roads[d.road];
       if (!r) continue;
       this.detectorSignal.set(d.id, r.to);
       if (!this.detectorsOf.has(r.to)) this.detectorsOf.set(r.to, []);

@@ -3,8 +3,10 @@
 // status, and the override controls (enabled once signed in).
 import { esc, fmtClock, fmtDur } from './format.js';
 
-const TURN_ORDER = { left: 0, through: 1, right: 2, uturn: 3 };
-const TURN_WORD = { left: 'left', through: 'through', right: 'right', uturn: 'U-turn' };
+// network.json's movementInfo: [approach, turn, from road, to road] per movement
+const TURN_ORDER = { L: 0, T: 1, R: 2, U: 3 };
+const TURN_WORD = { L: 'left', T: 'through', R: 'right', U: 'U-turn' };
+const APPROACH_WORD = { NB: 'northbound', EB: 'eastbound', SB: 'southbound', WB: 'westbound' };
 const STAGE_WORD = ['green', 'yellow', 'all-red'];
 
 /** "northbound left and through, southbound left" for a set of movement ids of intersection n. */
@@ -14,12 +16,13 @@ export function movementsInWords(n, ids) {
     const k = n.movements.indexOf(id);
     const info = n.movementInfo && n.movementInfo[k];
     if (!info) continue;
-    const l = byApproach.get(info.approach) ?? [];
-    if (!l.includes(info.turn)) l.push(info.turn);
-    byApproach.set(info.approach, l);
+    const [approach, turn] = info;
+    const l = byApproach.get(approach) ?? [];
+    if (!l.includes(turn)) l.push(turn);
+    byApproach.set(approach, l);
   }
   return [...byApproach]
-    .map(([a, turns]) => `${a} ${turns.sort((x, y) => TURN_ORDER[x] - TURN_ORDER[y]).map((t) => TURN_WORD[t]).join(' and ')}`)
+    .map(([a, turns]) => `${APPROACH_WORD[a] ?? a} ${turns.sort((x, y) => TURN_ORDER[x] - TURN_ORDER[y]).map((t) => TURN_WORD[t]).join(' and ')}`)
     .join(', ');
 }
 
