@@ -5,19 +5,13 @@
  * wall-clock seconds, so a crowd of viewers costs one reading of the log.
  */
 import type { CompiledNetwork } from '../engine/network/compile.js';
+import type { ChartAnswer, ChartSource } from '../engine/server/http.js';
 import { loopChannels, type EventLog } from '../engine/signals/eventlog.js';
 import { pcdDetectors, purdueCoordination, splitMonitor, type EventRow } from './atspm.js';
 import { pcdSvg, splitMonitorSvg } from './svg.js';
 
-/** A chart (SVG); or, for a valid request, why there is none; or, for an unknown signal or phase, the error. */
-export type ChartAnswer = { svg: string } | { none: string } | { error: string };
-
-export interface LiveCharts {
-  /** The PCD of local phase `phase` at intersection `id`. */
-  pcd(id: string, phase: number): ChartAnswer;
-  /** The split monitor of intersection `id`. */
-  split(id: string): ChartAnswer;
-}
+/** What the live server asks of its charts (engine/server/http.ts): an SVG, why there is none, or an error. */
+export type LiveCharts = ChartSource;
 
 const CACHE_MS = 5000;
 

@@ -46,13 +46,21 @@ afterAll(async () => {
   await sumo?.server.close();
 });
 
-async function open(http: string): Promise<{ page: Page; errors: string[] }> {
+/** A page that records its errors (uncaught, and with `consoleErrors` the console's too). */
+async function newPage(consoleErrors = true): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
+  if (consoleErrors)
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+  return { page, errors };
+}
+
+/** The dashboard of `http`, once it has drawn a few states. */
+async function open(http: string): Promise<{ page: Page; errors: string[] }> {
+  const { page, errors } = await newPage();
   await page.goto(`${http}/`);
   await page.waitForFunction(() => window.greenwave.stats.statesReceived > 2 && window.greenwave.map.draws > 2, undefined, { timeout: 20_000 });
   return { page, errors };
@@ -308,9 +316,7 @@ describe('the operations dashboard in headless Chromium', () => {
 
   it('a server whose reads need the token: the page asks to sign in, then loads the network with it; a wrong one loads nothing', async () => {
     const closed = await startServer(gridScenario({ rows: 4, cols: 4 }), { mode: 'sim', controller: 'fixed', speed: SPEED, readsNeedToken: true });
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+    const { page, errors } = await newPage(false); // the 401s before sign-in are expected in the console
     await page.goto(`${closed.http}/`);
     await page.waitForFunction(() => /Reads need the token/.test(document.getElementById('status').textContent));
     await page.fill('#token', 'not-the-token-at-all-000');

@@ -46,7 +46,7 @@ function pageAssets(): Map<string, { type: string; body: Buffer }> {
  * liveCharts is one): an SVG; or, for a valid request, why there is none
  * (200, text/plain); or, for an unknown signal or phase, the error (404).
  */
-type ChartAnswer = { svg: string } | { none: string } | { error: string };
+export type ChartAnswer = { svg: string } | { none: string } | { error: string };
 export interface ChartSource {
   pcd(id: string, phase: number): ChartAnswer;
   split(id: string): ChartAnswer;

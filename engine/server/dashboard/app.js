@@ -303,8 +303,9 @@ class App {
     $('clock').textContent = fmtClock(this, 0);
     this.alarms.render();
     this.connect();
-    // stale data: no state frame for STALE_S seconds of wall-clock time
-    setInterval(() => {
+    // stale data: no state frame for STALE_S seconds of wall-clock time (one watch, though start runs again after a sign-in)
+    if (this.staleWatch) return;
+    this.staleWatch = setInterval(() => {
       if (this.lastStateWall && !this.stale && Date.now() - this.lastStateWall > STALE_S * 1000 && !(this.state.metrics && this.state.metrics.city && this.state.metrics.city.ended)) {
         this.stale = true;
         this.alarms.add(this.state.t, 'critical', '', `No signal states for ${STALE_S} s: the data on this screen are stale`);

@@ -41,6 +41,11 @@ export class NetworkMap {
       const L = Math.hypot(b[0] - a[0], b[1] - a[1]) || 1;
       return { x: b[0], y: b[1], dx: (b[0] - a[0]) / L, dy: (b[1] - a[1]) / L };
     });
+    // the static geometry of each road's band: the middle of its lanes, and the lines between them (world coordinates)
+    this.bands = net.roads.map((r, k) => {
+      const off = this.sideOffset(k);
+      return { middle: offsetLine(r.points, off), lines: Array.from({ length: r.lanes - 1 }, (_, l) => offsetLine(r.points, off - (r.lanes * 3.2) / 2 + (l + 1) * 3.2)) };
+    });
     this.fit();
   }
 
@@ -197,7 +202,7 @@ export class NetworkMap {
     ctx.clearRect(0, 0, w, h);
     if (!net) return;
     const s = this.view.s;
-    this.drawRoads(ctx, s, w, h);
+    this.drawRoads(ctx, s);
     // emergency routes and vehicles
     for (const v of st.vehicles) {
       const pts = [];
@@ -209,7 +214,7 @@ export class NetworkMap {
       ctx.strokeStyle = 'rgba(29, 78, 216, .7)';
       ctx.lineWidth = Math.max(3, Math.min(14, s * 8));
       ctx.beginPath();
-      pts.forEach((p, i) => (i === 0 ? ctx.moveTo(this.X(p[0]), this.Y(p[1])) : ctx.lineTo(this.X(p[0]), this.Y(p[1]))));
+      this.path(ctx, pts);
       ctx.stroke();
       const p = alongFromStart(pts, v.distM);
       ctx.fillStyle = COL.ev;
@@ -281,35 +286,39 @@ export class NetworkMap {
     return (road.lanes * 3.2) / 2;
   }
 
-  drawRoads(ctx, s, w, h) {
+  drawRoads(ctx, s) {
     const net = this.net;
     const lanePx = 3.2 * s;
     ctx.lineCap = 'butt';
     if (lanePx < 1.5) {
       ctx.strokeStyle = COL.road; ctx.lineWidth = Math.max(1, Math.min(3, lanePx * 2));
       ctx.beginPath();
-      for (const r of net.roads) r.points.forEach((p, i) => (i === 0 ? ctx.moveTo(this.X(p[0]), this.Y(p[1])) : ctx.lineTo(this.X(p[0]), this.Y(p[1]))));
+      for (const r of net.roads) this.path(ctx, r.points);
       ctx.stroke();
       return;
     }
     // each road as a band of its lanes to the right of its centre line, lane lines once wide enough
     for (let k = 0; k < net.roads.length; k++) {
-      const r = net.roads[k], off = this.sideOffset(k);
-      const pts = offsetLine(r.points, off);
+      const r = net.roads[k], b = this.bands[k];
       ctx.strokeStyle = COL.road; ctx.lineWidth = r.lanes * lanePx;
       ctx.beginPath();
-      pts.forEach((p, i) => (i === 0 ? ctx.moveTo(this.X(p[0]), this.Y(p[1])) : ctx.lineTo(this.X(p[0]), this.Y(p[1]))));
+      this.path(ctx, b.middle);
       ctx.stroke();
-      if (lanePx >= 6 && r.lanes > 1) {
+      if (lanePx >= 6 && b.lines.length) {
         ctx.strokeStyle = COL.lane; ctx.lineWidth = 1; ctx.setLineDash([6, 6]);
-        for (let l = 1; l < r.lanes; l++) {
-          const lp = offsetLine(r.points, off - (r.lanes * 3.2) / 2 + l * 3.2);
-          ctx.beginPath();
-          lp.forEach((p, i) => (i === 0 ? ctx.moveTo(this.X(p[0]), this.Y(p[1])) : ctx.lineTo(this.X(p[0]), this.Y(p[1]))));
-          ctx.stroke();
-        }
+        ctx.beginPath();
+        for (const lp of b.lines) this.path(ctx, lp);
+        ctx.stroke();
         ctx.setLineDash([]);
       }
+    }
+  }
+
+  /** Adds a polyline (world coordinates) to the current path. */
+  path(ctx, pts) {
+    for (let i = 0; i < pts.length; i++) {
+      if (i === 0) ctx.moveTo(this.X(pts[i][0]), this.Y(pts[i][1]));
+      else ctx.lineTo(this.X(pts[i][0]), this.Y(pts[i][1]));
     }
   }
 
