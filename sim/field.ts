@@ -115,10 +115,12 @@ export async function runField(p: Prepared, o: FieldOptions): Promise<FieldResul
         );
         field.readingsPublished += inters.length;
         const w0 = performance.now();
+        // the announcement carries the city's traffic figures, for views (greenwave serve --nats)
+        const announce = JSON.stringify({ hash: o.hash, t, traffic: sim.traffic() });
         await new Promise<void>((resolve, reject) => {
           if ((heard.get(t)?.size ?? 0) >= o.regions) return resolve();
           // announced again every second until answered (a region that missed it, or a standby taking over)
-          const again = setInterval(() => nc.publish(n.step, JSON.stringify({ hash: o.hash, t })), 1000);
+          const again = setInterval(() => nc.publish(n.step, announce), 1000);
           // realtime: not past the next step's time (what is not decided by then stays as it is shown)
           const late = speed !== undefined;
           const timer = late
@@ -134,7 +136,7 @@ export async function runField(p: Prepared, o: FieldOptions): Promise<FieldResul
               else resolve();
             },
           };
-          nc.publish(n.step, JSON.stringify({ hash: o.hash, t }));
+          nc.publish(n.step, announce);
         });
         const waited = performance.now() - w0;
         latency.push(performance.now() - p0);

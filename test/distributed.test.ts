@@ -174,12 +174,13 @@ describeWithNats('a city as 4 regions over NATS JetStream', () => {
     expect(JSON.stringify(strip(got))).toBe(JSON.stringify(strip(JSON.parse(single.stdout) as Record<string, unknown>)));
   }, 240_000);
 
-  it('serve --nats: one read-only view of the whole city, showing at every step what the regions show (the single-process run\'s states), with their detector readings and which regions it hears', async () => {
+  it('serve --nats: one read-only view of the whole city, showing at every step what the regions show (the single-process run\'s states), with their detector readings, timing plans and traffic figures and which regions it hears', async () => {
     requireBuiltCli();
     const nats = await startNats();
     stops.push(() => nats.stop());
     const url = nats.urls[0]!;
-    const args = ['--duration', '120', '--controller', 'max-pressure'];
+    // fixed: every signal runs on a timing plan, which the regions put in the plans bucket
+    const args = ['--duration', '120', '--controller', 'fixed'];
     const rs = startRegions(url, 4, args);
     await rs.ready();
     const dir = mkdtempSync(join(tmpdir(), 'greenwave-view-'));
@@ -191,7 +192,7 @@ describeWithNats('a city as 4 regions over NATS JetStream', () => {
     const c = new TestClient(`ws://127.0.0.1:${v.port}/ws`);
     stops.push(() => c.close());
     await c.open();
-    c.send({ type: 'subscribe', id: 's', topics: ['states', 'queues', 'metrics'] });
+    c.send({ type: 'subscribe', id: 's', topics: ['states', 'queues', 'metrics', 'plans'] });
     await c.next((f) => f.type === 'subscribed');
     const field = await cli('field', 'grid-8x8', '--nats', url, '--regions', '4', '--duration', '120', '--json');
     expect(field.status, field.stderr).toBe(0);
@@ -199,12 +200,14 @@ describeWithNats('a city as 4 regions over NATS JetStream', () => {
     const last = await c.next((f) => f.type === 'state' && f.t === 119, 10_000).catch((e: Error) => expect.fail(`${e.message}: ${seen()}`));
     // the single-process run's signals after the same 120 steps
     const p = prepare(loadScenario('grid-8x8'), { durationS: 120 });
-    const sim = createSimulation(p, 'max-pressure');
+    const sim = createSimulation(p, 'fixed');
     const states = new Map<number, { phases: number[]; stages: number[] }>();
+    const traffic = new Map<number, string>();
     const sig: number[] = [];
     for (let i = 0; i < p.net.nInter; i++) if (sim.signals.phaseCount(i) > 0) sig.push(i);
     while (!sim.done) {
       const t = sim.nowMs;
+      traffic.set(t / 1000, JSON.stringify(sim.traffic()));
       sim.step();
       states.set(t / 1000, { phases: sig.map((i) => sim.signals.phaseOf(i)), stages: sig.map((i) => sim.signals.stageOf(i)) });
     }
@@ -218,6 +221,17 @@ describeWithNats('a city as 4 regions over NATS JetStream', () => {
     const m = await c.next((f) => f.type === 'metrics' && (f.t as number) >= 100 && (f.city as { regions: Array<{ t: number }> }).regions.every((r) => r.t === f.t), 10_000).catch((e: Error) => expect.fail(`${e.message}: ${seen()}`));
     expect((m.city as { readings: number }).readings).toBeGreaterThan(1000);
     expect(m.mode).toBe('city');
+    // the field's traffic figures, as the single-process run had them at the start of that step or the next
+    const tr = JSON.stringify(m.traffic);
+    expect([traffic.get(m.t as number), traffic.get((m.t as number) + 1)], tr).toContain(tr);
+    // every signal's timing plan, as the single-process controller has it
+    const set = sim.controller.timingPlans!()!;
+    const want = sig.map((i) => {
+      const pl = set.plan(i)!;
+      return { inter: p.net.intersectionIds[i], cycleS: pl.cycleMs / 1000, offsetS: pl.offsetMs / 1000, phases: pl.phases.map((x) => ({ phase: x.phase, startS: x.startMs / 1000, greenS: x.greenMs / 1000 })) };
+    });
+    const plans = [...c.frames].reverse().find((f) => f.type === 'plans' && (f.plans as unknown[]).length === sig.length);
+    expect(plans?.plans, `${seen()} plans frames: ${JSON.stringify(c.frames.filter((f) => f.type === "plans").map((f) => [f.t, (f.plans as unknown[]).length]))}`).toEqual(want);
     // read-only: even with the token, writes are refused with a reason
     c.send({ type: 'auth', token: TOKEN, id: 'a' });
     await c.next((f) => f.type === 'auth-ok');
@@ -230,10 +244,12 @@ describeWithNats('a city as 4 regions over NATS JetStream', () => {
     const c2 = new TestClient(`ws://127.0.0.1:${late.port}/ws`);
     stops.push(() => c2.close());
     await c2.open();
-    c2.send({ type: 'subscribe', topics: ['states'] });
+    c2.send({ type: 'subscribe', topics: ['states', 'plans'] });
     const first = await c2.next((f) => f.type === 'state');
     expect(first.t, late.log()).toBe(119);
     expect({ phases: first.phases, stages: first.stages }).toEqual(states.get(119));
+    // and its plans from the plans bucket
+    expect((await c2.next((f) => f.type === 'plans')).plans).toEqual(want);
   }, 180_000);
 
   it('a cold standby (--resume) started after a region\'s primary died takes over from the states bucket: the run completes, safely, within ±3 % of the single-process run', async () => {

@@ -157,6 +157,10 @@ export async function cityService(values: Record<string, string | boolean | stri
     regions: c.regions,
     onStates: (t, states) => service.mirror(t, states),
     onReadings: (r) => void applyReadings(r, service.cabinet.detectors),
+    onPlan: (pl) => {
+      if (pl.inter >= 0 && pl.inter < c.p.net.nInter) service.cityPlans.set(pl.inter, { cycleMs: pl.cycleMs, offsetMs: pl.offsetMs, phases: pl.phases.map(([phase, startMs, greenMs]) => ({ phase, startMs, greenMs })) });
+    },
+    onTraffic: (_t, tr) => (service.cityTraffic = tr),
     onStep: () => broadcast(),
     log,
   });

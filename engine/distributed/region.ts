@@ -22,7 +22,8 @@ import { controllerFactory } from '../controllers/index.js';
 import { DetectorArrays } from '../detectors/index.js';
 import { INTER_SIGNAL, type CompiledNetwork } from '../network/compile.js';
 import type { Router } from '../network/routing.js';
-import { Kvm, type KV } from '@nats-io/kv';
+import { Kvm } from '@nats-io/kv';
+import { LatestPuts } from './kvput.js';
 import { Lease } from './lease.js';
 import { recordingFactory } from './remote.js';
 import { applyReadings, detectorsByIntersection, names, parseReadings, type Decisions, type Readings } from './wire.js';
@@ -109,6 +110,9 @@ export class RegionEngine {
       preemption: false,
     });
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    const log = (line: string): void => o.log?.(`region ${o.index}: ${line}`);
+    this.states = new LatestPuts(this.n.statesBucket, log);
+    this.plans = new LatestPuts(this.n.plansBucket, log);
   }
 
   /** Connects, makes sure the stream and this region's consumer exist, and starts serving steps. */
@@ -138,7 +142,8 @@ export class RegionEngine {
         if (!this.closing) await new Promise((r) => setTimeout(r, 500));
       }
     })();
-    void this.openStates(nc);
+    void this.states.open(nc, this.o.replicas ?? 1);
+    void this.plans.open(nc, this.o.replicas ?? 1);
     this.sub = nc.subscribe(this.n.step, {
       callback: (err, msg) => {
         if (err) return this.fail(err);
@@ -177,6 +182,7 @@ export class RegionEngine {
       this.lease = await Lease.open(nc, `greenwave_${this.o.city}_leases`, `region.${this.o.index}`, who, ttl, (held) => {
         if (held) {
           this.o.log?.(`region ${this.o.index}: ${who} holds the lease${this.lease && this.lease.taken > 1 ? ' again' : ''}`);
+          this.plansPut.clear(); // the plans are put again from the next step on
           if (this.last && this.nc && !this.nc.isClosed()) this.nc.publish(this.n.decisions(this.o.index), this.last);
         } else this.o.log?.(`region ${this.o.index}: ${who} lost the lease; publishing nothing`);
       }, this.o.replicas ?? 1);
@@ -187,21 +193,12 @@ export class RegionEngine {
     this.o.log?.(`region ${this.o.index}: ${this.own.length} signals, reading ${this.needed.size} intersections${this.o.standby ? ' (standby)' : ''}; waiting for the field`);
   }
 
-  private statesKv: KV | undefined;
-  private putting = false;
-  private toPut: string | undefined;
-
-  /** The bucket of the regions' last answers (made if absent); tried again every 2 s until it opens, never blocking a step. */
-  private async openStates(nc: NatsConnection): Promise<void> {
-    while (!this.closing && !this.statesKv) {
-      try {
-        this.statesKv = await new Kvm(nc).create(this.n.statesBucket, { history: 1, replicas: this.o.replicas ?? 1 });
-      } catch (e) {
-        this.o.log?.(`region ${this.o.index}: the states bucket: ${(e as Error).message}; again in 2 s`);
-        await new Promise((r) => setTimeout(r, 2000));
-      }
-    }
-  }
+  /** Each region's last answer (key region.K) and every signal's plan in force (key signal.I), kept up to date without holding a step back. */
+  private readonly states: LatestPuts;
+  private readonly plans: LatestPuts;
+  /** Per own signal, the plan last put (as put, without its step), and the plan set's version last looked at. */
+  private readonly plansPut = new Map<number, string>();
+  private plansVersion = -1;
 
   /**
    * A cold standby's start: the signals as region K last said they were, each
@@ -228,23 +225,20 @@ export class RegionEngine {
     this.o.log?.(`region ${this.o.index}: resuming after t = ${d.t / 1000} s from the states bucket (${d.states.length} signals)`);
   }
 
-  /** Puts the latest answer into the bucket: one put at a time, a newer answer replacing one not yet put. */
-  private putState(text: string): void {
-    this.toPut = text;
-    if (this.putting || !this.statesKv) return;
-    const kv = this.statesKv;
-    this.putting = true;
-    this.putLoop = (async () => {
-      while (this.toPut !== undefined) {
-        const v = this.toPut;
-        this.toPut = undefined;
-        await kv.put(this.n.statesKey(this.o.index), v).catch(() => {});
-      }
-      this.putting = false;
-    })();
+  /** Puts the plans of this region's signals that changed since they were last put (the plan set's version tells when to look). */
+  private putPlans(t: number): void {
+    const set = this.cabinet.plans();
+    if (!set || (set.version === this.plansVersion && this.plansPut.size)) return;
+    this.plansVersion = set.version;
+    for (const i of this.own) {
+      const pl = set.plan(i);
+      if (!pl) continue;
+      const body = `"inter":${i},"cycleMs":${pl.cycleMs},"offsetMs":${pl.offsetMs},"phases":${JSON.stringify(pl.phases.map((p) => [p.phase, p.startMs, p.greenMs]))}`;
+      if (this.plansPut.get(i) === body) continue;
+      this.plansPut.set(i, body);
+      this.plans.put(this.n.planKey(i), `{"hash":${JSON.stringify(this.o.hash)},"t":${t},${body}}`);
+    }
   }
-
-  private putLoop: Promise<void> | undefined;
 
   /** Resolves when the field says the run is over; rejects on a fatal error. */
   wait(): Promise<void> {
@@ -310,7 +304,8 @@ export class RegionEngine {
       this.last = JSON.stringify(msg);
       if (this.lease?.held) {
         this.nc!.publish(this.n.decisions(this.o.index), this.last);
-        this.putState(this.last);
+        this.states.put(this.n.statesKey(this.o.index), this.last);
+        this.putPlans(t);
         this.counts.published++;
       }
       for (const m of applied) m.ack(); // applied: now acknowledged
@@ -340,8 +335,8 @@ export class RegionEngine {
 
   private async close(): Promise<void> {
     this.closing = true;
-    // the last answer reaches the bucket before the region lets go (at most 2 s)
-    if (this.putLoop) await Promise.race([this.putLoop, new Promise((r) => setTimeout(r, 2000).unref())]);
+    // the last answer and plans reach their buckets before the region lets go (at most 2 s)
+    await Promise.all([this.states.close(2000), this.plans.close(2000)]);
     await this.lease?.close(true);
     this.sub?.unsubscribe();
     this.sub = undefined;

@@ -9,11 +9,31 @@
  * on the stream's subjects: it acknowledges nothing, so it takes nothing
  * from the regions' consumers). It starts from each region's last answer in
  * the states bucket, so one started during or after a run shows the signals
- * at once.
+ * at once. The signals' timing plans come from the plans bucket (a watch:
+ * every plan in force, then each one a region puts), the traffic figures
+ * with the field's step announcements.
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
-import { names, parseDecisions, parseReadings, type Decisions, type Readings } from './wire.js';
+import { names, parseDecisions, parsePlan, parseReadings, type Decisions, type PlanValue, type Readings } from './wire.js';
+
+/** The field's live traffic figures, sent with each step's announcement. */
+export interface CityTraffic {
+  scheduled: number;
+  inNetwork: number;
+  completed: number;
+  waitingToEnter: number;
+  meanTravelTimeS: number;
+}
+
+const TRAFFIC_KEYS = ['scheduled', 'inNetwork', 'completed', 'waitingToEnter', 'meanTravelTimeS'] as const;
+
+/** The traffic figures of a step announcement, or undefined where they are absent or not all finite numbers. */
+export function parseTraffic(x: unknown): CityTraffic | undefined {
+  if (x === null || typeof x !== 'object') return undefined;
+  const o = x as Record<string, unknown>;
+  return TRAFFIC_KEYS.every((k) => typeof o[k] === 'number' && Number.isFinite(o[k])) ? (o as unknown as CityTraffic) : undefined;
+}
 
 export interface CityFeedOptions {
   servers: string | string[];
@@ -23,6 +43,10 @@ export interface CityFeedOptions {
   /** A region's states for step t (after the step): [intersection, phase, stage, target]. */
   onStates(t: number, states: Decisions['states']): void;
   onReadings(r: Readings): void;
+  /** A signal's timing plan in force (from the plans bucket). */
+  onPlan?(p: PlanValue): void;
+  /** The field's traffic figures at the start of step t. */
+  onTraffic?(t: number, traffic: CityTraffic): void;
   /** Step t is complete (or waited for long enough). */
   onStep(t: number): void;
   log?: (line: string) => void;
@@ -75,9 +99,13 @@ export class CityFeed {
       callback: (err, m) => {
         if (err) return;
         try {
-          const v = m.json<{ hash?: string; end?: boolean }>();
+          const v = m.json<{ hash?: string; end?: boolean; t?: number; traffic?: unknown }>();
           if (v.hash === o.hash && v.end === true) this.ended = true;
-          else if (v.hash === o.hash) this.ended = false;
+          else if (v.hash === o.hash) {
+            this.ended = false;
+            const tr = parseTraffic(v.traffic);
+            if (tr && typeof v.t === 'number') o.onTraffic?.(v.t, tr);
+          }
         } catch {
           /* not a step */
         }
@@ -85,8 +113,41 @@ export class CityFeed {
     });
     await nc.flush();
     await this.loadLast(nc);
+    // the plans already in the bucket are in before the view serves anyone (at most 2 s)
+    const loaded = new Promise<void>((resolve) => (this.plansLoaded = resolve));
+    void this.watchPlans(nc);
+    await Promise.race([loaded, new Promise((r) => setTimeout(r, 2000).unref())]);
     this.timer = setInterval(() => this.flushLate(), 250);
   }
+
+  /** Every plan in force, then each one put: the bucket is looked for every 2 s until a region has made it. */
+  private async watchPlans(nc: NatsConnection): Promise<void> {
+    const n = names(this.o.city);
+    while (!this.closed && !nc.isClosed()) {
+      try {
+        const kv = await new Kvm(nc).open(n.plansBucket);
+        // (open binds without looking: status fails while the bucket does not exist)
+        let before = (await kv.status()).values;
+        const watch = await kv.watch({ key: 'signal.>' });
+        this.plansWatch = watch;
+        if (before === 0) this.plansLoaded();
+        for await (const e of watch) {
+          if (--before === 0) this.plansLoaded();
+          if (e.operation !== 'PUT') continue;
+          const p = parsePlan(e.string(), this.o.hash);
+          if (p) this.o.onPlan?.(p); // (a plan of another run left in the bucket is passed over)
+        }
+      } catch {
+        /* no bucket yet, or the watch ended with a lost connection: look again */
+      }
+      this.plansLoaded();
+      if (!this.closed) await new Promise((r) => setTimeout(r, 2000).unref());
+    }
+  }
+
+  private closed = false;
+  private plansLoaded: () => void = () => {};
+  private plansWatch: { stop(): void } | undefined;
 
   /** Starts from each region's last answer in the states bucket, where there is one (a view started during or after a run). */
   private async loadLast(nc: NatsConnection): Promise<void> {
@@ -148,6 +209,8 @@ export class CityFeed {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    this.plansWatch?.stop();
     if (this.timer) clearInterval(this.timer);
     if (this.nc && !this.nc.isClosed()) await this.nc.drain().catch(() => {});
   }

@@ -27,6 +27,9 @@ export function names(city: string) {
     /** KV: each region's last answer (decisions and states), key `region.K`: where a view that starts late begins. */
     statesBucket: `greenwave_${city}_states`,
     statesKey: (region: number) => `region.${region}`,
+    /** KV: every signal's timing plan in force (where its controller runs on one), key `signal.<intersection>`, put when it changes. */
+    plansBucket: `greenwave_${city}_plans`,
+    planKey: (inter: number) => `signal.${inter}`,
   };
 }
 
@@ -113,4 +116,23 @@ export function parseDecisions(text: string): Decisions | undefined {
   const d = json(text) as Decisions | null | undefined;
   if (d === null || typeof d !== 'object' || typeof d.t !== 'number' || !Number.isInteger(d.region) || !Array.isArray(d.states) || !Array.isArray(d.decided)) return undefined;
   return d;
+}
+
+/** A signal's timing plan in the plans bucket, put by its region at step t (ms): cycle, offset and each phase's green [phase, start, length]. */
+export interface PlanValue {
+  hash: string;
+  t: number;
+  inter: number;
+  cycleMs: number;
+  offsetMs: number;
+  phases: Array<[number, number, number]>;
+}
+
+/** A plans-bucket value of the run `hash`, or undefined (not JSON, another scenario, or not shaped as PlanValue). */
+export function parsePlan(text: string, hash: string): PlanValue | undefined {
+  const p = json(text) as PlanValue | null | undefined;
+  const num = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x);
+  if (p === null || typeof p !== 'object' || p.hash !== hash || !num(p.t) || !Number.isInteger(p.inter) || !num(p.cycleMs) || !num(p.offsetMs) || !Array.isArray(p.phases)) return undefined;
+  if (!p.phases.every((x) => Array.isArray(x) && x.length === 3 && x.every(num))) return undefined;
+  return p;
 }

@@ -22,6 +22,7 @@ import { type ConflictMonitor, type SignalLayer, STAGE_GREEN, STAGE_YELLOW, STAT
 import type { OverrideController } from '../controllers/index.js';
 import { describeNetwork } from './describe.js';
 import { ERR } from './protocol.js';
+import { CityPlans, cityController } from './city.js';
 
 export type ServiceMode = 'sim' | 'field' | 'external' | 'city';
 
@@ -129,7 +130,7 @@ export class Service {
       const ingest = new IngestedDetectors(o.net);
       this.ingest = ingest;
       // a city view runs no controller: its cabinet's signal layer only shows what the regions show
-      const controller = o.mode === 'city' ? () => ({ name: 'city', decide: (_ix: number, t: number) => t + 86_400_000 }) : this.controllerName;
+      const controller = o.mode === 'city' ? cityController(this.cityPlans) : this.controllerName;
       cab = new Cabinet({ net: o.net, router: o.router, controller, detectors: ingest, preemption: o.mode === 'city' ? false : (o.preemption ?? true) });
     }
     this.cabinet = cab;
@@ -155,6 +156,10 @@ export class Service {
   }
 
   private readonly extraMetrics: (() => Record<string, unknown>) | undefined;
+
+  /** City mode: the plans the regions put in force, and the field's last traffic figures. */
+  readonly cityPlans = new CityPlans();
+  cityTraffic: ReturnType<ServiceSimulator['traffic']> | undefined;
 
   /** City mode: what a region says signals show after step tMs ([intersection, phase, stage, target]). */
   mirror(tMs: number, states: ReadonlyArray<readonly [number, number, number, number]>): void {
@@ -461,7 +466,7 @@ export class Service {
 
   /** Live figures. */
   metrics(): Record<string, unknown> {
-    const traffic = this.sim?.traffic();
+    const traffic = this.sim ? this.sim.traffic() : this.cityTraffic;
     return {
       t: this.shownS,
       mode: this.mode,
