@@ -16,6 +16,7 @@
 import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import { ensureStream } from '../engine/distributed/region.js';
+import { whileElecting } from '../engine/distributed/retry.js';
 import { replayFactory, type Decision, type DecisionSource, type ReplayStats } from '../engine/distributed/remote.js';
 import { detectorsByIntersection, encodeReadings, names, parseDecisions } from '../engine/distributed/wire.js';
 import { computeMetrics, percentile, type RunMetrics } from './metrics.js';
@@ -52,7 +53,7 @@ export async function runField(p: Prepared, o: FieldOptions): Promise<FieldResul
   const n = names(o.city);
   const nc = await connect({ servers: o.servers, name: 'greenwave-field', maxReconnectAttempts: -1, reconnectTimeWait: 250 });
   try {
-    await ensureStream(nc, o.city, o.replicas ?? 1);
+    await whileElecting('making the readings stream', () => ensureStream(nc, o.city, o.replicas ?? 1), o.log);
     const js = jetstream(nc);
     const dets = detectorsByIntersection(p.net);
     const inters = dets.map((d, i) => (d.length ? i : -1)).filter((i) => i >= 0);

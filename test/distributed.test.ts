@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { connect } from '@nats-io/transport-node';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { afterEach, expect, it } from 'vitest';
 import { CLI, cli, requireBuiltCli, ROOT } from './cli-helpers.js';
 import { describeWithNats, startNats } from './nats-helpers.js';
@@ -172,6 +172,38 @@ describeWithNats('a city as 4 regions over NATS JetStream', () => {
     expect(standby).toMatch(/the run ended after 200 steps; \d+ readings applied/);
     const single = await cli('run', 'grid-8x8', '--controller', 'max-pressure', '--duration', '200', '--json');
     expect(JSON.stringify(strip(got))).toBe(JSON.stringify(strip(JSON.parse(single.stdout) as Record<string, unknown>)));
+  }, 240_000);
+
+  it('losing a NATS node: on a three-node R3 cluster the node that leads the readings stream is killed mid-run; the run completes, safely, the same as without the loss', async () => {
+    requireBuiltCli();
+    const nats = await startNats(3);
+    stops.push(() => nats.stop());
+    const url = nats.urls.join(',');
+    const args = ['--duration', '200', '--controller', 'max-pressure', '--replicas', '3'];
+    const rs = startRegions(url, 4, args);
+    await rs.ready();
+    const fieldRun = cli('field', 'grid-8x8', '--nats', url, '--regions', '4', '--duration', '200', '--replicas', '3', '--timeout', '30', '--json');
+    const logs = (): string => rs.logs.join('\n');
+    const first = await reachedBeforeFieldEnds(url, 1, 60, fieldRun);
+    expect(first, `${first}\n${logs()}`).toBe('reached');
+    // the node that leads the readings stream (the most to recover: a new stream leader, consumers' leaders, every client on it)
+    const nc = await connect({ servers: nats.urls });
+    const leader = (await (await jetstreamManager(nc)).streams.info('GREENWAVE_city_DET')).cluster?.leader;
+    await nc.close();
+    const k = Math.max(0, ['n0', 'n1', 'n2'].indexOf(leader ?? 'n0'));
+    nats.nodes[k]!.kill();
+    const field = await fieldRun;
+    expect(field.status, `${field.stderr}\n${logs()}`).toBe(0);
+    const got = JSON.parse(field.stdout) as FieldJson;
+    expect(got.field.steps).toBe(200);
+    expect(got.field.decisionsMissing).toBe(0);
+    expect(got.safety).toEqual({ conflictingGreens: 0, minGreenViolations: 0, clearanceViolations: 0 });
+    // every region applied every reading it needed (none lost with the node) and ended with the field
+    const ends = await Promise.all(rs.done);
+    expect(ends.map((e) => e.status), logs()).toEqual([0, 0, 0, 0]);
+    for (const l of rs.logs) expect(l).toMatch(/the run ended after 200 steps/);
+    const single = await cli('run', 'grid-8x8', '--controller', 'max-pressure', '--duration', '200', '--json');
+    expect(JSON.stringify(strip(got)), logs()).toBe(JSON.stringify(strip(JSON.parse(single.stdout) as Record<string, unknown>)));
   }, 240_000);
 
   it('serve --nats: one read-only view of the whole city, showing at every step what the regions show (the single-process run\'s states), with their detector readings, timing plans and traffic figures and which regions it hears', async () => {

@@ -115,7 +115,7 @@ export async function regionCommand(argv: string[]): Promise<number> {
   const r = new RegionEngine({ net: c.p.net, router: c.p.router, controller, regionOf: part.regionOf, index, servers: c.servers, city: c.city, hash: c.hash, standby: values.standby === true, resume: values.resume === true, leaseTtlMs: ttl * 1000, replicas: c.replicas, steps: Math.ceil((c.p.durationS * 1000) / c.p.net.stepMs), log });
   await r.start();
   await r.wait();
-  log(`region ${index}: the run ended after ${r.counts.steps} steps; ${r.counts.readingsApplied} readings applied, ${r.counts.readingsIgnored} not needed, ${r.counts.deadLettered} dead-lettered; ${r.counts.published} steps published`);
+  log(`region ${index}: the run ended after ${r.counts.steps} steps; ${r.counts.readingsApplied} readings applied${r.counts.readFromStream ? ` (${r.counts.readFromStream} read from the stream)` : ''}, ${r.counts.readingsIgnored} not needed, ${r.counts.deadLettered} dead-lettered; ${r.counts.published} steps published`);
   return 0;
 }
 

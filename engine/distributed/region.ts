@@ -25,6 +25,7 @@ import type { Router } from '../network/routing.js';
 import { Kvm } from '@nats-io/kv';
 import { LatestPuts } from './kvput.js';
 import { Lease } from './lease.js';
+import { whileElecting } from './retry.js';
 import { recordingFactory } from './remote.js';
 import { applyReadings, detectorsByIntersection, names, parseReadings, type Decisions, type Readings } from './wire.js';
 
@@ -64,7 +65,7 @@ export async function ensureStream(nc: NatsConnection, city: string, replicas = 
 
 export class RegionEngine {
   readonly cabinet: Cabinet;
-  readonly counts = { steps: 0, readingsApplied: 0, readingsIgnored: 0, deadLettered: 0, published: 0 };
+  readonly counts = { steps: 0, readingsApplied: 0, readingsIgnored: 0, deadLettered: 0, published: 0, readFromStream: 0 };
   lease: Lease | undefined;
   private readonly o: RegionOptions;
   private readonly n: ReturnType<typeof names>;
@@ -75,7 +76,7 @@ export class RegionEngine {
   private sub: Subscription | undefined;
   private msgs: ConsumerMessages | undefined;
   /** Per step: the readings (and their messages, to acknowledge) received so far. */
-  private readonly buffer = new Map<number, Map<number, { r: Readings; m: JsMsg }>>();
+  private readonly buffer = new Map<number, Map<number, { r: Readings; m?: JsMsg }>>();
   private readonly announced: number[] = [];
   private nextT = 0;
   private decided: Decisions['decided'] = [];
@@ -119,15 +120,18 @@ export class RegionEngine {
   async start(): Promise<void> {
     const nc = await connect({ servers: this.o.servers, name: `greenwave-region-${this.o.index}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
     this.nc = nc;
-    await ensureStream(nc, this.o.city, this.o.replicas ?? 1);
+    const log = (line: string): void => this.o.log?.(`region ${this.o.index}: ${line}`);
+    await whileElecting('making the readings stream', () => ensureStream(nc, this.o.city, this.o.replicas ?? 1), log);
     const jsm = await jetstreamManager(nc);
     if (this.o.resume) await this.resumeFromBucket(nc);
     const durable = this.n.consumer(this.o.index) + (this.o.resume ? '-resumed' : this.o.standby ? '-standby' : '');
-    try {
-      await jsm.consumers.info(this.n.detStream, durable);
-    } catch {
-      await jsm.consumers.add(this.n.detStream, { durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: 100_000, ack_wait: 30e9 });
-    }
+    await whileElecting('making its consumer', async () => {
+      try {
+        await jsm.consumers.info(this.n.detStream, durable);
+      } catch {
+        await jsm.consumers.add(this.n.detStream, { durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: 100_000, ack_wait: 10e9 });
+      }
+    }, log);
     // short pulls (and heartbeats every second): after a reconnect or a new consumer leader, the pull is renewed
     // within seconds; and if the consumption ends for any reason while the region runs, it starts again
     void (async () => {
@@ -168,6 +172,9 @@ export class RegionEngine {
         const from = this.announced.length ? this.announced[this.announced.length - 1]! + this.o.net.stepMs : this.nextT;
         for (let u = from; u <= v.t; u += this.o.net.stepMs) this.announced.push(u);
         this.pump();
+        // readings the consumer has not brought for 2 s (a delivery lost with its node is redelivered only
+        // after ack_wait): read them straight from the stream, where the field was told they are stored
+        if (this.announced[0] === this.blockedT && Date.now() - this.blockedSinceMs > 2000) void this.fillFromStream(this.blockedT);
         // waiting for readings that do not come (a pull lost with its node): start reading the stream again
         if (this.announced.length && Date.now() - this.lastReadingMs > 3000 && this.msgs) {
           this.lastReadingMs = Date.now();
@@ -179,13 +186,13 @@ export class RegionEngine {
     const ttl = this.o.leaseTtlMs ?? 2000;
     const who = `${this.o.resume ? 'resumed' : this.o.standby ? 'standby' : 'primary'}-${process.pid}`;
     const takeLease = async (): Promise<void> => {
-      this.lease = await Lease.open(nc, `greenwave_${this.o.city}_leases`, `region.${this.o.index}`, who, ttl, (held) => {
+      this.lease = await whileElecting('opening the lease bucket', () => Lease.open(nc, `greenwave_${this.o.city}_leases`, `region.${this.o.index}`, who, ttl, (held) => {
         if (held) {
           this.o.log?.(`region ${this.o.index}: ${who} holds the lease${this.lease && this.lease.taken > 1 ? ' again' : ''}`);
           this.plansPut.clear(); // the plans are put again from the next step on
           if (this.last && this.nc && !this.nc.isClosed()) this.nc.publish(this.n.decisions(this.o.index), this.last);
         } else this.o.log?.(`region ${this.o.index}: ${who} lost the lease; publishing nothing`);
-      }, this.o.replicas ?? 1);
+      }, this.o.replicas ?? 1), log);
     };
     // a standby lets the primary take the lease first
     if (this.o.standby || this.o.resume) setTimeout(() => void takeLease().catch((e: Error) => this.fail(e)), ttl);
@@ -273,8 +280,48 @@ export class RegionEngine {
     }
     let b = this.buffer.get(r.t);
     if (!b) this.buffer.set(r.t, (b = new Map()));
-    b.get(r.inter)?.m.ack(); // a redelivery: keep the latest
+    b.get(r.inter)?.m?.ack(); // a redelivery: keep the latest
     b.set(r.inter, { r, m });
+    this.pump();
+  }
+
+  /** The step waiting for readings, and since when (fillFromStream). */
+  private blockedT = -1;
+  private blockedSinceMs = 0;
+  private filling = false;
+
+  /**
+   * Step t's readings that have not come through the consumer, read from the
+   * stream (the last message of each intersection's subject, when it is
+   * t's). The consumer's copy, when it comes, is acknowledged as one for a
+   * step already taken.
+   */
+  private async fillFromStream(t: number): Promise<void> {
+    if (this.filling || !this.nc || this.nc.isClosed()) return;
+    this.filling = true;
+    try {
+      // all at once, each bounded (while a new stream leader is elected they time out: tried again at the next announcement)
+      const jsm = await jetstreamManager(this.nc, { timeout: 2000 });
+      let b = this.buffer.get(t);
+      if (!b) this.buffer.set(t, (b = new Map()));
+      const missing = [...this.needed].filter((i) => !b!.has(i));
+      const found = await Promise.all(missing.map((i) => jsm.streams.getMessage(this.n.detStream, { last_by_subj: this.n.det(i) }).catch(() => null)));
+      let got = 0;
+      missing.forEach((i, j) => {
+        const m = found[j];
+        const r = m ? parseReadings(m.string(), this.o.hash) : undefined;
+        if (r && r.t === t && r.inter === i && !b!.has(i) && t >= this.nextT) {
+          b!.set(i, { r });
+          got++;
+        }
+      });
+      this.counts.readFromStream += got;
+      if (got) this.o.log?.(`region ${this.o.index}: t = ${t / 1000} s: ${got} readings the consumer had not brought, read from the stream`);
+    } catch (e) {
+      this.o.log?.(`region ${this.o.index}: reading t = ${t / 1000} s from the stream: ${(e as Error).message}`);
+    } finally {
+      this.filling = false;
+    }
     this.pump();
   }
 
@@ -283,18 +330,24 @@ export class RegionEngine {
     while (this.announced.length && this.announced[0]! === this.nextT) {
       const t = this.nextT;
       const b = this.buffer.get(t);
-      if (!b || b.size < this.needed.size) return;
+      if (!b || b.size < this.needed.size) {
+        if (this.blockedT !== t) {
+          this.blockedT = t;
+          this.blockedSinceMs = Date.now();
+        }
+        return;
+      }
       this.announced.shift();
       this.buffer.delete(t);
       const det = this.cabinet.detectors;
       const applied: JsMsg[] = [];
       for (const { r, m } of b.values())
         if (applyReadings(r, det)) {
-          applied.push(m);
+          if (m) applied.push(m);
           this.counts.readingsApplied++;
         } else {
           this.counts.deadLettered++;
-          m.term();
+          m?.term();
         }
       det.timeMs = t;
       this.decided = [];
