@@ -68,6 +68,8 @@ export class RegionEngine {
   readonly counts = { steps: 0, readingsApplied: 0, readingsIgnored: 0, deadLettered: 0, published: 0, readFromStream: 0 };
   lease: Lease | undefined;
   private readonly o: RegionOptions;
+  /** The region's log, each line prefixed with the region. */
+  private readonly log: (line: string) => void;
   private readonly n: ReturnType<typeof names>;
   /** Intersections whose readings the engine needs. */
   private readonly needed: Set<number>;
@@ -111,16 +113,16 @@ export class RegionEngine {
       preemption: false,
     });
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
-    const log = (line: string): void => o.log?.(`region ${o.index}: ${line}`);
-    this.states = new LatestPuts(this.n.statesBucket, log);
-    this.plans = new LatestPuts(this.n.plansBucket, log);
+    this.log = (line) => o.log?.(`region ${o.index}: ${line}`);
+    this.states = new LatestPuts(this.n.statesBucket, this.log);
+    this.plans = new LatestPuts(this.n.plansBucket, this.log);
   }
 
   /** Connects, makes sure the stream and this region's consumer exist, and starts serving steps. */
   async start(): Promise<void> {
     const nc = await connect({ servers: this.o.servers, name: `greenwave-region-${this.o.index}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
     this.nc = nc;
-    const log = (line: string): void => this.o.log?.(`region ${this.o.index}: ${line}`);
+    const log = this.log;
     await whileElecting('making the readings stream', () => ensureStream(nc, this.o.city, this.o.replicas ?? 1), log);
     const jsm = await jetstreamManager(nc);
     if (this.o.resume) await this.resumeFromBucket(nc);

@@ -32,7 +32,9 @@ const TRAFFIC_KEYS = ['scheduled', 'inNetwork', 'completed', 'waitingToEnter', '
 export function parseTraffic(x: unknown): CityTraffic | undefined {
   if (x === null || typeof x !== 'object') return undefined;
   const o = x as Record<string, unknown>;
-  return TRAFFIC_KEYS.every((k) => typeof o[k] === 'number' && Number.isFinite(o[k])) ? (o as unknown as CityTraffic) : undefined;
+  if (!TRAFFIC_KEYS.every((k) => typeof o[k] === 'number' && Number.isFinite(o[k]))) return undefined;
+  // (only these figures: nothing else a publisher adds reaches the view's clients)
+  return Object.fromEntries(TRAFFIC_KEYS.map((k) => [k, o[k]])) as unknown as CityTraffic;
 }
 
 export interface CityFeedOptions {
