@@ -27,6 +27,8 @@ export interface FieldOptions {
   city: string;
   hash: string;
   regions: number;
+  /** Region of every intersection (partitionNetwork's regionOf, as the regions have it): the subject of its readings. */
+  regionOf: Int32Array;
   /** How long to wait for the regions' decisions for one step (ms, default 30,000). */
   timeoutMs?: number;
   /** Stream replicas (3 on a three-node cluster; default 1). */
@@ -104,7 +106,7 @@ export async function runField(p: Prepared, o: FieldOptions): Promise<FieldResul
             const data = encodeReadings(o.hash, t, i, dets[i]!, ctx.detectors);
             for (let attempt = 0; ; attempt++) {
               try {
-                await js.publish(n.det(i), data, { msgID: `${o.hash}-${t}-${i}`, timeout: 2000 });
+                await js.publish(n.det(o.regionOf[i]!, i), data, { msgID: `${o.hash}-${t}-${i}`, timeout: 2000 });
                 return;
               } catch (e) {
                 if (attempt >= 20) throw new Error(`cannot store the readings of t = ${t / 1000} s: ${(e as Error).message}`);

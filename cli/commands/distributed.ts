@@ -131,7 +131,7 @@ export async function fieldCommand(argv: string[]): Promise<number> {
   if (values.speed !== undefined && values.realtime !== true) throw new UsageError('field', '--speed needs --realtime (in lock-step the field runs as fast as the regions answer)');
   const speed = values.realtime === true ? (positiveOption('field', 'speed', values.speed) ?? 1) : undefined;
   if (speed !== undefined && speed > 1000) throw new UsageError('field', `--speed must be at most 1000, got ${speed}`);
-  const r = await runField(c.p, { servers: c.servers, city: c.city, hash: c.hash, regions: c.regions, timeoutMs: timeout * 1000, replicas: c.replicas, ...(speed !== undefined ? { realtime: { speed } } : {}) });
+  const r = await runField(c.p, { servers: c.servers, city: c.city, hash: c.hash, regions: c.regions, regionOf: partitionNetwork(c.p.net, c.regions).regionOf, timeoutMs: timeout * 1000, replicas: c.replicas, ...(speed !== undefined ? { realtime: { speed } } : {}) });
   if (values.json === true) process.stdout.write(JSON.stringify({ ...r.metrics, field: r.field }) + '\n');
   else {
     const f = r.field;

@@ -4,11 +4,12 @@
  * conflict monitor) for the signals of region K, fed over NATS.
  *
  * Readings come from the JetStream stream through the region's durable
- * consumer: every intersection's readings for every step. The region keeps
- * those of its own intersections and of the intersections next to them
- * (the downstream ends of its boundary roads, which its controller reads),
- * and acknowledges them only once the engine has applied them; the others
- * it acknowledges at once. When the field announces step t and every
+ * consumers, one per region whose readings it needs (each intersection's
+ * readings are published under its region: its own, and those of the
+ * regions across its boundary roads, which its controller reads). The
+ * region keeps those of its own intersections and of the intersections
+ * next to them, and acknowledges them only once the engine has applied
+ * them; the others it acknowledges at once. When the field announces step t and every
  * reading the region needs for t has come, the engine steps, and the region
  * publishes what its controller decided for its own signals and what they
  * show. Steps are taken strictly in order. A reading that is not valid JSON,
@@ -76,7 +77,10 @@ export class RegionEngine {
   private readonly own: number[];
   private nc: NatsConnection | undefined;
   private sub: Subscription | undefined;
-  private msgs: ConsumerMessages | undefined;
+  /** Per region whose readings this one reads: its consumer's messages. */
+  private readonly msgs = new Map<number, ConsumerMessages>();
+  /** The regions whose intersections' readings this one needs (its own and its neighbours'), in order. */
+  private readonly groups: number[];
   /** Per step: the readings (and their messages, to acknowledge) received so far. */
   private readonly buffer = new Map<number, Map<number, { r: Readings; m?: JsMsg }>>();
   private readonly announced: number[] = [];
@@ -102,6 +106,7 @@ export class RegionEngine {
       const b = net.roadTo[r]!;
       if (own(a) || own(b)) for (const i of [a, b]) if (dets[i]!.length) this.needed.add(i);
     }
+    this.groups = [...new Set([...this.needed].map((i) => o.regionOf[i]!))].sort((a, b) => a - b);
     const ownSet = new Set(this.own);
     this.cabinet = new Cabinet({
       net,
@@ -126,28 +131,34 @@ export class RegionEngine {
     await whileElecting('making the readings stream', () => ensureStream(nc, this.o.city, this.o.replicas ?? 1), log);
     const jsm = await jetstreamManager(nc);
     if (this.o.resume) await this.resumeFromBucket(nc);
-    const durable = this.n.consumer(this.o.index) + (this.o.resume ? '-resumed' : this.o.standby ? '-standby' : '');
-    await whileElecting('making its consumer', async () => {
-      try {
-        await jsm.consumers.info(this.n.detStream, durable);
-      } catch {
-        await jsm.consumers.add(this.n.detStream, { durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: 100_000, ack_wait: 10e9 });
-      }
-    }, log);
-    // short pulls (and heartbeats every second): after a reconnect or a new consumer leader, the pull is renewed
-    // within seconds; and if the consumption ends for any reason while the region runs, it starts again
-    void (async () => {
-      while (!this.closing) {
+    // one consumer per region whose intersections' readings this one needs (its own, its neighbours'), each
+    // filtered to that region's subjects (NATS 2.9 takes one filter a consumer): the rest of the city is not read
+    const suffix = this.o.resume ? '-resumed' : this.o.standby ? '-standby' : '';
+    for (const g of this.groups) {
+      const durable = this.n.consumer(this.o.index, g) + suffix;
+      await whileElecting('making its consumers', async () => {
         try {
-          const consumer = await jetstream(nc).consumers.get(this.n.detStream, durable);
-          this.msgs = await consumer.consume({ max_messages: 2000, expires: 2000 });
-          for await (const m of this.msgs) this.onReading(m);
-        } catch (e) {
-          this.o.log?.(`region ${this.o.index}: reading the stream: ${(e as Error).message}; again in 0.5 s`);
+          await jsm.consumers.info(this.n.detStream, durable);
+        } catch {
+          await jsm.consumers.add(this.n.detStream, { durable_name: durable, filter_subject: this.n.detGroup(g), ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: 100_000, ack_wait: 10e9 });
         }
-        if (!this.closing) await new Promise((r) => setTimeout(r, 500));
-      }
-    })();
+      }, log);
+      // short pulls (and heartbeats every second): after a reconnect or a new consumer leader, the pull is renewed
+      // within seconds; and if the consumption ends for any reason while the region runs, it starts again
+      void (async () => {
+        while (!this.closing) {
+          try {
+            const consumer = await jetstream(nc).consumers.get(this.n.detStream, durable);
+            const msgs = await consumer.consume({ max_messages: 2000, expires: 2000 });
+            this.msgs.set(g, msgs);
+            for await (const m of msgs) this.onReading(m);
+          } catch (e) {
+            log(`reading the stream: ${(e as Error).message}; again in 0.5 s`);
+          }
+          if (!this.closing) await new Promise((r) => setTimeout(r, 500));
+        }
+      })();
+    }
     void this.states.open(nc, this.o.replicas ?? 1);
     void this.plans.open(nc, this.o.replicas ?? 1);
     this.sub = nc.subscribe(this.n.step, {
@@ -178,10 +189,10 @@ export class RegionEngine {
         // after ack_wait): read them straight from the stream, where the field was told they are stored
         if (this.announced[0] === this.blockedT && Date.now() - this.blockedSinceMs > 2000) void this.fillFromStream(this.blockedT);
         // waiting for readings that do not come (a pull lost with its node): start reading the stream again
-        if (this.announced.length && Date.now() - this.lastReadingMs > 3000 && this.msgs) {
+        if (this.announced.length && Date.now() - this.lastReadingMs > 3000 && this.msgs.size) {
           this.lastReadingMs = Date.now();
           this.o.log?.(`region ${this.o.index}: no readings for 3 s while a step waits; reading the stream again`);
-          void this.msgs.close().catch(() => {});
+          for (const msgs of this.msgs.values()) void msgs.close().catch(() => {});
         }
       },
     });
@@ -307,7 +318,7 @@ export class RegionEngine {
       let b = this.buffer.get(t);
       if (!b) this.buffer.set(t, (b = new Map()));
       const missing = [...this.needed].filter((i) => !b!.has(i));
-      const found = await Promise.all(missing.map((i) => jsm.streams.getMessage(this.n.detStream, { last_by_subj: this.n.det(i) }).catch(() => null)));
+      const found = await Promise.all(missing.map((i) => jsm.streams.getMessage(this.n.detStream, { last_by_subj: this.n.det(this.o.regionOf[i]!, i) }).catch(() => null)));
       let got = 0;
       missing.forEach((i, j) => {
         const m = found[j];
@@ -395,8 +406,8 @@ export class RegionEngine {
     await this.lease?.close(true);
     this.sub?.unsubscribe();
     this.sub = undefined;
-    await this.msgs?.close();
-    this.msgs = undefined;
+    await Promise.all([...this.msgs.values()].map((m) => m.close().catch(() => {})));
+    this.msgs.clear();
     if (this.nc && !this.nc.isClosed()) await this.nc.drain().catch(() => {});
   }
 }

@@ -14,16 +14,19 @@ import type { DetectorArrays } from '../detectors/arrays.js';
 export function names(city: string) {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(city)) throw new RangeError(`city must be 1–64 letters, digits, _ or -, got "${city.slice(0, 80)}"`);
   return {
-    /** JetStream: one message per intersection per step. */
-    det: (inter: number) => `greenwave.${city}.det.${inter}`,
+    /** JetStream: one message per intersection per step, under the region the intersection belongs to. */
+    det: (region: number, inter: number) => `greenwave.${city}.det.${region}.${inter}`,
     detAll: `greenwave.${city}.det.>`,
+    /** One region's intersections' readings (a consumer's filter). */
+    detGroup: (region: number) => `greenwave.${city}.det.${region}.>`,
     detStream: `GREENWAVE_${city}_DET`,
     /** Core NATS: the field's step (all of step t's readings are stored). */
     step: `greenwave.${city}.step`,
     /** Core NATS: a region's decisions and states for a step. */
     decisions: (region: number) => `greenwave.${city}.decisions.${region}`,
     decisionsAll: `greenwave.${city}.decisions.*`,
-    consumer: (region: number) => `region-${region}`,
+    /** Region K's consumer of region G's readings. */
+    consumer: (region: number, from: number) => `region-${region}-from-${from}`,
     /** KV: each region's last answer (decisions and states), key `region.K`: where a view that starts late begins. */
     statesBucket: `greenwave_${city}_states`,
     statesKey: (region: number) => `region.${region}`,
