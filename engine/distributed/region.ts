@@ -127,8 +127,7 @@ export class RegionEngine {
   async start(): Promise<void> {
     const nc = await connect({ servers: this.o.servers, name: `greenwave-region-${this.o.index}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
     this.nc = nc;
-    const log = this.log;
-    await whileElecting('making the readings stream', () => ensureStream(nc, this.o.city, this.o.replicas ?? 1), log);
+    await whileElecting('making the readings stream', () => ensureStream(nc, this.o.city, this.o.replicas ?? 1), this.log);
     const jsm = await jetstreamManager(nc);
     if (this.o.resume) await this.resumeFromBucket(nc);
     // one consumer per region whose intersections' readings this one needs (its own, its neighbours'), each
@@ -142,7 +141,7 @@ export class RegionEngine {
         } catch {
           await jsm.consumers.add(this.n.detStream, { durable_name: durable, filter_subject: this.n.detGroup(g), ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: 100_000, ack_wait: 10e9 });
         }
-      }, log);
+      }, this.log);
       // short pulls (and heartbeats every second): after a reconnect or a new consumer leader, the pull is renewed
       // within seconds; and if the consumption ends for any reason while the region runs, it starts again
       void (async () => {
@@ -153,7 +152,7 @@ export class RegionEngine {
             this.msgs.set(g, msgs);
             for await (const m of msgs) this.onReading(m);
           } catch (e) {
-            log(`reading the stream: ${(e as Error).message}; again in 0.5 s`);
+            this.log(`reading the stream: ${(e as Error).message}; again in 0.5 s`);
           }
           if (!this.closing) await new Promise((r) => setTimeout(r, 500));
         }
@@ -191,7 +190,7 @@ export class RegionEngine {
         // waiting for readings that do not come (a pull lost with its node): start reading the stream again
         if (this.announced.length && Date.now() - this.lastReadingMs > 3000 && this.msgs.size) {
           this.lastReadingMs = Date.now();
-          this.o.log?.(`region ${this.o.index}: no readings for 3 s while a step waits; reading the stream again`);
+          this.log(`no readings for 3 s while a step waits; reading the stream again`);
           for (const msgs of this.msgs.values()) void msgs.close().catch(() => {});
         }
       },
@@ -201,16 +200,16 @@ export class RegionEngine {
     const takeLease = async (): Promise<void> => {
       this.lease = await whileElecting('opening the lease bucket', () => Lease.open(nc, `greenwave_${this.o.city}_leases`, `region.${this.o.index}`, who, ttl, (held) => {
         if (held) {
-          this.o.log?.(`region ${this.o.index}: ${who} holds the lease${this.lease && this.lease.taken > 1 ? ' again' : ''}`);
+          this.log(`${who} holds the lease${this.lease && this.lease.taken > 1 ? ' again' : ''}`);
           this.plansPut.clear(); // the plans are put again from the next step on
           if (this.last && this.nc && !this.nc.isClosed()) this.nc.publish(this.n.decisions(this.o.index), this.last);
-        } else this.o.log?.(`region ${this.o.index}: ${who} lost the lease; publishing nothing`);
-      }, this.o.replicas ?? 1), log);
+        } else this.log(`${who} lost the lease; publishing nothing`);
+      }, this.o.replicas ?? 1), this.log);
     };
     // a standby lets the primary take the lease first
     if (this.o.standby || this.o.resume) setTimeout(() => void takeLease().catch((e: Error) => this.fail(e)), ttl);
     else await takeLease();
-    this.o.log?.(`region ${this.o.index}: ${this.own.length} signals, reading ${this.needed.size} intersections${this.o.standby ? ' (standby)' : ''}; waiting for the field`);
+    this.log(`${this.own.length} signals, reading ${this.needed.size} intersections${this.o.standby ? ' (standby)' : ''}; waiting for the field`);
   }
 
   /** Each region's last answer (key region.K) and every signal's plan in force (key signal.I), kept up to date without holding a step back. */
@@ -235,14 +234,14 @@ export class RegionEngine {
     } catch {
       /* no bucket: nothing was published */
     }
-    if (!text) return this.o.log?.(`region ${this.o.index}: no last answer in ${this.n.statesBucket}; starting from t = 0`);
+    if (!text) return this.log(`no last answer in ${this.n.statesBucket}; starting from t = 0`);
     const d = JSON.parse(text) as Decisions;
     if (d.hash !== this.o.hash) throw new Error(`the states bucket holds another scenario's answer (hash ${String(d.hash).slice(0, 20)}, this region ${this.o.hash})`);
     const sig = this.cabinet.signals;
     for (const [i, phase, stage, target] of d.states) if (this.own.includes(i)) sig.show(i, phase, stage, target, d.t, true);
     this.nextT = d.t + this.o.net.stepMs;
     this.last = text;
-    this.o.log?.(`region ${this.o.index}: resuming after t = ${d.t / 1000} s from the states bucket (${d.states.length} signals)`);
+    this.log(`resuming after t = ${d.t / 1000} s from the states bucket (${d.states.length} signals)`);
   }
 
   /** Puts the plans of this region's signals that changed since they were last put (the plan set's version tells when to look). */
@@ -272,7 +271,7 @@ export class RegionEngine {
   private fail(e: Error): void {
     void this.close().finally(() => {
       if (this.failed) this.failed(e);
-      else this.o.log?.(`region ${this.o.index}: ${e.message}`);
+      else this.log(`${e.message}`);
     });
   }
 
@@ -329,9 +328,9 @@ export class RegionEngine {
         }
       });
       this.counts.readFromStream += got;
-      if (got) this.o.log?.(`region ${this.o.index}: t = ${t / 1000} s: ${got} readings the consumer had not brought, read from the stream`);
+      if (got) this.log(`t = ${t / 1000} s: ${got} readings the consumer had not brought, read from the stream`);
     } catch (e) {
-      this.o.log?.(`region ${this.o.index}: reading t = ${t / 1000} s from the stream: ${(e as Error).message}`);
+      this.log(`reading t = ${t / 1000} s from the stream: ${(e as Error).message}`);
     } finally {
       this.filling = false;
     }
@@ -381,7 +380,7 @@ export class RegionEngine {
         // the field may still ask for this answer again (a takeover): wait a while for its end, then end anyway
         const grace = Math.max(5000, 3 * (this.o.leaseTtlMs ?? 2000));
         this.ending = setTimeout(() => {
-          this.o.log?.(`region ${this.o.index}: no end from the field ${grace / 1000} s after the last step; ending`);
+          this.log(`no end from the field ${grace / 1000} s after the last step; ending`);
           void this.stop();
         }, grace);
         this.ending.unref();
