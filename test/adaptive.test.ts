@@ -84,14 +84,15 @@ describe('adaptive under saturation', () => {
     const mp = runPrepared(p, 'max-pressure').metrics;
     safe(a);
     expect(a.travelTime.mean).toBeLessThan(mp.travelTime.mean);
-    // without the longer minimum it is 20 % worse than max-pressure there (docs/RESULTS.md); measured with the pressure
-    // rule alone (schedule: false), since the schedule also keeps a green that has just started on a long queue
+    // measured with the pressure rule alone (schedule: false), since the schedule also keeps a green that has just
+    // started on a long queue: 348.4 s with the longer minimum, 355.0 s without (docs/ADAPTIVE.md; it was 20 % while
+    // the head-of-line term multiplied the wait by the queue, which cut queues off as they started to move)
     const pressureOnly = (o: Parameters<typeof createAdaptive>[1]) => {
       const sim = createSimulation(p, (ctx) => createAdaptive(ctx, { schedule: false, ...o }));
       sim.run();
       return computeMetrics(sim, { scenario: 's', controller: 'a', seed: p.seed, loadSeconds: 0 }).travelTime.mean;
     };
-    expect(pressureOnly({ queueMinGreenS: 5 })).toBeGreaterThan(1.1 * pressureOnly({}));
+    expect(pressureOnly({ queueMinGreenS: 5 })).toBeGreaterThan(1.01 * pressureOnly({}));
   });
 });
 

@@ -13,8 +13,9 @@
  *   queueMinGreenS, for a green that starts on a long queue): the phase
  *   with the highest value gets the green, value = max-pressure (vehicles on
  *   the incoming lanes − on the outgoing lanes, from the cameras) + a
- *   head-of-line term (halting vehicles × seconds since the phase was first
- *   called), which keeps pressure control from starving light movements,
+ *   head-of-line term (seconds since the phase was first called), which
+ *   keeps pressure control from starving light movements and queues the
+ *   cameras cannot see,
  *   and for the green in force the vehicles still moving on its approaches
  *   (holdWeight), which keeps it from cutting a platoon off. A change the
  *   pressure rule asks for in the first scheduleReachS of a green is made
@@ -41,8 +42,13 @@ import type { Controller, ControllerContext, PlanSet } from './types.js';
 export const ADAPTIVE_DEFAULTS = {
   minGreenS: 5,
   decisionS: 5,
-  /** Weight of the head-of-line term: per halting vehicle and second of wait. */
-  waitWeight: 0.05,
+  /**
+   * Weight of the head-of-line term: per second since the phase was first
+   * called (a vehicle halting on its approach while another phase is green).
+   * It counts the wait, not the queue: the pressure term already counts the
+   * vehicles (docs/ADAPTIVE.md has the measured choice).
+   */
+  waitWeight: 0.1,
   /**
    * Hold: the green in force counts, on top of its pressure, this weight per
    * vehicle still moving on its approaches (cameras: vehicles − halting), so
@@ -353,7 +359,7 @@ export class AdaptiveController implements Controller {
     for (const k of cands) {
       const p = p0 + k;
       const waitS = this.callSinceMs[p]! >= 0 ? (nowMs - this.callSinceMs[p]!) / 1000 : 0;
-      let v = this.pressure(p) + this.o.waitWeight * waitS * this.haltingOf(p) + (k === sch ? this.o.coordination : 0);
+      let v = this.pressure(p) + this.o.waitWeight * waitS + (k === sch ? this.o.coordination : 0);
       if (k === cur && this.o.holdWeight !== 0) v += this.o.holdWeight * this.movingOf(p);
       if (v > bestV) {
         bestV = v;
