@@ -69,6 +69,11 @@ export const ADAPTIVE_DEFAULTS = {
   /** Bonus for the phase the network plan schedules now (vehicles). */
   coordination: 0,
   /**
+   * The network part switched off: each signal decides from its own
+   * approaches only (no downstream readings in the pressure terms).
+   */
+  isolated: false,
+  /**
    * Switching at a price (engine/controllers/schedule.ts, after Surtrac): in
    * the first scheduleReachS of a green, a change the pressure rule asks for
    * is made only when the least-delay schedule of what the cameras see (per
@@ -214,7 +219,8 @@ export class AdaptiveController implements Controller {
   /** Max-pressure of phase p (global index). */
   pressure(p: number): number {
     let s = 0;
-    for (let k = this.pairStart[p]!; k < this.pairStart[p + 1]!; k++) s += this.vehicles(this.pairIn[k]!) - this.vehicles(this.pairOut[k]!);
+    const iso = this.o.isolated;
+    for (let k = this.pairStart[p]!; k < this.pairStart[p + 1]!; k++) s += this.vehicles(this.pairIn[k]!) - (iso ? 0 : this.vehicles(this.pairOut[k]!));
     return s;
   }
 

@@ -29,14 +29,20 @@ export const CONTROLLERS: Readonly<Record<string, { create: ControllerFactory; d
     description: 'Zhang et al. (ICML 2022): efficient pressure from halting vehicles, the current phase kept while its vehicles within reach outnumber it, 10 s actions',
   },
   adaptive: { create: (ctx) => createAdaptive(ctx), description: "greenwave's own: network plans in worker threads, pressure with head-of-line waiting locally, switching at a price (a least-delay schedule) early in a green" },
+  'adaptive-isolated': {
+    create: (ctx) => createAdaptive(ctx, { isolated: true }),
+    description: 'adaptive with its network part switched off (an ablation): each signal decides from its own approaches, no downstream readings',
+  },
   'cityflow-fixed': { create: createCityFlowFixed, description: "the scenario's own plan (an imported CityFlow network's lightphases), run as CityFlow runs it" },
   'sumo-static': { create: createSumoStatic, description: "the scenario's own plan (an imported SUMO net's tlLogic programs), run as SUMO runs a static program" },
 };
 
 /** Controllers that need something only some scenarios have (cityflow-fixed: a plan with durations). */
 export const OPTIONAL_CONTROLLERS: readonly string[] = ['cityflow-fixed', 'sumo-static'];
+/** Variants of a general controller for ablation studies: they run anywhere, but compare, sweep and bench run them only when asked. */
+export const VARIANT_CONTROLLERS: readonly string[] = ['adaptive-isolated'];
 /** Controllers that run on any scenario. */
-export const GENERAL_CONTROLLERS: readonly string[] = Object.keys(CONTROLLERS).filter((n) => !OPTIONAL_CONTROLLERS.includes(n));
+export const GENERAL_CONTROLLERS: readonly string[] = Object.keys(CONTROLLERS).filter((n) => !OPTIONAL_CONTROLLERS.includes(n) && !VARIANT_CONTROLLERS.includes(n));
 
 /**
  * The controllers that can run a network: the general ones, and the
@@ -60,8 +66,8 @@ export interface ControllerOptions {
 export function controllerFactory(name: string, options: ControllerOptions = {}): ControllerFactory {
   const c = CONTROLLERS[name];
   if (!c) throw new InputError('controller', '', `unknown controller "${name}"; known: ${CONTROLLER_NAMES.join(', ')}`);
-  if (name === 'adaptive' && options.workers) {
-    const opts: AdaptiveOptions = { workers: options.workers };
+  if ((name === 'adaptive' || name === 'adaptive-isolated') && options.workers) {
+    const opts: AdaptiveOptions = { workers: options.workers, isolated: name === 'adaptive-isolated' };
     return (ctx) => createAdaptive(ctx, opts);
   }
   return c.create;
