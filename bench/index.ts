@@ -21,6 +21,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { Bench } from 'tinybench';
 import { GENERAL_CONTROLLERS } from '../engine/controllers/index.js';
 import { createSimulation, prepare, runPreparedAsync, type Prepared, type Simulation } from '../sim/index.js';
+import { decisionCost, type DecisionCostResult } from './decisions.js';
 import { replanLatency, type ReplanLatencyResult } from './replan.js';
 import { serveLoad, type ServeLoadResult } from './serve.js';
 import { microBenchmarks, type MicroResult } from './micro.js';
@@ -28,6 +29,7 @@ import { publishResults } from './charts.js';
 import { sumoBench, type SumoBenchResult, type TwoWorldFigures } from './sumo.js';
 
 export { replanLatency, type ReplanLatencyResult } from './replan.js';
+export { decisionCost, type DecisionCostResult } from './decisions.js';
 export { serveLoad, type ServeLoadResult } from './serve.js';
 export { microBenchmarks, type MicroResult } from './micro.js';
 export { benchCharts, pcdCharts, publishResults } from './charts.js';
@@ -288,6 +290,20 @@ export function markdown(r: BenchReport): string {
       }),
     );
   }
+  if (r.decisions?.length) {
+    const d = r.decisions;
+    section(
+      lines,
+      "adaptive's decisions by worker count (the controller's own time per simulated second: schedule searches, re-plans, every decision)",
+      [`After a warm-up, each simulated second is one sample; the vehicles' own stepping is not counted.`],
+      ['network', 'signals', 'workers', 'seconds', 'mean ms per second', 'p50 ms', 'p99 ms', 'µs per signal-second', 'speed-up vs none (mean)'],
+      [false, true, false, true, true, true, true, true, true],
+      d.map((x) => {
+        const none = d.find((y) => y.scenario === x.scenario && y.workers === 0)!;
+        return [x.scenario, String(x.signals), x.workers === 0 ? 'none (calling thread)' : String(x.workers), String(x.seconds), x.meanMs.toFixed(2), x.p50Ms.toFixed(2), x.p99Ms.toFixed(2), x.usPerSignalSecond.toFixed(1), x.workers === 0 ? '–' : `${(none.meanMs / x.meanMs).toFixed(2)}×`];
+      }),
+    );
+  }
   if (r.serve?.length)
     section(
       lines,
@@ -397,6 +413,13 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     for (const net of quick ? ['grid-32x32'] : ['grid-32x32', 'grid-100x100'])
       replan.push(...(await replanLatency(net, [0, ...workers.filter((w) => w > 0)], quick ? 10 : 30, log)));
   }
+  const decisions: DecisionCostResult[] = [];
+  if (parts.has('replan')) {
+    // a city of simple signals, and a network of 8-phase ones whose schedule searches are large
+    const counts = [0, ...jobsList.filter((w) => w > 0)];
+    decisions.push(...(await decisionCost('grid-32x32', counts, quick ? 120 : 600, quick ? 10 : 60, log)));
+    decisions.push(...(await decisionCost('cityflow:jinan_3x4', counts, quick ? 300 : 600, quick ? 20 : 300, log)));
+  }
   const micro: MicroResult[] = [];
   if (parts.has('micro')) {
     log('micro-benchmarks');
@@ -415,6 +438,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     simSpeed: simSpeedResults,
     controllers,
     replan,
+    ...(decisions.length ? { decisions } : {}),
     serve,
     micro,
     ...(sumo ? { sumo } : {}),

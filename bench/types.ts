@@ -2,6 +2,7 @@
 import { loopChannels } from '../engine/signals/index.js';
 import { eventRows, pcdDetectors, purdueCoordination, type Pcd } from '../report/index.js';
 import type { Simulation } from '../sim/index.js';
+import type { DecisionCostResult } from './decisions.js';
 import type { ReplanLatencyResult } from './replan.js';
 import type { ServeLoadResult } from './serve.js';
 import type { MicroResult } from './micro.js';
@@ -93,6 +94,8 @@ export interface BenchReport {
   simSpeed: SimSpeedResult[];
   controllers: ControllerResult[];
   replan: ReplanLatencyResult[];
+  /** adaptive's own cost per simulated second by worker count (absent in reports from before it was measured). */
+  decisions?: DecisionCostResult[];
   serve: ServeLoadResult[];
   micro: MicroResult[];
   /** SUMO import and co-simulation cost (absent in reports from before it was measured). */

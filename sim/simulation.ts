@@ -116,16 +116,21 @@ export class Simulation extends SimState {
   async runAsync(onProgress?: (fraction: number) => void): Promise<void> {
     const every = Math.max(1, Math.floor(this.durationMs / this.stepMs / 200));
     while (!this.done) {
-      let t0 = performance.now();
-      const wait = this.cabinet.step(this.nowMs);
-      if (wait) {
-        await wait;
-        t0 = performance.now(); // time waiting for other threads is not stepping
-      }
-      this.move(t0);
+      await this.stepAsync();
       if (onProgress && this.steps % every === 0) onProgress(this.nowMs / this.durationMs);
     }
     this.finish();
+  }
+
+  /** One step, waiting for the controller where it asks to. */
+  async stepAsync(): Promise<void> {
+    let t0 = performance.now();
+    const wait = this.cabinet.step(this.nowMs);
+    if (wait) {
+      await wait;
+      t0 = performance.now(); // time waiting for other threads is not stepping
+    }
+    this.move(t0);
   }
 
   /** Releases the trips scheduled in the last partial step, so that the final counts balance; the engine diagnoses the last readings. */

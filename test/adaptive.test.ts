@@ -138,6 +138,13 @@ describe('adaptive in worker threads', () => {
     expect(JSON.stringify(strip(pooled.metrics))).toBe(JSON.stringify(strip(inline.metrics)));
     expect(inline.metrics.vehicles.completed).toBeGreaterThan(500);
   });
+
+  it("gives byte-identical results with 1 or 2 workers and with none where the threads carry the schedule searches (Jinan's 8-phase signals)", async () => {
+    const p = prepare(cityflowSource('jinan_3x4'), { durationS: 600 });
+    const strip = (m: RunMetrics): string => JSON.stringify({ ...m, sim: { ...m.sim, loadSeconds: 0, wallSeconds: 0, vehicleStepsPerSecond: 0 } });
+    const inline = strip((await runPreparedAsync(p, 'adaptive')).metrics);
+    for (const workers of [1, 2]) expect(strip((await runPreparedAsync(p, 'adaptive', { workers })).metrics)).toBe(inline);
+  });
 });
 
 describe('adaptive with failed detectors', () => {

@@ -48,6 +48,10 @@ describe('greenwave bench --quick --json', () => {
       const pcds = await pcdCharts(rep);
       expect(Object.keys(pcds).sort()).toEqual(['pcd-arterial-5-A2-adaptive.svg', 'pcd-arterial-5-A2-fixed.svg']);
       expect(rep.replan.map((x) => x.workers)).toContain(0);
+      // adaptive's decisions timed by worker count on a 1,024-signal city and on Jinan's 8-phase signals
+      expect(rep.decisions!.map((x) => [x.scenario, x.workers]).slice(0, 2)).toEqual([['grid-32x32', 0], ['grid-32x32', 1]]);
+      for (const x of rep.decisions!) expect(x.meanMs, `${x.scenario} ${x.workers}`).toBeGreaterThan(0);
+      expect(rep.decisions!.find((x) => x.scenario === 'cityflow:jinan_3x4')!.signals).toBe(12);
       expect(rep.serve[0]).toMatchObject({ network: 'grid-32x32', signals: 1024, clients: 200 });
       // every client got (nearly) one state a second for the quick run's seconds
       expect(rep.serve[0]!.frames).toBeGreaterThanOrEqual(200 * (rep.serve[0]!.seconds - 1));

@@ -18,6 +18,8 @@ import {
 import { arterialScenario, builtinScenario, gridScenario } from '../scenarios/index.js';
 import { TURN_CROSSINGS, turnCrossings } from '../scenarios/generators/grid.js';
 import { replanLatency } from '../bench/replan.js';
+import { SCHEDULE_CLUSTERS, SCHEDULE_MAX_PHASES, ScheduleScratch, scheduleFirst, type ScheduleInput } from '../engine/optimizer/schedule.js';
+import { ScheduleBatch } from '../engine/optimizer/scheduleBatch.js';
 import { Rng } from '../sim/rng.js';
 import { prepared } from './helpers.js';
 
@@ -212,6 +214,61 @@ describe('the re-plan in worker threads', () => {
     const stats = await pool.replan(randomFlows(opt, 2, 900), prev, out);
     expect(stats.abandoned).toBe(true);
     samePlan(out, prev);
+  });
+
+  /** 40 schedule searches of 2 to 8 phases with up to SCHEDULE_CLUSTERS clusters each, and each one's answer from scheduleFirst alone. */
+  function scheduleJobs(seed: number): { batch: ScheduleBatch; n: number; ref: number[] } {
+    const rng = new Rng(seed);
+    const n = 40;
+    const batch = new ScheduleBatch(n);
+    const ref: number[] = [];
+    const scratch = new ScheduleScratch();
+    for (let j = 0; j < n; j++) {
+      const inp = batch.input(j);
+      inp.phases = 2 + Math.floor(rng.next() * (SCHEDULE_MAX_PHASES - 1));
+      inp.current = Math.floor(rng.next() * inp.phases);
+      for (let k = 0; k < inp.phases; k++) {
+        inp.switchLossS[k] = 4 + 4 * rng.next();
+        const clusters = Math.floor(rng.next() * (SCHEDULE_CLUSTERS + 1));
+        for (let c = 0; c < SCHEDULE_CLUSTERS; c++) {
+          const q = k * SCHEDULE_CLUSTERS + c;
+          inp.count[q] = c < clusters ? 1 + Math.floor(rng.next() * 12) : 0;
+          inp.arrivalS[q] = c === 0 ? rng.next() * 20 : inp.arrivalS[q - 1]! + inp.durationS[q - 1]! + rng.next() * 20;
+          inp.durationS[q] = 2 * inp.count[q]!;
+          inp.weight[q] = inp.count[q]! * (1 + rng.next());
+        }
+      }
+      batch.commit(j);
+      const alone: ScheduleInput = { ...inp, arrivalS: inp.arrivalS.slice(), durationS: inp.durationS.slice(), count: inp.count.slice(), weight: inp.weight.slice(), switchLossS: inp.switchLossS.slice() };
+      ref.push(scheduleFirst(alone, scratch));
+    }
+    return { batch, n, ref };
+  }
+
+  it("solves a network's schedule searches in shards, the calling thread taking one, with each answer the one-thread search gives", async () => {
+    pool = new ReplanPool(gridOpt(3, 3), { workers: 2 });
+    for (const seed of [1, 2, 3]) {
+      const { batch, n, ref } = scheduleJobs(seed);
+      await pool.schedules(batch, n, new ScheduleScratch(), 1);
+      expect(Array.from({ length: n }, (_, j) => batch.first(j))).toEqual(ref);
+    }
+    // two shards to the workers each time, the third solved by the caller
+    expect(pool.scheduleStats).toEqual({ shards: 6, retried: 0, solvedHere: 0 });
+    // too little work for two shards: all of it in the calling thread, no message sent
+    const { batch, n, ref } = scheduleJobs(4);
+    expect(pool.schedules(batch, n, new ScheduleScratch(), Number.MAX_SAFE_INTEGER)).toBeUndefined();
+    expect(Array.from({ length: n }, (_, j) => batch.first(j))).toEqual(ref);
+    expect(pool.scheduleStats.shards).toBe(6);
+  });
+
+  it('solves in the calling thread a shard of schedule searches whose task fails twice, with the same answers', async () => {
+    pool = new ReplanPool(gridOpt(3, 3), { workers: 2, taskTimeoutMs: 200 });
+    pool.debugDelayMs = 1000;
+    pool.debugDelayAttempts = 2;
+    const { batch, n, ref } = scheduleJobs(5);
+    await pool.schedules(batch, n, new ScheduleScratch(), 1);
+    expect(Array.from({ length: n }, (_, j) => batch.first(j))).toEqual(ref);
+    expect(pool.scheduleStats).toEqual({ shards: 0, retried: 2, solvedHere: 2 });
   });
 });
 

@@ -1,10 +1,10 @@
 /**
  * The schedule search behind adaptive's switching at a price
- * (engine/controllers/schedule.ts): hand-made cases, and the least delay
+ * (engine/optimizer/schedule.ts): hand-made cases, and the least delay
  * against every order of serving the clusters, found by brute force.
  */
 import { describe, expect, it } from 'vitest';
-import { SCHEDULE_CLUSTERS, ScheduleScratch, scheduleFirst, type ScheduleInput } from '../engine/controllers/schedule.js';
+import { SCHEDULE_CLUSTERS, ScheduleScratch, scheduleFirst, type ScheduleInput } from '../engine/optimizer/schedule.js';
 
 type Cluster = [arrivalS: number, durationS: number, count: number];
 

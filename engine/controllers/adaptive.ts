@@ -35,72 +35,22 @@ import { newPlanArrays, replanInline, REPLAN_DEFAULTS, type PlanArrays } from '.
 import { DET_ADVANCE, DET_STOP_LINE } from '../network/compile.js';
 import { STAGE_GREEN } from '../signals/signals.js';
 import { phaseCameras, pressureCandidates } from '../detectors/phaseCameras.js';
-import { SCHEDULE_CLUSTERS, SCHEDULE_MAX_PHASES, ScheduleScratch, scheduleFirst, type ScheduleInput } from './schedule.js';
+import { SCHEDULE_CLUSTERS, SCHEDULE_MAX_PHASES, ScheduleScratch, scheduleFirst, type ScheduleInput } from '../optimizer/schedule.js';
+import { ScheduleBatch } from '../optimizer/scheduleBatch.js';
+
 import { untrustedAt, untrustedNote } from './fallback.js';
 import type { Controller, ControllerContext, PlanSet } from './types.js';
+import { ADAPTIVE_DEFAULTS } from './adaptiveDefaults.js';
 
-export const ADAPTIVE_DEFAULTS = {
-  minGreenS: 5,
-  decisionS: 5,
-  /**
-   * Weight of the head-of-line term: per second since the phase was first
-   * called (a vehicle halting on its approach while another phase is green).
-   * It counts the wait, not the queue: the pressure term already counts the
-   * vehicles (docs/ADAPTIVE.md has the measured choice).
-   */
-  waitWeight: 0.1,
-  /**
-   * Hold: the green in force counts, on top of its pressure, this weight per
-   * vehicle still moving on its approaches (cameras: vehicles − halting), so
-   * a green is not cut while its platoon is still arriving (advanced
-   * max-pressure's hold rule, as a weight; docs/ADAPTIVE.md has the measured
-   * choice of 1).
-   */
-  holdWeight: 1,
-  /**
-   * Variable initial (after NEMA's "added initial"): a green that starts with
-   * at least queueMinGreenAt vehicles halting on its approaches gets
-   * queueMinGreenS instead of minGreenS, so a long queue is not cut off
-   * while it is still starting up (which, under saturation, wastes a
-   * clearance for a few vehicles).
-   */
-  queueMinGreenS: 12,
-  queueMinGreenAt: 15,
-  /** Bonus for the phase the network plan schedules now (vehicles). */
-  coordination: 0,
-  /**
-   * The network part switched off: each signal decides from its own
-   * approaches only (no downstream readings in the pressure terms).
-   */
-  isolated: false,
-  /**
-   * Switching at a price (engine/controllers/schedule.ts, after Surtrac): in
-   * the first scheduleReachS of a green, a change the pressure rule asks for
-   * is made only when the least-delay schedule of what the cameras see (per
-   * phase its standing queue and its vehicles still moving), each change
-   * costing its yellow, all-red and startUpLostS, does not serve the green
-   * in force first; while it does, the green is kept and looked at again
-   * every scheduleDecisionS. Past scheduleReachS the pressure rule alone
-   * decides (a schedule that only sees the cameras' zone would hold a
-   * steady main stream against a side road whose queue it cannot see).
-   */
-  schedule: true,
-  scheduleReachS: 30,
-  scheduleDecisionS: 1,
-  /** In the schedule, a queue's delay weighs (1 + this × seconds since its phase was called) per vehicle. */
-  scheduleWaitWeight: 0.02,
-  /** Start-up lost time of a green (s): part of the price of a change. */
-  startUpLostS: 2,
-  replanS: 300,
-  applyDelayS: 10,
-  /** Time constant of the smoothing of flows (s). */
-  flowTauS: 300,
-  /** Time constant of the smoothing of camera readings kept for faults (s). */
-  cameraTauS: 60,
-};
+export { ADAPTIVE_DEFAULTS };
+
+/** What decides after the first part of a decision (prelude's codes; a time ≥ 0 decides itself). */
+const BLIND = -1;
+const NEEDS_SCHEDULE = -2;
+const PRESSURE = -3;
 
 export type AdaptiveOptions = Partial<typeof ADAPTIVE_DEFAULTS> & {
-  /** Re-plan in this many worker threads (a pool the controller owns and closes); 0 or absent: in this thread. */
+  /** Re-plan, and make each second's schedule searches, in this many worker threads (a pool the controller owns and closes); 0 or absent: in this thread. */
   workers?: number;
   /** Or re-plan in a pool owned by the caller. */
   pool?: ReplanPool;
@@ -146,6 +96,18 @@ export class AdaptiveController implements Controller {
     current: 0,
   };
   private scratch: ScheduleScratch | undefined;
+  /**
+   * Each second's schedule searches of the whole network, made in
+   * beforeStep (in the pool's worker threads when there is one) and read by
+   * the decisions of that step: per intersection the time its next decision
+   * is due, the step its first part was worked out for, that part's outcome
+   * and its schedule job.
+   */
+  private batch: ScheduleBatch | undefined;
+  private readonly dueMs: Float64Array;
+  private readonly preAtMs: Float64Array;
+  private readonly preCode: Float64Array;
+  private readonly jobOf: Int32Array;
   /** Replans made, and replans abandoned by the pool (the last plan kept). */
   replans = 0;
   abandoned = 0;
@@ -178,6 +140,10 @@ export class AdaptiveController implements Controller {
     this.callSinceMs = new Float64Array(net.nPhases).fill(-1);
     this.greenStartSeen = new Float64Array(net.nInter).fill(-1);
     this.greenStartQueue = new Float64Array(net.nInter);
+    this.dueMs = new Float64Array(net.nInter);
+    this.preAtMs = new Float64Array(net.nInter).fill(-1);
+    this.preCode = new Float64Array(net.nInter);
+    this.jobOf = new Int32Array(net.nInter);
   }
 
   // ------------------------------------------------------------ measurements
@@ -323,15 +289,58 @@ export class AdaptiveController implements Controller {
         replanInline(this.opt, this.laneFlowVph, this.plan, this.next);
       }
     }
+    let planned: Promise<void> | undefined;
     if (nowMs === this.pendingAtMs) {
-      if (this.pending) return this.pending.then(() => this.swap());
-      this.swap();
+      if (this.pending) planned = this.pending.then(() => this.swap());
+      else this.swap();
     }
+    const searched = this.searchSchedules(nowMs);
+    if (planned && searched) return Promise.all([planned, searched]).then(() => undefined);
+    return planned ?? searched;
+  }
+
+  /**
+   * The first part of every decision due now, and the schedule searches they
+   * need, all at once: in the pool's threads when there is one, else here
+   * (the answers are the same).
+   */
+  private searchSchedules(nowMs: number): Promise<void> | void {
+    const net = this.ctx.net;
+    let n = 0;
+    for (let ix = 0; ix < net.nInter; ix++) {
+      if (this.dueMs[ix]! > nowMs || this.candidates[ix]!.length === 0) continue;
+      // the last decision made ready here was not asked for (pre-empted, or held by an operator): decide makes its own when asked
+      if (this.preAtMs[ix]! >= 0 && this.dueMs[ix]! <= this.preAtMs[ix]!) continue;
+      const code = this.prelude(ix, nowMs);
+      this.preAtMs[ix] = nowMs;
+      this.preCode[ix] = code;
+      if (code !== NEEDS_SCHEDULE) continue;
+      this.batch ??= new ScheduleBatch(this.candidates.filter((c) => c.length > 0 && c.length <= SCHEDULE_MAX_PHASES).length);
+      this.jobOf[ix] = n;
+      this.fillSchedule(ix, nowMs, this.batch.input(n));
+      this.batch.commit(n++);
+    }
+    if (n === 0) return;
+    if (this.pool) return this.pool.schedules(this.batch!, n, this.searchScratch());
+    this.batch!.solve(0, n, this.searchScratch());
+  }
+
+  private searchScratch(): ScheduleScratch {
+    if (!this.scratch) {
+      const most = Math.min(SCHEDULE_MAX_PHASES, Math.max(...this.candidates.map((c) => c.length)));
+      this.scratch = new ScheduleScratch((SCHEDULE_CLUSTERS + 1) ** most * most);
+    }
+    return this.scratch;
   }
 
   // -------------------------------------------------------------- decisions
 
-  decide(ix: number, nowMs: number): number {
+  /**
+   * The part of a decision that needs no schedule: the calls, the minimum
+   * green, a blind signal. Returns the time of the next decision, or
+   * BLIND, NEEDS_SCHEDULE or PRESSURE for what decides next.
+   */
+  private prelude(ix: number, nowMs: number): number {
     const { net, signals } = this.ctx;
     const cands = this.candidates[ix]!;
     if (cands.length === 0) return Infinity;
@@ -351,14 +360,45 @@ export class AdaptiveController implements Controller {
     let minGreenMs = this.o.minGreenS * 1000;
     if (isCand && this.o.queueMinGreenS > this.o.minGreenS && this.queueAtStart(ix, p0 + cur, nowMs - elapsed) >= this.o.queueMinGreenAt) minGreenMs = this.o.queueMinGreenS * 1000;
     if (isCand && elapsed < minGreenMs) return nowMs + net.stepMs;
-    if (this.blind(ix)) {
+    if (this.blind(ix)) return BLIND;
+    // early in a green the schedule is asked first (up to SCHEDULE_MAX_PHASES phases)
+    if (this.o.schedule && isCand && elapsed < this.o.scheduleReachS * 1000 && cands.length <= SCHEDULE_MAX_PHASES) return NEEDS_SCHEDULE;
+    return PRESSURE;
+  }
+
+  decide(ix: number, nowMs: number): number {
+    const next = this.decision(ix, nowMs);
+    const stepMs = this.ctx.net.stepMs;
+    // as the control loop rounds it: the step at which this intersection is asked again
+    this.dueMs[ix] = Number.isFinite(next) ? Math.ceil(Math.max(next, nowMs + stepMs) / stepMs) * stepMs : Infinity;
+    return next;
+  }
+
+  private decision(ix: number, nowMs: number): number {
+    const { net, signals } = this.ctx;
+    const ready = this.preAtMs[ix] === nowMs;
+    const code = ready ? this.preCode[ix]! : this.prelude(ix, nowMs);
+    if (code >= 0) return code;
+    const cands = this.candidates[ix]!;
+    const p0 = net.interPhaseStart[ix]!;
+    const cur = signals.phaseOf(ix);
+    if (code === BLIND) {
       // no camera to trust: run the network plan as a fixed coordinated plan
       const k = this.scheduled(ix, nowMs);
       if (k >= 0 && k !== cur) signals.request(ix, k);
       return nowMs + net.stepMs;
     }
     // early in a green, while the schedule serves it first, it is kept (and looked at again each scheduleDecisionS)
-    if (this.o.schedule && isCand && elapsed < this.o.scheduleReachS * 1000 && this.scheduleKeeps(ix, cands, cur, nowMs)) return nowMs + this.o.scheduleDecisionS * 1000;
+    if (code === NEEDS_SCHEDULE) {
+      let keeps: boolean;
+      if (ready) keeps = this.batch!.first(this.jobOf[ix]!) === this.batch!.input(this.jobOf[ix]!).current;
+      else {
+        this.fillSchedule(ix, nowMs, this.sched);
+        keeps = scheduleFirst(this.sched, this.searchScratch()) === this.sched.current;
+      }
+      if (keeps) return nowMs + this.o.scheduleDecisionS * 1000;
+    }
+    const isCand = cands.includes(cur);
     const sch = this.o.coordination !== 0 ? this.scheduled(ix, nowMs) : -1;
     let best = isCand ? cur : cands[0]!;
     let bestV = -Infinity;
@@ -388,12 +428,12 @@ export class AdaptiveController implements Controller {
    * camera's zone at the speed limit). False where there are too many phases
    * for the search.
    */
-  private scheduleKeeps(ix: number, cands: number[], cur: number, nowMs: number): boolean {
+  private fillSchedule(ix: number, nowMs: number, inp: ScheduleInput): void {
     const net = this.ctx.net;
-    if (cands.length > SCHEDULE_MAX_PHASES) return false;
+    const cands = this.candidates[ix]!;
+    const cur = this.ctx.signals.phaseOf(ix);
     const p0 = net.interPhaseStart[ix]!;
     const h = 3600 / net.interSatFlowVphpl[ix]!;
-    const inp = this.sched;
     inp.phases = cands.length;
     inp.current = cands.indexOf(cur);
     for (let i = 0; i < cands.length; i++) {
@@ -434,11 +474,6 @@ export class AdaptiveController implements Controller {
       for (; j < SCHEDULE_CLUSTERS; j++) inp.count[b + j] = 0;
       inp.switchLossS[i] = (net.phaseYellowMs[p]! + net.phaseAllRedMs[p]!) / 1000 + this.o.startUpLostS;
     }
-    if (!this.scratch) {
-      const most = Math.min(SCHEDULE_MAX_PHASES, Math.max(...this.candidates.map((c) => c.length)));
-      this.scratch = new ScheduleScratch((SCHEDULE_CLUSTERS + 1) ** most * most);
-    }
-    return scheduleFirst(inp, this.scratch) === inp.current;
   }
 
   async close(): Promise<void> {

@@ -18,6 +18,8 @@ import { offsetStep } from './offsets.js';
 import { REPLAN_DEFAULTS, type PlanArrays, type ReplanParams } from './plan.js';
 import { profileLayout } from './refine.js';
 import { cycleStep, signalGroups } from './splits.js';
+import type { ScheduleScratch } from './schedule.js';
+import type { ScheduleBatch } from './scheduleBatch.js';
 import { TASK_VERSION, type ReplanTask } from './tasks.js';
 
 /** The compiled worker module (dist/engine/optimizer/worker.js), also when running from TypeScript sources. */
@@ -48,6 +50,9 @@ export interface ReplanStats {
 }
 
 let nextNetId = 1;
+
+/** Schedule searches go to the workers in shards of at least this many states (about 0.2 ms of search). */
+export const SCHEDULE_SHARD_MIN_COST = 50_000;
 
 function shared(bytes: number): SharedArrayBuffer {
   return new SharedArrayBuffer(Math.max(8, bytes));
@@ -197,6 +202,55 @@ export class ReplanPool {
     stats.ms = performance.now() - t0;
     return stats;
   }
+
+  /**
+   * Solves jobs [0, n) of a schedule batch: contiguous shards of similar
+   * search size (at least `minCost` states each), one per worker and one for
+   * the calling thread, which solves its own (the last) while the workers
+   * solve theirs; with too little work for two shards it solves them all
+   * itself. A shard whose task fails twice is solved in the calling thread.
+   * The answers equal batch.solve's, whatever the workers did. `scratch`: the
+   * calling thread's (sized for the batch's largest search).
+   */
+  schedules(batch: ScheduleBatch, n: number, scratch: ScheduleScratch, minCost = SCHEDULE_SHARD_MIN_COST): Promise<void> | void {
+    let total = 0;
+    for (let j = 0; j < n; j++) total += batch.cost(j);
+    const nShards = Math.max(1, Math.min(this.workers + 1, n, Math.floor(total / minCost)));
+    if (nShards === 1) return batch.solve(0, n, scratch);
+    const runs: Array<Promise<void>> = [];
+    let from = 0;
+    let acc = 0;
+    for (let s = 1; s < nShards && from < n; s++) {
+      let to = from;
+      const goal = (total * s) / nShards;
+      while (to < n - 1 && (to === from || acc + batch.cost(to) <= goal + 1e-9)) acc += batch.cost(to++);
+      runs.push(this.scheduleShard(batch, from, to, scratch));
+      from = to;
+    }
+    if (from < n) batch.solve(from, n, scratch);
+    return Promise.all(runs).then(() => undefined);
+  }
+
+  private async scheduleShard(batch: ScheduleBatch, from: number, to: number, scratch: ScheduleScratch): Promise<void> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const delay = attempt < this.debugDelayAttempts && this.debugDelayMs > 0 ? { debugDelayMs: this.debugDelayMs } : {};
+        const task: ReplanTask = { v: TASK_VERSION, netId: this.netId, net: this.opt.buffer, from, to, attempt, kind: 'schedule', batch: batch.buffer, batchId: batch.id, ...delay };
+        await this.pool.run(task, { signal: AbortSignal.timeout(this.taskTimeoutMs) });
+        this.scheduleStats.shards++;
+        return;
+      } catch {
+        // retried once, then solved here
+        if (attempt === 0) this.scheduleStats.retried++;
+      }
+    }
+    this.scheduleStats.solvedHere++;
+    batch.solve(from, to, scratch);
+  }
+
+  /** Schedule shards solved by the workers, retried, and given up on and solved in the calling thread. */
+  readonly scheduleStats = { shards: 0, retried: 0, solvedHere: 0 };
+
 
   async close(): Promise<void> {
     await this.pool.destroy();

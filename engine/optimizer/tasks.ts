@@ -5,7 +5,7 @@
  */
 import type { ReplanParams } from './plan.js';
 
-export const TASK_VERSION = 2;
+export const TASK_VERSION = 3;
 
 interface TaskBase {
   v: typeof TASK_VERSION;
@@ -58,4 +58,12 @@ export interface RefineTask extends TaskBase {
   params: ReplanParams;
 }
 
-export type ReplanTask = DemandTask | SplitTask | ProfileTask | RefineTask;
+/** Schedule searches: jobs [from, to) of a ScheduleBatch (from and to count jobs here, not intersections). */
+export interface ScheduleTask extends TaskBase {
+  kind: 'schedule';
+  batch: SharedArrayBuffer;
+  /** Identifies the batch's buffer (a SharedArrayBuffer arrives as a new object with every message). */
+  batchId: number;
+}
+
+export type ReplanTask = DemandTask | SplitTask | ProfileTask | RefineTask | ScheduleTask;

@@ -1,12 +1,15 @@
 /**
  * The re-plan worker (a piscina task module): runs one step of the re-plan on
- * one shard of intersections, reading and writing shared typed arrays.
+ * one shard of intersections, or a range of schedule searches, reading and
+ * writing shared typed arrays.
  */
 import { viewOptNet, type OptNet } from './optnet.js';
 import { linkFlows } from './offsets.js';
 import { newPlanArrays } from './plan.js';
 import { profileStep, refineStep } from './refine.js';
 import { demandStep, splitStep } from './splits.js';
+import { ScheduleScratch } from './schedule.js';
+import { ScheduleBatch } from './scheduleBatch.js';
 import { TASK_VERSION, type ReplanTask } from './tasks.js';
 
 let cachedId = -1;
@@ -20,11 +23,27 @@ function netOf(t: ReplanTask): OptNet {
   return cached;
 }
 
+let batchId = -1;
+let batch: ScheduleBatch | undefined;
+let scratch: ScheduleScratch | undefined;
+
+function batchOf(id: number, buf: SharedArrayBuffer): ScheduleBatch {
+  if (id !== batchId || !batch) {
+    batch = new ScheduleBatch(ScheduleBatch.capacityOf(buf), buf);
+    batchId = id;
+  }
+  return batch;
+}
+
 export default async function run(task: ReplanTask): Promise<number> {
   if (task.v !== TASK_VERSION) throw new Error(`re-plan task version ${String(task.v)}, expected ${TASK_VERSION}`);
   if (task.debugDelayMs) await new Promise((r) => setTimeout(r, task.debugDelayMs));
-  const opt = netOf(task);
   const t0 = performance.now();
+  if (task.kind === 'schedule') {
+    batchOf(task.batchId, task.batch).solve(task.from, task.to, (scratch ??= new ScheduleScratch()));
+    return performance.now() - t0;
+  }
+  const opt = netOf(task);
   switch (task.kind) {
     case 'demand': {
       const lanes = new Float64Array(task.laneFlowVph);
