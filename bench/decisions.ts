@@ -8,7 +8,7 @@
  */
 import { controllerFactory, type Controller, type ControllerContext } from '../engine/controllers/index.js';
 import { INTER_SIGNAL } from '../engine/network/index.js';
-import { createSimulation, prepare } from '../sim/index.js';
+import { createSimulation, percentile, prepare } from '../sim/index.js';
 import { benchSource } from './sources.js';
 
 export interface DecisionCostResult {
@@ -55,10 +55,6 @@ function timed(inner: Controller, into: { ms: number }): Controller {
   };
 }
 
-function quantile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
-
 export async function decisionCost(name: string, workerCounts: readonly number[], warmupS: number, seconds: number, log: (l: string) => void = () => {}): Promise<DecisionCostResult[]> {
   const out: DecisionCostResult[] = [];
   for (const workers of workerCounts) {
@@ -89,8 +85,8 @@ export async function decisionCost(name: string, workerCounts: readonly number[]
       warmupS,
       seconds,
       meanMs: mean,
-      p50Ms: quantile(sorted, 0.5),
-      p99Ms: quantile(sorted, 0.99),
+      p50Ms: percentile(sorted, 50),
+      p99Ms: percentile(sorted, 99),
       maxMs: sorted[sorted.length - 1]!,
       usPerSignalSecond: (mean * 1000) / signals,
     });

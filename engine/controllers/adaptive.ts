@@ -37,7 +37,6 @@ import { STAGE_GREEN } from '../signals/signals.js';
 import { phaseCameras, pressureCandidates } from '../detectors/phaseCameras.js';
 import { SCHEDULE_CLUSTERS, SCHEDULE_MAX_PHASES, ScheduleScratch, scheduleFirst, type ScheduleInput } from '../optimizer/schedule.js';
 import { ScheduleBatch } from '../optimizer/scheduleBatch.js';
-
 import { untrustedAt, untrustedNote } from './fallback.js';
 import type { Controller, ControllerContext, PlanSet } from './types.js';
 import { ADAPTIVE_DEFAULTS } from './adaptiveDefaults.js';
@@ -420,13 +419,13 @@ export class AdaptiveController implements Controller {
   }
 
   /**
-   * Whether the least-delay schedule serves the green in force (cur) first,
-   * from the cameras: per phase a cluster of the vehicles halting on its
+   * Fills a schedule search of intersection ix (whether the least-delay
+   * schedule serves the green in force first) from the cameras: per phase a cluster of the vehicles halting on its
    * approaches (arriving now, served in saturation headways on its busiest
    * lane; weighed more the longer its phase has been called) and one of those
    * still moving (arriving, on average, halfway along the rest of the
-   * camera's zone at the speed limit). False where there are too many phases
-   * for the search.
+   * camera's zone at the speed limit). At most SCHEDULE_MAX_PHASES phases
+   * (prelude asks for no search beyond).
    */
   private fillSchedule(ix: number, nowMs: number, inp: ScheduleInput): void {
     const net = this.ctx.net;

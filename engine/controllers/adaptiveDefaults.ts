@@ -34,7 +34,7 @@ export const ADAPTIVE_DEFAULTS = {
    */
   isolated: false,
   /**
-   * Switching at a price (engine/controllers/schedule.ts, after Surtrac): in
+   * Switching at a price (engine/optimizer/schedule.ts, after Surtrac): in
    * the first scheduleReachS of a green, a change the pressure rule asks for
    * is made only when the least-delay schedule of what the cameras see (per
    * phase its standing queue and its vehicles still moving), each change

@@ -97,19 +97,26 @@ export class ReplanPool {
     return this.pool.threads;
   }
 
-  private async runShards(make: (from: number, to: number, attempt: number) => ReplanTask, stats: ReplanStats): Promise<boolean> {
-    const one = async (from: number, to: number): Promise<boolean> => {
-      for (let attempt = 0; attempt < 2; attempt++) {
-        try {
-          await this.pool.run(make(from, to, attempt), { signal: AbortSignal.timeout(this.taskTimeoutMs) });
-          return true;
-        } catch {
-          if (attempt === 0) stats.retried++;
-        }
+  /** Runs a task with its time budget, once more if it fails; false if it failed twice. `retried` is called on the first failure. */
+  private async runTask(make: (attempt: number) => ReplanTask, retried: () => void): Promise<boolean> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await this.pool.run(make(attempt), { signal: AbortSignal.timeout(this.taskTimeoutMs) });
+        return true;
+      } catch {
+        if (attempt === 0) retried();
       }
-      return false;
-    };
-    const ok = await Promise.all(this.shards.map(([a, b]) => one(a, b)));
+    }
+    return false;
+  }
+
+  /** For tests: the delay a task's attempt sleeps (debugDelayMs on the first debugDelayAttempts attempts). */
+  private delay(attempt: number): number | undefined {
+    return attempt < this.debugDelayAttempts && this.debugDelayMs > 0 ? this.debugDelayMs : undefined;
+  }
+
+  private async runShards(make: (from: number, to: number, attempt: number) => ReplanTask, stats: ReplanStats): Promise<boolean> {
+    const ok = await Promise.all(this.shards.map(([a, b]) => this.runTask((at) => make(a, b, at), () => stats.retried++)));
     return ok.every(Boolean);
   }
 
@@ -147,7 +154,6 @@ export class ReplanPool {
     const stats: ReplanStats = { ms: 0, retried: 0, abandoned: false };
     const opt = this.opt;
     const base = { v: TASK_VERSION, netId: this.netId, net: opt.buffer } as const;
-    const delay = (attempt: number): number | undefined => (attempt < this.debugDelayAttempts && this.debugDelayMs > 0 ? this.debugDelayMs : undefined);
     const flowsBuf = scratch('laneFlow', 8 * opt.nLanes);
     new Float64Array(flowsBuf).set(laneFlowVph);
     const yBuf = scratch('y', 8 * opt.nPhases);
@@ -169,7 +175,7 @@ export class ReplanPool {
 
     type Extra = Omit<ReplanTask, 'v' | 'netId' | 'net' | 'from' | 'to' | 'attempt' | 'debugDelayMs'> & Record<string, unknown>;
     const mk = (from: number, to: number, attempt: number, extra: Extra): ReplanTask => {
-      const d = delay(attempt);
+      const d = this.delay(attempt);
       return { ...base, from, to, attempt, ...(d !== undefined ? { debugDelayMs: d } : {}), ...extra } as unknown as ReplanTask;
     };
     const flowBuf = scratch('linkFlow', 8 * opt.nLinks);
@@ -232,25 +238,21 @@ export class ReplanPool {
   }
 
   private async scheduleShard(batch: ScheduleBatch, from: number, to: number, scratch: ScheduleScratch): Promise<void> {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const delay = attempt < this.debugDelayAttempts && this.debugDelayMs > 0 ? { debugDelayMs: this.debugDelayMs } : {};
-        const task: ReplanTask = { v: TASK_VERSION, netId: this.netId, net: this.opt.buffer, from, to, attempt, kind: 'schedule', batch: batch.buffer, batchId: batch.id, ...delay };
-        await this.pool.run(task, { signal: AbortSignal.timeout(this.taskTimeoutMs) });
-        this.scheduleStats.shards++;
-        return;
-      } catch {
-        // retried once, then solved here
-        if (attempt === 0) this.scheduleStats.retried++;
-      }
+    const task = (attempt: number): ReplanTask => {
+      const d = this.delay(attempt);
+      return { v: TASK_VERSION, netId: this.netId, net: this.opt.buffer, from, to, attempt, kind: 'schedule', batch: batch.buffer, batchId: batch.id, ...(d !== undefined ? { debugDelayMs: d } : {}) };
+    };
+    if (await this.runTask(task, () => this.scheduleStats.retried++)) {
+      this.scheduleStats.shards++;
+      return;
     }
+    // failed twice: solved here
     this.scheduleStats.solvedHere++;
     batch.solve(from, to, scratch);
   }
 
   /** Schedule shards solved by the workers, retried, and given up on and solved in the calling thread. */
   readonly scheduleStats = { shards: 0, retried: 0, solvedHere: 0 };
-
 
   async close(): Promise<void> {
     await this.pool.destroy();
