@@ -161,7 +161,10 @@ export async function cityService(values: Record<string, string | boolean | stri
       if (pl.inter >= 0 && pl.inter < c.p.net.nInter) service.cityPlans.set(pl.inter, { cycleMs: pl.cycleMs, offsetMs: pl.offsetMs, phases: pl.phases.map(([phase, startMs, greenMs]) => ({ phase, startMs, greenMs })) });
     },
     onTraffic: (_t, tr) => (service.cityTraffic = tr),
-    onStep: () => broadcast(),
+    onStep: (_t, late) => {
+      service.cityLate = late;
+      broadcast();
+    },
     log,
   });
   await feed.start();

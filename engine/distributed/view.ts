@@ -3,8 +3,9 @@
  * region says it shows, and every intersection's detector readings, taken
  * from the city's subjects with no simulator and no controller of its own.
  * A step is complete when every region has answered it; one left waiting a
- * second is passed on anyway (the silent region's signals keep what they
- * showed, and `status()` names the region and how long it has been silent).
+ * second is passed on anyway, naming the regions it did not hear (their
+ * signals keep what they showed, and `status()` says how long each has been
+ * silent); a late answer for the step shown now is passed on again at once.
  * The view reads the readings as they are published (a plain subscription
  * on the stream's subjects: it acknowledges nothing, so it takes nothing
  * from the regions' consumers). It starts from each region's last answer in
@@ -49,8 +50,8 @@ export interface CityFeedOptions {
   onPlan?(p: PlanValue): void;
   /** The field's traffic figures at the start of step t. */
   onTraffic?(t: number, traffic: CityTraffic): void;
-  /** Step t is complete (or waited for long enough). */
-  onStep(t: number): void;
+  /** Step t is complete, or waited for long enough: `late` names the regions whose answer for t is missing (their signals show an earlier step). */
+  onStep(t: number, late: readonly number[]): void;
   log?: (line: string) => void;
 }
 
@@ -68,6 +69,8 @@ export class CityFeed {
   private readonly lastHeardMs: Array<number | null>;
   private readonly heard = new Map<number, { regions: Set<number>; firstMs: number }>();
   private lastStep = -1;
+  /** The regions whose answer for lastStep had not come when it was passed on. */
+  private late: number[] = [];
   private otherScenario = 0;
   private readings = 0;
   private ended = false;
@@ -177,6 +180,10 @@ export class CityFeed {
     if (d.t <= this.lastStep) {
       // late (the step was passed on without it) or said again: still the newest this region showed
       if (d.t === this.lastT[d.region]) this.o.onStates(d.t, d.states);
+      if (d.t === this.lastStep && this.late.includes(d.region)) {
+        this.late = this.late.filter((k) => k !== d.region);
+        this.o.onStep(d.t, this.late);
+      }
       return;
     }
     this.o.onStates(d.t, d.states);
@@ -188,9 +195,12 @@ export class CityFeed {
 
   /** Steps up to t are done: passed on in order. */
   private complete(t: number): void {
+    const h = this.heard.get(t);
+    this.late = [];
+    for (let k = 0; k < this.o.regions; k++) if (h ? !h.regions.has(k) : (this.lastT[k] ?? -1) < t) this.late.push(k);
     for (const k of [...this.heard.keys()].sort((a, b) => a - b)) if (k <= t) this.heard.delete(k);
     this.lastStep = t;
-    this.o.onStep(t);
+    this.o.onStep(t, this.late);
   }
 
   /** A step waiting over a second for a silent region is passed on. */

@@ -160,6 +160,8 @@ export class Service {
   /** City mode: the plans the regions put in force, and the field's last traffic figures. */
   readonly cityPlans = new CityPlans();
   cityTraffic: ReturnType<ServiceSimulator['traffic']> | undefined;
+  /** City mode: the regions whose answer for the step shown now has not come (their signals show an earlier step). */
+  cityLate: readonly number[] = [];
 
   /** City mode: what a region says signals show after step tMs ([intersection, phase, stage, target]). */
   mirror(tMs: number, states: ReadonlyArray<readonly [number, number, number, number]>): void {

@@ -29,13 +29,15 @@ export class Topics {
 
   stateFrame(c: Conn | null): string {
     const s = this.service;
+    // (a city's step passed on without some regions' answers names them)
+    const late = s.cityLate.length ? { late: s.cityLate } : {};
     if (!c || !c.statePos) {
       const { phases, stages } = s.phasesOf(s.signalIdx);
-      return JSON.stringify({ type: 'state', t: s.shownS, sentAt: Date.now(), phases, stages });
+      return JSON.stringify({ type: 'state', t: s.shownS, sentAt: Date.now(), phases, stages, ...late });
     }
     const idx = Array.from(c.statePos, (k) => s.signalIdx[k]!);
     const { phases, stages } = s.phasesOf(idx);
-    return JSON.stringify({ type: 'state', t: s.shownS, sentAt: Date.now(), ids: idx.map((i) => s.net.intersectionIds[i]), phases, stages });
+    return JSON.stringify({ type: 'state', t: s.shownS, sentAt: Date.now(), ids: idx.map((i) => s.net.intersectionIds[i]), phases, stages, ...late });
   }
 
   private plansFrame(c: Conn, plans: Array<{ inter: string }>): string {
