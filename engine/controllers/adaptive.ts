@@ -35,6 +35,7 @@ import { newPlanArrays, replanInline, REPLAN_DEFAULTS, type PlanArrays } from '.
 import { DET_ADVANCE, DET_STOP_LINE } from '../network/compile.js';
 import { STAGE_GREEN } from '../signals/signals.js';
 import { phaseCameras, pressureCandidates } from '../detectors/phaseCameras.js';
+import { projectedArrivals, upstreamFeeders, type UpstreamFeeders } from '../detectors/upstream.js';
 import { SCHEDULE_CLUSTERS, SCHEDULE_MAX_PHASES, ScheduleScratch, scheduleFirst, type ScheduleInput } from '../optimizer/schedule.js';
 import { ScheduleBatch } from '../optimizer/scheduleBatch.js';
 import { untrustedAt, untrustedNote } from './fallback.js';
@@ -82,6 +83,10 @@ export class AdaptiveController implements Controller {
   private readonly inCamStart: Int32Array;
   private readonly inCams: Int32Array;
   private readonly candidates: number[][];
+  /** The network part's projected arrivals from upstream (option upstream), and their answer for one phase. */
+  private readonly up: UpstreamFeeders | undefined;
+  private readonly upOut = { count: 0, arrS: 0 };
+  private readonly vehiclesOf = (c: number): number => this.vehicles(c);
   private readonly callSinceMs: Float64Array;
   private readonly greenStartSeen: Float64Array;
   private readonly greenStartQueue: Float64Array;
@@ -136,6 +141,7 @@ export class AdaptiveController implements Controller {
     this.camHalting = new Float64Array(net.nDet);
     ({ pairStart: this.pairStart, pairIn: this.pairIn, pairOut: this.pairOut, inCamStart: this.inCamStart, inCams: this.inCams } = phaseCameras(net));
     this.candidates = pressureCandidates(net);
+    this.up = this.o.upstream && !this.o.isolated ? upstreamFeeders(net) : undefined;
     this.callSinceMs = new Float64Array(net.nPhases).fill(-1);
     this.greenStartSeen = new Float64Array(net.nInter).fill(-1);
     this.greenStartQueue = new Float64Array(net.nInter);
@@ -452,6 +458,13 @@ export class AdaptiveController implements Controller {
         m += mv;
         mMax = Math.max(mMax, mv);
         mArr += (mv * Math.max(0, net.detEndM[c]! - net.detStartM[c]! - qLen)) / 2 / Math.max(1, net.drvSpeedMps[net.detLane[c]!]!);
+      }
+      // (option upstream) the vehicles the upstream signals are sending join the moving ones
+      if (this.up && projectedArrivals(this.up, this.ctx, p, this.laneFlowVph, this.vehiclesOf, this.upOut) > 0) {
+        const u = this.upOut.count;
+        mArr += u * this.upOut.arrS;
+        mMax += u / Math.max(1, this.inCamStart[p + 1]! - this.inCamStart[p]!);
+        m += u;
       }
       const b = i * SCHEDULE_CLUSTERS;
       let j = 0;

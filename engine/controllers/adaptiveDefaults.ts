@@ -45,6 +45,15 @@ export const ADAPTIVE_DEFAULTS = {
    * steady main stream against a side road whose queue it cannot see).
    */
   schedule: true,
+  /**
+   * In the schedule, each phase's moving vehicles include those its upstream
+   * neighbours' cameras see bound for it while their movement is green there
+   * (Surtrac's projected arrivals; never when isolated). Off: measured
+   * -0.3 to -0.9 % in greenwave's simulator and nothing in SUMO
+   * (docs/ADAPTIVE.md), a gain in one simulator only; the variant
+   * adaptive-upstream runs it.
+   */
+  upstream: false,
   scheduleReachS: 30,
   scheduleDecisionS: 1,
   /** In the schedule, a queue's delay weighs (1 + this × seconds since its phase was called) per vehicle. */

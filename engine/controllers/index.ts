@@ -33,6 +33,10 @@ export const CONTROLLERS: Readonly<Record<string, { create: ControllerFactory; d
     create: (ctx) => createAdaptive(ctx, { isolated: true }),
     description: 'adaptive with its network part switched off (an ablation): each signal decides from its own approaches, no downstream readings',
   },
+  'adaptive-upstream': {
+    create: (ctx) => createAdaptive(ctx, { upstream: true }),
+    description: "adaptive whose schedule also counts the vehicles its upstream neighbours are sending (Surtrac's projected arrivals; an ablation)",
+  },
   'cityflow-fixed': { create: createCityFlowFixed, description: "the scenario's own plan (an imported CityFlow network's lightphases), run as CityFlow runs it" },
   'sumo-static': { create: createSumoStatic, description: "the scenario's own plan (an imported SUMO net's tlLogic programs), run as SUMO runs a static program" },
 };
@@ -40,7 +44,7 @@ export const CONTROLLERS: Readonly<Record<string, { create: ControllerFactory; d
 /** Controllers that need something only some scenarios have (cityflow-fixed: a plan with durations). */
 export const OPTIONAL_CONTROLLERS: readonly string[] = ['cityflow-fixed', 'sumo-static'];
 /** Variants of a general controller for ablation studies: they run anywhere, but compare, sweep and bench run them only when asked. */
-export const VARIANT_CONTROLLERS: readonly string[] = ['adaptive-isolated'];
+export const VARIANT_CONTROLLERS: readonly string[] = ['adaptive-isolated', 'adaptive-upstream'];
 /** Controllers that run on any scenario. */
 export const GENERAL_CONTROLLERS: readonly string[] = Object.keys(CONTROLLERS).filter((n) => !OPTIONAL_CONTROLLERS.includes(n) && !VARIANT_CONTROLLERS.includes(n));
 
@@ -66,8 +70,8 @@ export interface ControllerOptions {
 export function controllerFactory(name: string, options: ControllerOptions = {}): ControllerFactory {
   const c = CONTROLLERS[name];
   if (!c) throw new InputError('controller', '', `unknown controller "${name}"; known: ${CONTROLLER_NAMES.join(', ')}`);
-  if ((name === 'adaptive' || name === 'adaptive-isolated') && options.workers) {
-    const opts: AdaptiveOptions = { workers: options.workers, isolated: name === 'adaptive-isolated' };
+  if (name.startsWith('adaptive') && options.workers) {
+    const opts: AdaptiveOptions = { workers: options.workers, isolated: name === 'adaptive-isolated', upstream: name === 'adaptive-upstream' };
     return (ctx) => createAdaptive(ctx, opts);
   }
   return c.create;
