@@ -51,6 +51,19 @@ describe('statistics over seeds', () => {
     expect(pairedDifference([10, null, 14], [11, 14, null]).n).toBe(1);
   });
 
+  it('claim nothing where neither result changes with the seed (one run repeated is not a sample)', () => {
+    // a dataset's fixed trips: every seed gives the same two figures
+    const p = pairedDifference([316.6, 316.6, 316.6], [310.9, 310.9, 310.9]);
+    expect(p.mean).toBeCloseTo(5.7, 6);
+    expect(p.ci95).toBeNull();
+    expect(p.significant).toBe(false);
+    expect(p.seedIndependent).toBe(true);
+    // one side varying: a real paired test again
+    const q = pairedDifference([316.6, 317.6, 318.6], [310.9, 310.9, 310.9]);
+    expect(q.seedIndependent).toBeUndefined();
+    expect(q.significant).toBe(true);
+  });
+
   it("use Student's t quantiles: the table to 30 degrees of freedom, within 0.001 beyond", () => {
     expect(tQuantile975(1)).toBe(12.706);
     expect(tQuantile975(4)).toBe(2.776);

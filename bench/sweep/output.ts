@@ -28,7 +28,7 @@ export function deltaPm(p: Paired | undefined, digits: number): string {
   const sign = (x: number): string => (x > 0 ? '+' : x < 0 ? '−' : '');
   const pct = p.percent === null ? '' : ` (${sign(p.percent)}${Math.abs(p.percent).toFixed(1)} %)`;
   const half = p.ci95 ? ` ± ${((p.ci95[1] - p.ci95[0]) / 2).toFixed(digits)}` : '';
-  return `${sign(p.mean)}${Math.abs(p.mean).toFixed(digits)}${half}${pct}${p.significant ? ' *' : ''}`;
+  return `${sign(p.mean)}${Math.abs(p.mean).toFixed(digits)}${half}${pct}${p.significant ? ' *' : p.seedIndependent ? ' =' : ''}`;
 }
 
 /** The table printed on the terminal: one row per scenario × simulator × controller, then the failed cells with their errors. */
@@ -47,7 +47,7 @@ export function sweepTable(r: SweepResult): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i < 4 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const out = [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
-  out.push('', `mean ± half the 95 % interval over seeds ${r.seeds.join(',')}; "vs ${r.baseline}": the paired difference seed by seed, * where its interval leaves out 0`);
+  out.push('', `mean ± half the 95 % interval over seeds ${r.seeds.join(',')}; "vs ${r.baseline}": the paired difference seed by seed, * where its interval leaves out 0, = where neither result changes with the seed (one run repeated: no interval)`);
   const failed = r.cells.filter((c) => !c.ok);
   if (failed.length) {
     out.push('', `${failed.length} of ${r.cells.length} cells failed:`);

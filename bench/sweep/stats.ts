@@ -2,7 +2,8 @@
  * Statistics over seeds: mean, sample standard deviation and the 95 %
  * confidence interval of the mean (Student's t), and the paired difference
  * of two controllers seed by seed with its interval: significant when the
- * interval leaves out 0 (a two-sided paired t-test at the 5 % level).
+ * interval leaves out 0 (a two-sided paired t-test at the 5 % level), and
+ * never where neither controller's result changes with the seed.
  */
 
 /** Student's t quantile t(0.975, df) for df = 1 … 30 (standard tables, 3 decimals). */
@@ -56,7 +57,16 @@ export interface Paired extends Summary {
   percent: number | null;
   /** True when the 95 % interval of the mean difference leaves out 0. */
   significant: boolean;
+  /**
+   * True when both controllers gave the same value on every seed (the runs
+   * do not depend on it: a dataset's fixed trips, drivers that draw
+   * nothing): the seeds are then one run repeated, not a sample, so there is
+   * no interval and nothing is significant.
+   */
+  seedIndependent?: boolean;
 }
+
+const constant = (xs: readonly number[]): boolean => xs.length >= 2 && xs.every((x) => x === xs[0]);
 
 /**
  * The paired difference x − baseline seed by seed (seeds where either is null
@@ -66,17 +76,22 @@ export interface Paired extends Summary {
 export function pairedDifference(x: ReadonlyArray<number | null>, baseline: ReadonlyArray<number | null>): Paired {
   if (x.length !== baseline.length) throw new Error(`paired values need the same seeds (${x.length} against ${baseline.length})`);
   const d: number[] = [];
+  const as: number[] = [];
+  const bs: number[] = [];
   let baseSum = 0;
   for (let i = 0; i < x.length; i++) {
     const a = x[i];
     const b = baseline[i];
     if (a === null || b === null || a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b)) continue;
     d.push(a - b);
+    as.push(a);
+    bs.push(b);
     baseSum += b;
   }
   const s = summarize(d);
   const baseMean = d.length ? baseSum / d.length : 0;
   const percent = s.mean !== null && baseMean !== 0 ? Math.round(((s.mean / baseMean) * 100) * 100) / 100 : null;
+  if (constant(as) && constant(bs)) return { ...s, sd: null, ci95: null, percent, significant: false, seedIndependent: true };
   const significant = s.ci95 !== null && (s.ci95[0] > 0 || s.ci95[1] < 0);
   return { ...s, percent, significant };
 }
