@@ -17,7 +17,8 @@ import {
   toStepMs,
 } from '../engine/signals/index.js';
 import { gridScenario, singleScenario } from '../scenarios/index.js';
-import { createSimulation, Rng } from '../sim/index.js';
+import { createSimulation, prepare, Rng } from '../sim/index.js';
+import { importSumoConfig } from '../interop/sumo/index.js';
 import { prepared } from './helpers.js';
 
 describe('signal layer', () => {
@@ -67,6 +68,31 @@ describe('signal layer', () => {
     expect(sim.monitor.counts()).toEqual({ conflictingGreens: 0, minGreenViolations: 0, clearanceViolations: 0 });
     expect(sim.collisions + sim.redRunning).toBe(0);
     // and it did change phases a lot
+    let changes = 0;
+    for (let i = 0; i < g.net.nInter; i++) changes += sim.signals.changes[i]!;
+    expect(changes).toBeGreaterThan(1000);
+  });
+
+  it('nor can random pre-emption calls, where the clearances have no all-red and phases share movements (an imported SUMO grid)', () => {
+    // RESCO's grid4x4: SUMO's programs give 3 s yellows and no all-red, and a
+    // movement green in one phase is permitted in the next; a pre-emption call
+    // during a yellow once turned the clearance towards a phase holding the
+    // very movement in its yellow, which then went from yellow back to green
+    const imp = importSumoConfig('scenarios/data/sumo/resco/grid4x4/grid4x4.sumocfg');
+    const g = prepare({ scenario: imp.scenario, file: 'grid4x4' }, { seed: 1, durationS: 1800 });
+    const rng = new Rng(7);
+    const chaos = (ctx: ControllerContext): Controller => ({
+      name: 'chaos-preempt',
+      decide(ix, now) {
+        const k = Math.floor(rng.next() * ctx.signals.phaseCount(ix));
+        if (rng.next() < 0.5) ctx.signals.preempt(ix, k, 5000);
+        else ctx.signals.request(ix, k);
+        return now + ctx.net.stepMs;
+      },
+    });
+    const sim = createSimulation(g, chaos);
+    sim.run();
+    expect(sim.monitor.counts()).toEqual({ conflictingGreens: 0, minGreenViolations: 0, clearanceViolations: 0 });
     let changes = 0;
     for (let i = 0; i < g.net.nInter; i++) changes += sim.signals.changes[i]!;
     expect(changes).toBeGreaterThan(1000);

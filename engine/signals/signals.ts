@@ -257,14 +257,20 @@ export class SignalLayer implements SignalControl {
     if (this.pending[ix]! >= 0) this.pendingMinMs[ix] = minGreenMs;
   }
 
-  /** True when every movement of ix still green (kept through the change) is also in `phase`: nothing more to clear. */
+  /**
+   * True when every movement of ix still green (kept through the change) is
+   * also in `phase`: nothing more to clear. Where the clearance has no
+   * all-red, a movement in its yellow must not be in `phase` either: it would
+   * go from yellow straight back to green.
+   */
   canRedirect(ix: number, phase: number): boolean {
     const net = this.net;
+    const noAllRed = net.phaseAllRedMs[net.interPhaseStart[ix]! + this.phase[ix]!] === 0;
     this.markPhase(ix, phase, false);
     let ok = true;
     for (let m = net.interMovStart[ix]!; m < net.interMovStart[ix + 1]! && ok; m++) {
       const s = this.movState[m];
-      if ((s === GREEN && this.mark[m] !== 1) || (s === PERMITTED && this.mark[m] === 0)) ok = false;
+      if ((s === GREEN && this.mark[m] !== 1) || (s === PERMITTED && this.mark[m] === 0) || (s === YELLOW && noAllRed && this.mark[m] !== 0)) ok = false;
     }
     this.markPhase(ix, phase, true);
     return ok;
