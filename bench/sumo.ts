@@ -5,7 +5,7 @@
  * greenwave drives SUMO (grid4x4, 16 signals): the engine's work and SUMO's
  * step with its one TraCI round trip; and every controller on the four RESCO
  * scenarios and the two netgenerate grids in both simulators, one sweep over
- * seeds 1-3 (--quick: cologne1 and ingolstadt1, 300 s, seed 1). Needs Debian's sumo (netgenerate,
+ * seeds 1-5, as issue 15 asks where the seed matters (--quick: cologne1 and ingolstadt1, 300 s, seed 1). Needs Debian's sumo (netgenerate,
  * sumo); without them the part says so in its result and is not measured.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -72,12 +72,12 @@ export const RESCO_SCENARIOS = ['grid4x4', 'arterial4x4', 'cologne1', 'ingolstad
 /** The netgenerate grids with signals made for greenwave (scenarios/data/sumo/netgenerate). */
 export const NETGENERATE_SCENARIOS = ['grid5x5', 'grid6x3'] as const;
 
-/** `greenwave sweep sumo:…RESCO… --sim both --controllers sumo-static,… --baseline sumo-static --seeds 1-3`, as rows. */
+/** `greenwave sweep sumo:…RESCO… --sim both --controllers sumo-static,… --baseline sumo-static --seeds 1-5`, as rows. */
 async function twoWorlds(quick: boolean, jobs: number, log: (line: string) => void): Promise<TwoWorldRow[]> {
   const cfg = (set: string, n: string): string => `sumo:${join(repoRoot(), 'scenarios', 'data', 'sumo', set, n, `${n}.sumocfg`)}`;
   const scenarios = quick ? RESCO_SCENARIOS.slice(2).map((n) => cfg('resco', n)) : [...RESCO_SCENARIOS.map((n) => cfg('resco', n)), ...NETGENERATE_SCENARIOS.map((n) => cfg('netgenerate', n))];
   const controllers = ['sumo-static', ...GENERAL_CONTROLLERS];
-  const seeds = quick ? [1] : [1, 2, 3];
+  const seeds = quick ? [1] : [1, 2, 3, 4, 5];
   log(`controllers in both simulators: ${scenarios.length} SUMO scenarios × ${controllers.length} controllers × ${seeds.length} seeds × 2 simulators`);
   const r = await runSweep({ scenarios, controllers, seeds, sim: 'both', baseline: 'sumo-static', jobs, ...(quick ? { durationS: 300 } : {}) });
   const group = (sc: string, sim: 'greenwave' | 'sumo', c: string): SweepGroup => r.groups.find((g) => g.scenario === sc && g.sim === sim && g.controller === c)!;

@@ -13,7 +13,7 @@ grid-32x32 (1,024 signals) and grid-100x100 (10,000 signals) in the calling
 thread and by worker count; greenwave serve with 200 clients on 1,024
 signals; and SUMO: importing a 100 MB net, the co-simulation's cost per
 step, and every controller on the RESCO scenarios in greenwave's simulator
-and in SUMO, seeds 1-3 (skipped, with a notice, without Debian's sumo). Writes
+and in SUMO, seeds 1-5 (skipped, with a notice, without Debian's sumo). Writes
 bench/results/latest.json (latest-quick.json with --quick, latest-PARTS.json
 with --only: a quick or partial run never replaces the full record) and prints a
 Markdown report; a full run also redraws the charts in docs/results/ and the
