@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Emergency vehicles in two simulators (issue 15): `node bench/sumo-emergency.mjs
- * [--controller adaptive] [--seeds 1-5] [CFG.sumocfg]` (default config:
+ * [--controller adaptive] [--seeds 1-5|1,3,7] [CFG.sumocfg]` (default config:
  * test/fixtures/sumo/grid4x4-ambulance.sumocfg, RESCO's grid4x4 hour with
  * three ambulances added) runs `greenwave sumo` (SUMO driven over TraCI) and
  * `greenwave run --sumo` (greenwave's simulator) on every seed, with and
@@ -15,12 +15,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '../dist/cli/main.js');
+const here = dirname(fileURLToPath(import.meta.url));
+const CLI = join(here, '../dist/cli/main.js');
+const { parseSeeds } = await import(join(here, '../dist/cli/commands/sweep.js'));
 const { values, positionals } = parseArgs({ options: { controller: { type: 'string', default: 'adaptive' }, seeds: { type: 'string', default: '1-5' } }, allowPositionals: true });
 const controller = values.controller;
-const [a, b] = values.seeds.split('-').map(Number);
-const seeds = Array.from({ length: (b ?? a) - a + 1 }, (_, k) => a + k);
-const cfg = positionals[0] ?? join(dirname(fileURLToPath(import.meta.url)), '../test/fixtures/sumo/grid4x4-ambulance.sumocfg');
+const seeds = parseSeeds(values.seeds);
+const cfg = positionals[0] ?? join(here, '../test/fixtures/sumo/grid4x4-ambulance.sumocfg');
 
 function run(sim, seed, preempt) {
   const cmd = sim === 'sumo' ? ['sumo', cfg] : ['run', '--sumo', cfg];

@@ -66,8 +66,6 @@ export interface Paired extends Summary {
   seedIndependent?: boolean;
 }
 
-const constant = (xs: readonly number[]): boolean => xs.length >= 2 && xs.every((x) => x === xs[0]);
-
 /**
  * The paired difference x − baseline seed by seed (seeds where either is null
  * are left out): its mean, sd, 95 % interval, as a percentage of the
@@ -76,22 +74,24 @@ const constant = (xs: readonly number[]): boolean => xs.length >= 2 && xs.every(
 export function pairedDifference(x: ReadonlyArray<number | null>, baseline: ReadonlyArray<number | null>): Paired {
   if (x.length !== baseline.length) throw new Error(`paired values need the same seeds (${x.length} against ${baseline.length})`);
   const d: number[] = [];
-  const as: number[] = [];
-  const bs: number[] = [];
   let baseSum = 0;
+  // whether each side gave one value on every seed (a0, b0: the first pair's)
+  let same = true;
+  let a0 = 0;
+  let b0 = 0;
   for (let i = 0; i < x.length; i++) {
     const a = x[i];
     const b = baseline[i];
     if (a === null || b === null || a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b)) continue;
+    if (d.length === 0) [a0, b0] = [a, b];
+    else if (a !== a0 || b !== b0) same = false;
     d.push(a - b);
-    as.push(a);
-    bs.push(b);
     baseSum += b;
   }
   const s = summarize(d);
   const baseMean = d.length ? baseSum / d.length : 0;
   const percent = s.mean !== null && baseMean !== 0 ? Math.round(((s.mean / baseMean) * 100) * 100) / 100 : null;
-  if (constant(as) && constant(bs)) return { ...s, sd: null, ci95: null, percent, significant: false, seedIndependent: true };
+  if (same && d.length >= 2) return { ...s, sd: null, ci95: null, percent, significant: false, seedIndependent: true };
   const significant = s.ci95 !== null && (s.ci95[0] > 0 || s.ci95[1] < 0);
   return { ...s, percent, significant };
 }

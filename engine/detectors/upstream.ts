@@ -70,11 +70,13 @@ export function upstreamFeeders(net: CompiledNetwork): UpstreamFeeders {
         for (let o = net.laneOutStart[from]!; o < net.laneOutStart[from + 1]!; o++) movs.add(net.linkMov[net.laneOut[o]! - net.nLanes]!);
         let all = 0;
         let here = 0;
+        let toR = 0;
         for (const mm of movs) {
           all += net.movDesignVph[mm]!;
-          if (net.movToRoad[mm] === r) here += net.movDesignVph[mm]!;
+          if (net.movToRoad[mm] !== r) continue;
+          here += net.movDesignVph[mm]!;
+          toR++;
         }
-        const toR = [...movs].filter((mm) => net.movToRoad[mm] === r).length;
         cam.push(c);
         frac.push(all > 0 ? here / all : toR / movs.size);
         inter.push(u);
