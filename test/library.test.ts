@@ -132,7 +132,7 @@ afterAll(() => {
 describe('the packed package', () => {
   it('holds the build, its declarations, the run-time assets and the docs, and nothing else', () => {
     const files = packed!.files.map((f) => f.path);
-    for (const f of ['package.json', 'README.md', 'docs/API.md', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/engine/optimizer/worker.js', 'dist/scenarios/scenario.schema.json', 'dist/interop/cityflow/cityflow-roadnet.schema.json', 'engine/server/dashboard/index.html', 'engine/server/dashboard/app.js', 'engine/server/dashboard/map.js', 'engine/server/dashboard/style.css', 'scenarios/data/cityflow/hangzhou_4x4/roadnet_4_4.json'])
+    for (const f of ['package.json', 'README.md', 'docs/API.md', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/engine/optimizer/worker.js', 'dist/engine/optimizer/esmEntry.cjs', 'dist/scenarios/scenario.schema.json', 'dist/interop/cityflow/cityflow-roadnet.schema.json', 'engine/server/dashboard/index.html', 'engine/server/dashboard/app.js', 'engine/server/dashboard/map.js', 'engine/server/dashboard/style.css', 'scenarios/data/cityflow/hangzhou_4x4/roadnet_4_4.json'])
       expect(files, f).toContain(f);
     const stray = files.filter((f) => /\.map$|tsbuildinfo|^dist\/test\/|^test\/|^examples\/|^\.ci\/|^bench\/|^node_modules\//.test(f) || (/\.ts$/.test(f) && !/\.d\.ts$/.test(f)));
     expect(stray).toEqual([]);

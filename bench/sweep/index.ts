@@ -9,9 +9,10 @@
  */
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { CONTROLLER_NAMES, GENERAL_CONTROLLERS } from '../../engine/controllers/index.js';
+import { esmPoolFile } from '../../engine/optimizer/pool.js';
 import { pairedDifference, summarize } from './stats.js';
 import { sumoConfigOf } from './source.js';
 import { SWEEP_METRICS, type CellOutcome, type CellResult, type SweepCell, type SweepGroup, type SweepResult, type SweepSim } from './types.js';
@@ -128,7 +129,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const cells = cellsOf(r);
   const t0 = performance.now();
   const results: CellResult[] = new Array(cells.length);
-  const pool = new Piscina({ filename: pathToFileURL(workerFile()).href, minThreads: Math.min(r.jobs, cells.length), maxThreads: Math.min(r.jobs, cells.length), idleTimeout: 1000 });
+  const pool = new Piscina({ ...esmPoolFile(workerFile()), minThreads: Math.min(r.jobs, cells.length), maxThreads: Math.min(r.jobs, cells.length), idleTimeout: 1000 });
   let done = 0;
   try {
     await Promise.all(

@@ -22,13 +22,23 @@ import type { ScheduleScratch } from './schedule.js';
 import type { ScheduleBatch } from './scheduleBatch.js';
 import { TASK_VERSION, type ReplanTask } from './tasks.js';
 
-/** The compiled worker module (dist/engine/optimizer/worker.js), also when running from TypeScript sources. */
-export function workerFile(): string {
+/** A compiled module of dist/engine/optimizer (default: the worker), also when running from TypeScript sources. */
+export function workerFile(file = 'worker.js'): string {
   const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.js')) return join(dirname(here), 'worker.js');
-  const built = join(dirname(here), '..', '..', 'dist', 'engine', 'optimizer', 'worker.js');
+  if (here.endsWith('.js')) return join(dirname(here), file);
+  const built = join(dirname(here), '..', '..', 'dist', 'engine', 'optimizer', file);
   if (!existsSync(built)) throw new Error(`${built} is missing: build first (npm run build)`);
   return built;
+}
+
+/**
+ * piscina's options for a pool whose tasks go to the default export of the
+ * ES module `esmFile`: the pool loads the CommonJS entry (esmEntry.cts),
+ * which imports that module, so no worker thread ever require()s an ES
+ * module.
+ */
+export function esmPoolFile(esmFile: string): { filename: string; workerData: { esm: string } } {
+  return { filename: pathToFileURL(workerFile('esmEntry.cjs')).href, workerData: { esm: pathToFileURL(esmFile).href } };
 }
 
 export interface PoolOptions {
@@ -77,7 +87,7 @@ export class ReplanPool {
     this.workers = Math.max(1, Math.min(64, opts.workers ?? Math.min(16, availableParallelism())));
     this.taskTimeoutMs = opts.taskTimeoutMs ?? 2000;
     this.pool = new Piscina({
-      filename: pathToFileURL(workerFile()).href,
+      ...esmPoolFile(workerFile()),
       minThreads: this.workers,
       maxThreads: this.workers,
       idleTimeout: 60_000,
