@@ -108,7 +108,7 @@ export {
 // ─── The engine: one unit for a clock of your own ────────────────────────────
 
 import { createCabinet } from './engine/cabinet/index.js';
-export { Cabinet, createCabinet, type CabinetOptions } from './engine/cabinet/index.js';
+export { Cabinet, createCabinet, type CabinetOptions, type CabinetTap, type SignalCall } from './engine/cabinet/index.js';
 
 /**
  * Builds the signal engine for a compiled network (an alias of
@@ -218,6 +218,7 @@ export {
   type EmergencyTrace,
   type DispatchRequest,
   type PositionReport,
+  type PriorityMessage,
 } from './engine/preemption/index.js';
 
 // ─── The live service ────────────────────────────────────────────────────────

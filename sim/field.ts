@@ -18,7 +18,8 @@ import { jetstream } from '@nats-io/jetstream';
 import { ensureStream } from '../engine/distributed/region.js';
 import { whileElecting } from '../engine/distributed/retry.js';
 import { replayFactory, type Decision, type DecisionSource, type ReplayStats } from '../engine/distributed/remote.js';
-import { detectorsByIntersection, encodeReadings, names, parseDecisions } from '../engine/distributed/wire.js';
+import { detectorsByIntersection, encodeReadings, names, parseDecisions, type Decisions, type EvMessage } from '../engine/distributed/wire.js';
+import type { PriorityMessage } from '../engine/preemption/index.js';
 import { computeMetrics, percentile, type RunMetrics } from './metrics.js';
 import { createSimulation, scenarioName, type Prepared } from './run.js';
 
@@ -41,7 +42,7 @@ export interface FieldOptions {
 export interface FieldResult {
   metrics: RunMetrics;
   field: {
-    steps: number; readingsPublished: number; publishRetries: number; decisionsReplayed: number; decisionsMissing: number; waitedMs: number; maxStepWaitMs: number;
+    steps: number; readingsPublished: number; evPublished: number; publishRetries: number; decisionsReplayed: number; decisionsMissing: number; waitedMs: number; maxStepWaitMs: number;
     /** With realtime: the speed, and the steps that went on without every region's decisions (0 in lock-step). */
     realtimeSpeed: number | null; lateSteps: number;
     /** Per step, from the first reading's publication to the last region's decision that used it (ms): median and 99th percentile. */
@@ -60,6 +61,7 @@ export async function runField(p: Prepared, o: FieldOptions): Promise<FieldResul
     const dets = detectorsByIntersection(p.net);
     const inters = dets.map((d, i) => (d.length ? i : -1)).filter((i) => i >= 0);
     const decisions = new Map<number, Map<number, Decision>>();
+    const before = new Map<number, NonNullable<Decisions['before']>>();
     const heard = new Map<number, Set<number>>();
     let waiter: { t: number; resolve: () => void } | undefined;
     let failure: Error | undefined;
@@ -76,6 +78,11 @@ export async function runField(p: Prepared, o: FieldOptions): Promise<FieldResul
         let m = decisions.get(d.t);
         if (!m) decisions.set(d.t, (m = new Map()));
         for (const [ix, calls, next] of d.decided) m.set(ix, [calls, next]);
+        if (d.before?.length) {
+          let b = before.get(d.t);
+          if (!b) before.set(d.t, (b = []));
+          b.push(...d.before);
+        }
         let h = heard.get(d.t);
         if (!h) heard.set(d.t, (h = new Set()));
         h.add(d.region);
@@ -83,7 +90,7 @@ export async function runField(p: Prepared, o: FieldOptions): Promise<FieldResul
       },
     });
     const stats: ReplayStats = { replayed: 0, missing: 0 };
-    const field = { steps: 0, readingsPublished: 0, publishRetries: 0, decisionsReplayed: 0, decisionsMissing: 0, waitedMs: 0, maxStepWaitMs: 0, realtimeSpeed: o.realtime?.speed ?? null, lateSteps: 0, latencyMsP50: 0, latencyMsP99: 0, wallS: 0, stepsPerS: 0 };
+    const field = { steps: 0, readingsPublished: 0, evPublished: 0, publishRetries: 0, decisionsReplayed: 0, decisionsMissing: 0, waitedMs: 0, maxStepWaitMs: 0, realtimeSpeed: o.realtime?.speed ?? null, lateSteps: 0, latencyMsP50: 0, latencyMsP99: 0, wallS: 0, stepsPerS: 0 };
     const speed = o.realtime?.speed;
     /** Wall-clock time (performance.now) at which step tMs is due, with realtime. */
     const dueAt = (tMs: number): number => run0 + tMs / speed!;
@@ -99,27 +106,32 @@ export async function runField(p: Prepared, o: FieldOptions): Promise<FieldResul
         const p0 = performance.now();
         decisions.delete(t - 2 * p.net.stepMs);
         heard.delete(t - 2 * p.net.stepMs);
+        before.delete(t - 2 * p.net.stepMs);
         // stored in the stream (acknowledged) before the step goes on; a publish that fails (a node lost, a leader
         // being elected) is tried again, the message id letting the stream drop a copy it already has
-        await Promise.all(
-          inters.map(async (i) => {
-            const data = encodeReadings(o.hash, t, i, dets[i]!, ctx.detectors);
-            for (let attempt = 0; ; attempt++) {
-              try {
-                await js.publish(n.det(o.regionOf[i]!, i), data, { msgID: `${o.hash}-${t}-${i}`, timeout: 2000 });
-                return;
-              } catch (e) {
-                if (attempt >= 20) throw new Error(`cannot store the readings of t = ${t / 1000} s: ${(e as Error).message}`);
-                field.publishRetries++;
-                await new Promise((r) => setTimeout(r, 100 * Math.min(attempt + 1, 5)));
-              }
+        const store = async (subject: string, data: string, msgID: string, what: string): Promise<void> => {
+          for (let attempt = 0; ; attempt++) {
+            try {
+              await js.publish(subject, data, { msgID, timeout: 2000 });
+              return;
+            } catch (e) {
+              if (attempt >= 20) throw new Error(`cannot store the ${what} of t = ${t / 1000} s: ${(e as Error).message}`);
+              field.publishRetries++;
+              await new Promise((r) => setTimeout(r, 100 * Math.min(attempt + 1, 5)));
             }
-          }),
-        );
+          }
+        };
+        // the emergency vehicles' messages since the last step (dispatches with their routes, reports, arrivals), numbered
+        const evs = evOut.splice(0).map((m) => JSON.stringify({ hash: o.hash, t, seq: evSeq++, m } satisfies EvMessage));
+        await Promise.all([
+          ...inters.map((i) => store(n.det(o.regionOf[i]!, i), encodeReadings(o.hash, t, i, dets[i]!, ctx.detectors), `${o.hash}-${t}-${i}`, 'readings')),
+          ...evs.map((data, j) => store(n.ev, data, `${o.hash}-ev-${evSeq - evs.length + j}`, 'emergency-vehicle messages')),
+        ]);
         field.readingsPublished += inters.length;
+        field.evPublished += evs.length;
         const w0 = performance.now();
         // the announcement carries the city's traffic figures, for views (greenwave serve --nats)
-        const announce = JSON.stringify({ hash: o.hash, t, traffic: sim.traffic() });
+        const announce = JSON.stringify({ hash: o.hash, t, ev: evSeq, traffic: sim.traffic() });
         await new Promise<void>((resolve, reject) => {
           if ((heard.get(t)?.size ?? 0) >= o.regions) return resolve();
           // announced again every second until answered (a region that missed it, or a standby taking over)
@@ -148,9 +160,14 @@ export async function runField(p: Prepared, o: FieldOptions): Promise<FieldResul
         field.steps++;
         if (failure) throw failure;
       },
+      before: (t) => before.get(t) ?? [],
       take: (ix, t) => decisions.get(t)?.get(ix),
     };
-    const sim = createSimulation(p, replayFactory(src, stats), {});
+    // the field's own pre-emption only routes (the city's dispatcher, seeing every detector): the regions pre-empt
+    const evOut: PriorityMessage[] = [];
+    let evSeq = 0;
+    const sim = createSimulation(p, replayFactory(src, stats), { preemption: false });
+    sim.cabinet.preemption.onMessage = (m) => evOut.push(m);
     await sim.runAsync();
     nc.publish(n.step, JSON.stringify({ hash: o.hash, end: true }));
     await nc.flush();

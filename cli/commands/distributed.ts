@@ -115,7 +115,7 @@ export async function regionCommand(argv: string[]): Promise<number> {
   const r = new RegionEngine({ net: c.p.net, router: c.p.router, controller, regionOf: part.regionOf, index, servers: c.servers, city: c.city, hash: c.hash, standby: values.standby === true, resume: values.resume === true, leaseTtlMs: ttl * 1000, replicas: c.replicas, steps: Math.ceil((c.p.durationS * 1000) / c.p.net.stepMs), log });
   await r.start();
   await r.wait();
-  log(`region ${index}: the run ended after ${r.counts.steps} steps; ${r.counts.readingsApplied} readings applied${r.counts.readFromStream ? ` (${r.counts.readFromStream} read from the stream)` : ''}, ${r.counts.readingsIgnored} not needed, ${r.counts.deadLettered} dead-lettered; ${r.counts.published} steps published`);
+  log(`region ${index}: the run ended after ${r.counts.steps} steps; ${r.counts.readingsApplied} readings applied${r.counts.readFromStream ? ` (${r.counts.readFromStream} read from the stream)` : ''}, ${r.counts.readingsIgnored} not needed, ${r.counts.deadLettered} dead-lettered; ${r.counts.evApplied} emergency-vehicle messages followed; ${r.counts.published} steps published`);
   return 0;
 }
 
@@ -155,12 +155,16 @@ export async function cityService(values: Record<string, string | boolean | stri
     city: c.city,
     hash: c.hash,
     regions: c.regions,
+    net: c.p.net,
     onStates: (t, states) => service.mirror(t, states),
     onReadings: (r) => void applyReadings(r, service.cabinet.detectors),
     onPlan: (pl) => {
       if (pl.inter >= 0 && pl.inter < c.p.net.nInter) service.cityPlans.set(pl.inter, { cycleMs: pl.cycleMs, offsetMs: pl.offsetMs, phases: pl.phases.map(([phase, startMs, greenMs]) => ({ phase, startMs, greenMs })) });
     },
     onTraffic: (_t, tr) => (service.cityTraffic = tr),
+    // the vehicles on the road, on the routes the field's dispatcher gave them (one dispatched before the view started is passed over)
+    onEv: (m) => service.preemption.follow(m),
+    onEvents: (events) => service.mirrorEvents(events),
     onStep: (_t, late) => {
       service.cityLate = late;
       broadcast();

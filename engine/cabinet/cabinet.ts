@@ -19,6 +19,7 @@ import type { Router } from '../network/routing.js';
 import { PreemptingController, PreemptionManager, type PreemptionOptions } from '../preemption/index.js';
 import { ConflictMonitor, EventLog, SignalLayer } from '../signals/index.js';
 import { ControlLoop } from './loop.js';
+import { tappedController, tappedSignals, type CabinetTap, type SignalCall } from './tap.js';
 
 export interface CabinetOptions<D extends DetectorArrays = DetectorArrays> {
   net: CompiledNetwork;
@@ -36,6 +37,8 @@ export interface CabinetOptions<D extends DetectorArrays = DetectorArrays> {
   preemptionOptions?: PreemptionOptions;
   /** Record the high-resolution event log (phases, overlaps, pre-emption; the clock adds detector events). */
   eventLog?: boolean;
+  /** Told of every call the controller stack makes on the signals and of every decision (a region of a distributed city sends them on). */
+  tap?: CabinetTap;
 }
 
 export class Cabinet<D extends DetectorArrays = DetectorArrays> {
@@ -66,10 +69,12 @@ export class Cabinet<D extends DetectorArrays = DetectorArrays> {
     this.monitor = new ConflictMonitor(net);
     this.detectors = o.detectors ?? (new DetectorArrays(net.nDet) as D);
     this.health = new DetectorHealth(net, this.detectors, this.signals.movState);
-    const ctx: ControllerContext = { net, detectors: this.detectors, signals: this.signals, health: this.health };
+    const calls: Array<[number, SignalCall]> = [];
+    const ctx: ControllerContext = { net, detectors: this.detectors, signals: o.tap ? tappedSignals(this.signals, calls) : this.signals, health: this.health };
     this.overrides = new OverrideController(ctx, base(ctx));
     this.preemption = new PreemptionManager(ctx, o.router, this.eventLog, { ...o.preemptionOptions, enabled: o.preemption ?? o.preemptionOptions?.enabled ?? true });
-    this.controller = new PreemptingController(ctx, this.overrides, this.preemption);
+    const stack = new PreemptingController(ctx, this.overrides, this.preemption);
+    this.controller = o.tap ? tappedController(stack, calls, o.tap) : stack;
     this.controllerName = this.controller.name;
     this.signals.init(0);
     this.loop = new ControlLoop(net, this.controller, this.signals, this.monitor);

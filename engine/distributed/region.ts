@@ -18,8 +18,7 @@
  */
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
-import { Cabinet } from '../cabinet/index.js';
-import { controllerFactory } from '../controllers/index.js';
+import { Cabinet, type SignalCall } from '../cabinet/index.js';
 import { DetectorArrays } from '../detectors/index.js';
 import { INTER_SIGNAL, type CompiledNetwork } from '../network/compile.js';
 import type { Router } from '../network/routing.js';
@@ -27,8 +26,7 @@ import { Kvm } from '@nats-io/kv';
 import { LatestPuts } from './kvput.js';
 import { Lease } from './lease.js';
 import { whileElecting } from './retry.js';
-import { recordingFactory } from './remote.js';
-import { applyReadings, detectorsByIntersection, names, parseReadings, type Decisions, type Readings } from './wire.js';
+import { applyReadings, detectorsByIntersection, names, parseEv, parseReadings, type Decisions, type EvMessage, type Readings } from './wire.js';
 
 export interface RegionOptions {
   net: CompiledNetwork;
@@ -53,20 +51,25 @@ export interface RegionOptions {
   log?: (line: string) => void;
 }
 
-/** The stream every reading goes to (created if absent): limited in age and size, replicated when the cluster has the nodes. */
+/** The stream every reading and emergency-vehicle message goes to (created if absent): limited in age and size, replicated when the cluster has the nodes. */
 export async function ensureStream(nc: NatsConnection, city: string, replicas = 1): Promise<void> {
   const n = names(city);
   const jsm = await jetstreamManager(nc);
+  const subjects = [n.detAll, n.ev];
+  let info;
   try {
-    await jsm.streams.info(n.detStream);
+    info = await jsm.streams.info(n.detStream);
   } catch {
-    await jsm.streams.add({ name: n.detStream, subjects: [n.detAll], max_age: 3600 * 1e9, max_bytes: 1 << 30, num_replicas: replicas });
+    await jsm.streams.add({ name: n.detStream, subjects, max_age: 3600 * 1e9, max_bytes: 1 << 30, num_replicas: replicas });
+    return;
   }
+  // a stream made by an earlier version, for the readings only
+  if (!subjects.every((x) => info.config.subjects?.includes(x))) await jsm.streams.update(n.detStream, { ...info.config, subjects });
 }
 
 export class RegionEngine {
   readonly cabinet: Cabinet;
-  readonly counts = { steps: 0, readingsApplied: 0, readingsIgnored: 0, deadLettered: 0, published: 0, readFromStream: 0 };
+  readonly counts = { steps: 0, readingsApplied: 0, readingsIgnored: 0, deadLettered: 0, published: 0, readFromStream: 0, evApplied: 0 };
   lease: Lease | undefined;
   private readonly o: RegionOptions;
   /** The region's log, each line prefixed with the region. */
@@ -86,6 +89,12 @@ export class RegionEngine {
   private readonly announced: number[] = [];
   private nextT = 0;
   private decided: Decisions['decided'] = [];
+  private before: Array<[number, SignalCall]> = [];
+  private events: NonNullable<Decisions['events']> = [];
+  /** Emergency-vehicle messages received and not yet applied, by number; the next to apply; how many the field has announced as stored. */
+  private readonly evBuffer = new Map<number, { e: EvMessage; m: JsMsg }>();
+  private evNext = 0;
+  private evKnown = 0;
   /** The last step's answer, sent again when this process takes the lease (the field may be waiting for it). */
   private last: string | undefined;
   private failed: ((e: Error) => void) | undefined;
@@ -108,15 +117,25 @@ export class RegionEngine {
     }
     this.groups = [...new Set([...this.needed].map((i) => o.regionOf[i]!))].sort((a, b) => a - b);
     const ownSet = new Set(this.own);
+    // the controller stack's calls and decisions for this region's signals go to the field; pre-emption follows the
+    // emergency vehicles on the routes the field's dispatcher gave them (every region the same), from their reports
     this.cabinet = new Cabinet({
       net,
       router: o.router,
-      controller: recordingFactory(controllerFactory(o.controller), (ix, _t, d) => {
-        if (ownSet.has(ix)) this.decided.push([ix, d[0], d[1]]);
-      }),
+      controller: o.controller,
       detectors: new DetectorArrays(net.detectorIds.length),
-      preemption: false,
+      tap: {
+        before: (_t, calls) => {
+          this.before = calls.filter(([ix]) => ownSet.has(ix));
+        },
+        decided: (ix, _t, calls, next) => {
+          if (ownSet.has(ix)) this.decided.push([ix, calls, next]);
+        },
+      },
     });
+    this.cabinet.preemption.listener = (e) => {
+      if (ownSet.has(e.inter)) this.events.push([e.tMs, e.code, e.inter, e.vehicle]);
+    };
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     this.log = (line) => o.log?.(`region ${o.index}: ${line}`);
     this.states = new LatestPuts(this.n.statesBucket, this.log);
@@ -142,28 +161,15 @@ export class RegionEngine {
           await jsm.consumers.add(this.n.detStream, { durable_name: durable, filter_subject: this.n.detGroup(g), ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: 100_000, ack_wait: 10e9 });
         }
       }, this.log);
-      // short pulls (and heartbeats every second): after a reconnect or a new consumer leader, the pull is renewed
-      // within seconds; and if the consumption ends for any reason while the region runs, it starts again
-      void (async () => {
-        while (!this.closing) {
-          try {
-            const consumer = await jetstream(nc).consumers.get(this.n.detStream, durable);
-            const msgs = await consumer.consume({ max_messages: 2000, expires: 2000 });
-            this.msgs.set(g, msgs);
-            for await (const m of msgs) this.onReading(m);
-          } catch (e) {
-            this.log(`reading the stream: ${(e as Error).message}; again in 0.5 s`);
-          }
-          if (!this.closing) await new Promise((r) => setTimeout(r, 500));
-        }
-      })();
+      this.consume(nc, durable, g, (m) => this.onReading(m));
     }
+    await this.consumeEv(nc, suffix);
     void this.states.open(nc, this.o.replicas ?? 1);
     void this.plans.open(nc, this.o.replicas ?? 1);
     this.sub = nc.subscribe(this.n.step, {
       callback: (err, msg) => {
         if (err) return this.fail(err);
-        let v: { hash?: unknown; t?: unknown; end?: unknown };
+        let v: { hash?: unknown; t?: unknown; end?: unknown; ev?: unknown };
         try {
           v = msg.json();
         } catch {
@@ -175,6 +181,8 @@ export class RegionEngine {
           return;
         }
         if (typeof v.t !== 'number') return;
+        // the emergency-vehicle messages stored so far (each step waits for them all: few, and in order)
+        if (typeof v.ev === 'number' && v.ev > this.evKnown) this.evKnown = v.ev;
         if (v.t < this.nextT) {
           // announced again: the field missed our answer (a reconnect, a takeover): say it again
           if (v.t === this.nextT - this.o.net.stepMs && this.last && this.lease?.held) this.nc!.publish(this.n.decisions(this.o.index), this.last);
@@ -210,6 +218,65 @@ export class RegionEngine {
     if (this.o.standby || this.o.resume) setTimeout(() => void takeLease().catch((e: Error) => this.fail(e)), ttl);
     else await takeLease();
     this.log(`${this.own.length} signals, reading ${this.needed.size} intersections${this.o.standby ? ' (standby)' : ''}; waiting for the field`);
+  }
+
+  /**
+   * Reads a durable consumer for as long as the region runs. Short pulls (and
+   * heartbeats every second): after a reconnect or a new consumer leader, the
+   * pull is renewed within seconds; and if the consumption ends for any reason
+   * while the region runs, it starts again.
+   */
+  private consume(nc: NatsConnection, durable: string, key: number, onMsg: (m: JsMsg) => void): void {
+    void (async () => {
+      while (!this.closing) {
+        try {
+          const consumer = await jetstream(nc).consumers.get(this.n.detStream, durable);
+          const msgs = await consumer.consume({ max_messages: 2000, expires: 2000 });
+          this.msgs.set(key, msgs);
+          for await (const m of msgs) onMsg(m);
+        } catch (e) {
+          this.log(`reading the stream: ${(e as Error).message}; again in 0.5 s`);
+        }
+        if (!this.closing) await new Promise((r) => setTimeout(r, 500));
+      }
+    })();
+  }
+
+  /** The consumer of the emergency-vehicle messages (every region reads them all: a vehicle's route crosses regions). */
+  private async consumeEv(nc: NatsConnection, suffix: string): Promise<void> {
+    const jsm = await jetstreamManager(nc);
+    const durable = this.n.evConsumer(this.o.index) + suffix;
+    await whileElecting('making its consumers', async () => {
+      try {
+        await jsm.consumers.info(this.n.detStream, durable);
+      } catch {
+        await jsm.consumers.add(this.n.detStream, { durable_name: durable, filter_subject: this.n.ev, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: 100_000, ack_wait: 10e9 });
+      }
+    }, this.log);
+    this.consume(nc, durable, -1, (m) => this.onEv(m));
+  }
+
+  private onEv(m: JsMsg): void {
+    this.lastReadingMs = Date.now();
+    const e = parseEv(m.string(), this.o.hash, this.o.net);
+    if (!e) {
+      this.counts.deadLettered++;
+      m.term();
+      return;
+    }
+    if (e.seq < this.evNext) {
+      m.ack(); // a redelivery of one applied
+      return;
+    }
+    this.evBuffer.get(e.seq)?.m.ack();
+    this.evBuffer.set(e.seq, { e, m });
+    this.pump();
+  }
+
+  /** The emergency-vehicle messages the field has announced as stored have all come. */
+  private evComplete(): boolean {
+    for (let q = this.evNext; q < this.evKnown; q++) if (!this.evBuffer.has(q)) return false;
+    return true;
   }
 
   /** Each region's last answer (key region.K) and every signal's plan in force (key signal.I), kept up to date without holding a step back. */
@@ -342,7 +409,7 @@ export class RegionEngine {
     while (this.announced.length && this.announced[0]! === this.nextT) {
       const t = this.nextT;
       const b = this.buffer.get(t);
-      if (!b || b.size < this.needed.size) {
+      if (!b || b.size < this.needed.size || !this.evComplete()) {
         if (this.blockedT !== t) {
           this.blockedT = t;
           this.blockedSinceMs = Date.now();
@@ -362,10 +429,20 @@ export class RegionEngine {
           m?.term();
         }
       det.timeMs = t;
+      this.events = [];
+      // the emergency vehicles' messages up to t, in order, before the step (as the manager of one process has them)
+      const evDone: JsMsg[] = [];
+      for (let x = this.evBuffer.get(this.evNext); x && x.e.t <= t; x = this.evBuffer.get(this.evNext)) {
+        this.evBuffer.delete(this.evNext++);
+        this.cabinet.preemption.follow(x.e.m);
+        evDone.push(x.m);
+        this.counts.evApplied++;
+      }
       this.decided = [];
+      this.before = [];
       if (this.cabinet.step(t)) throw new Error('region engines run their controller in their own thread');
       const s = this.cabinet.signals;
-      const msg: Decisions = { hash: this.o.hash, t, region: this.o.index, decided: this.decided, states: this.own.map((i) => [i, s.phaseOf(i), s.stageOf(i), s.targetOf(i)]) };
+      const msg: Decisions = { hash: this.o.hash, t, region: this.o.index, decided: this.decided, ...(this.before.length ? { before: this.before } : {}), ...(this.events.length ? { events: this.events } : {}), states: this.own.map((i) => [i, s.phaseOf(i), s.stageOf(i), s.targetOf(i)]) };
       this.last = JSON.stringify(msg);
       if (this.lease?.held) {
         this.nc!.publish(this.n.decisions(this.o.index), this.last);
@@ -374,6 +451,7 @@ export class RegionEngine {
         this.counts.published++;
       }
       for (const m of applied) m.ack(); // applied: now acknowledged
+      for (const m of evDone) m.ack();
       this.counts.steps++;
       this.nextT = t + this.o.net.stepMs;
       if (this.o.steps !== undefined && this.counts.steps >= this.o.steps && !this.ending) {

@@ -16,7 +16,9 @@
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
-import { names, parseDecisions, parsePlan, parseReadings, type Decisions, type PlanValue, type Readings } from './wire.js';
+import type { CompiledNetwork } from '../network/compile.js';
+import type { PriorityMessage } from '../preemption/index.js';
+import { names, parseDecisions, parseEv, parsePlan, parseReadings, type Decisions, type PlanValue, type Readings } from './wire.js';
 
 /** The field's live traffic figures, sent with each step's announcement. */
 export interface CityTraffic {
@@ -43,9 +45,15 @@ export interface CityFeedOptions {
   city: string;
   hash: string;
   regions: number;
+  /** The network the city runs (the emergency vehicles' messages name its roads and movements). */
+  net: CompiledNetwork;
   /** A region's states for step t (after the step): [intersection, phase, stage, target]. */
   onStates(t: number, states: Decisions['states']): void;
   onReadings(r: Readings): void;
+  /** An emergency vehicle's dispatch (with its route), position report or arrival, as the field's dispatcher sent it. */
+  onEv?(m: PriorityMessage): void;
+  /** Pre-emption events at a region's signals in a step it answered (each passed on once): [t (ms), code, intersection, vehicle id]. */
+  onEvents?(events: NonNullable<Decisions['events']>): void;
   /** A signal's timing plan in force (from the plans bucket). */
   onPlan?(p: PlanValue): void;
   /** The field's traffic figures at the start of step t. */
@@ -98,6 +106,14 @@ export class CityFeed {
         if (!r) return void this.otherScenario++;
         this.readings++;
         o.onReadings(r);
+      },
+    });
+    nc.subscribe(n.ev, {
+      callback: (err, m) => {
+        if (err) return;
+        const e = parseEv(m.string(), o.hash, o.net);
+        if (!e) return void this.otherScenario++;
+        o.onEv?.(e.m);
       },
     });
     nc.subscribe(n.step, {
@@ -175,6 +191,11 @@ export class CityFeed {
     if (!d) return;
     if (d.hash !== this.o.hash) return void this.otherScenario++;
     if (d.region < 0 || d.region >= this.o.regions) return;
+    // a region's pre-emption events, the first time it answers a step (an answer said again brings nothing new)
+    if (live && d.t > (this.lastT[d.region] ?? -1) && Array.isArray(d.events)) {
+      const ok = d.events.filter((e) => Array.isArray(e) && e.length === 4 && Number.isFinite(e[0]) && Number.isInteger(e[1]) && Number.isInteger(e[2]) && e[2] >= 0 && e[2] < this.o.net.nInter && typeof e[3] === 'string');
+      if (ok.length) this.o.onEvents?.(ok);
+    }
     this.lastT[d.region] = Math.max(this.lastT[d.region] ?? -1, d.t);
     if (live) this.lastHeardMs[d.region] = Date.now();
     if (d.t <= this.lastStep) {

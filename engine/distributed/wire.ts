@@ -9,6 +9,8 @@
 import { createHash } from 'node:crypto';
 import type { CompiledNetwork } from '../network/compile.js';
 import type { DetectorArrays } from '../detectors/arrays.js';
+import type { SignalCall } from '../cabinet/index.js';
+import type { PriorityMessage } from '../preemption/index.js';
 
 /** A city's subjects, stream and consumer names. `city` must be a NATS token: letters, digits, _ and -. */
 export function names(city: string) {
@@ -20,6 +22,10 @@ export function names(city: string) {
     /** One region's intersections' readings (a consumer's filter). */
     detGroup: (region: number) => `greenwave.${city}.det.${region}.>`,
     detStream: `GREENWAVE_${city}_DET`,
+    /** JetStream (the same stream): the emergency vehicles' dispatches, position reports and arrivals, in order, with the routes the field's dispatcher gave them. */
+    ev: `greenwave.${city}.ev`,
+    /** Region K's consumer of the emergency-vehicle messages. */
+    evConsumer: (region: number) => `region-${region}-ev`,
     /** Core NATS: the field's step (all of step t's readings are stored). */
     step: `greenwave.${city}.step`,
     /** Core NATS: a region's decisions and states for a step. */
@@ -92,8 +98,12 @@ export interface Decisions {
   hash: string;
   t: number;
   region: number;
-  /** [intersection, [[phase, reason], …], next decision (ms)] */
-  decided: Array<[number, Array<[number, number]>, number]>;
+  /** [intersection, calls ([phase, reason] a request, [phase, −1, minGreenMs] a pre-emption), next decision (ms)] */
+  decided: Array<[number, SignalCall[], number]>;
+  /** The calls made before the step's decisions (pre-emption's entries and exits): [intersection, call]. */
+  before?: Array<[number, SignalCall]>;
+  /** Pre-emption events at this region's signals during the step: [t (ms), code (102 call on, 104 call off, 105 entry, 107 dwell, 111 exit), intersection, vehicle id]. */
+  events?: Array<[number, number, number, string]>;
   /** [intersection, phase, stage, target (the phase a clearance leads to, −1 in a green)] of every signal of the region, after the step. */
   states: Array<[number, number, number, number]>;
 }
@@ -138,4 +148,45 @@ export function parsePlan(text: string, hash: string): PlanValue | undefined {
   if (p === null || typeof p !== 'object' || p.hash !== hash || !num(p.t) || !Number.isInteger(p.inter) || !num(p.cycleMs) || !num(p.offsetMs) || !Array.isArray(p.phases)) return undefined;
   if (!p.phases.every((x) => Array.isArray(x) && x.length === 3 && x.every(num))) return undefined;
   return p;
+}
+
+/** An emergency vehicle's message at step t (number `seq` of the run's, from 0): the field's dispatcher's message and answer (PriorityMessage). */
+export interface EvMessage {
+  hash: string;
+  t: number;
+  seq: number;
+  m: PriorityMessage;
+}
+
+const isInt = (x: unknown): x is number => Number.isInteger(x);
+const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+
+/** A route in a message: roads of the network, each movement the one from its road to the next (−1 after the last). */
+function isRoute(r: unknown, net: CompiledNetwork): boolean {
+  const a = r as { roads?: unknown; moves?: unknown } | null;
+  if (a === null || typeof a !== 'object' || !Array.isArray(a.roads) || !Array.isArray(a.moves) || a.roads.length !== a.moves.length || a.roads.length === 0) return false;
+  const moves = a.moves as unknown[];
+  const roads = a.roads as unknown[];
+  if (!roads.every((x) => isInt(x) && x >= 0 && x < net.nRoads)) return false;
+  const mb = net.model.movementByRoads;
+  return moves.every((x, i) => (i === moves.length - 1 ? x === -1 : isInt(x) && mb.get(`${roads[i] as number},${roads[i + 1] as number}`) === x));
+}
+
+/** An emergency-vehicle message of the run `hash` for this network, or undefined (not JSON, another scenario, not shaped as one). */
+export function parseEv(text: string, hash: string, net: CompiledNetwork): EvMessage | undefined {
+  const e = json(text) as EvMessage | null | undefined;
+  if (e === null || typeof e !== 'object' || e.hash !== hash || !isNum(e.t) || !isInt(e.seq) || e.seq < 0 || e.m === null || typeof e.m !== 'object') return undefined;
+  const m = e.m;
+  const evOk = (ev: unknown): boolean => isInt(ev) && ev >= 0 && ev < 1e6;
+  if (m.kind === 'dispatch') {
+    const q = m.req;
+    if (q === null || typeof q !== 'object' || !evOk(q.ev) || typeof q.id !== 'string' || !isInt(q.priority) || !isInt(q.fromRoad) || !isInt(q.toRoad) || !isNum(q.timeMs) || !isRoute(m.route, net)) return undefined;
+  } else if (m.kind === 'report') {
+    const r = m.rep;
+    if (r === null || typeof r !== 'object' || !evOk(r.ev) || !isNum(r.timeMs) || !isInt(r.road) || r.road < 0 || r.road >= net.nRoads || typeof r.onLink !== 'boolean' || !isNum(r.posM) || !isNum(r.speedMps)) return undefined;
+    if (m.route !== null && !isRoute(m.route, net)) return undefined;
+  } else if (m.kind === 'arrived') {
+    if (!evOk(m.ev) || !isNum(m.timeMs)) return undefined;
+  } else return undefined;
+  return e;
 }

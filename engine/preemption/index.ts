@@ -2,4 +2,4 @@
 export { PreemptionManager, PreemptionError, PREEMPTION_DEFAULTS, type PreemptionOptions, type EmergencyTrace, type PreemptionEvent } from './manager.js';
 export { PreemptingController, withPreemption } from './controller.js';
 export { timeSpaceSvg } from './timeSpace.js';
-export type { DispatchRequest, PositionReport, PrioritySink, RouteAnswer } from './types.js';
+export type { DispatchRequest, PositionReport, PriorityMessage, PrioritySink, RouteAnswer } from './types.js';

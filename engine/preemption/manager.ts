@@ -40,7 +40,7 @@ import {
 import { LeadTimes } from './eta.js';
 import { PREEMPTION_DEFAULTS, type PreemptionOptions } from './options.js';
 import { Routes } from './routes.js';
-import type { DispatchRequest, PositionReport, PrioritySink, RouteAnswer } from './types.js';
+import type { DispatchRequest, PositionReport, PriorityMessage, PrioritySink, RouteAnswer } from './types.js';
 import { newVehicle, traceOf, type EmergencyTrace, type RouteSignal, type Vehicle } from './vehicle.js';
 
 export { PREEMPTION_DEFAULTS, type PreemptionOptions } from './options.js';
@@ -120,12 +120,40 @@ export class PreemptionManager implements PrioritySink {
   dispatch(req: DispatchRequest): RouteAnswer {
     const roads = this.routes.route(req.fromRoad, req.toRoad, req.timeMs);
     if (!roads) throw new PreemptionError('to', `"${this.ctx.net.roadIds[req.toRoad]}" cannot be reached from "${this.ctx.net.roadIds[req.fromRoad]}"`);
-    const v = newVehicle(req);
     const a = this.routes.answer(roads);
+    this.admit(req, a);
+    this.onMessage?.({ kind: 'dispatch', req, route: a });
+    return a;
+  }
+
+  /** A dispatched vehicle on route a. */
+  private admit(req: DispatchRequest, a: RouteAnswer): void {
+    const v = newVehicle(req);
     this.routes.setRoute(v, a);
     this.vehicles[req.ev] = v;
     this.active.push(v);
-    return a;
+  }
+
+  /**
+   * Told of every message with the manager's answer (the route of a
+   * dispatch, a report's new route or null), after it was applied.
+   */
+  onMessage: ((m: PriorityMessage) => void) | undefined;
+
+  /**
+   * Applies a message another manager answered (a distributed city's field,
+   * which sees every detector): the vehicle drives the route it was given and
+   * is re-routed only when the message says so, so every region's manager
+   * follows the same vehicle on the same route. Pre-emption then goes on
+   * from the reports as always.
+   */
+  follow(m: PriorityMessage): void {
+    if (m.kind === 'dispatch') this.admit(m.req, m.route);
+    else if (m.kind === 'arrived') this.arrived(m.ev, m.timeMs);
+    else {
+      const v = this.track(m.rep);
+      if (v && m.route) this.reroute(v, m.route, m.rep.timeMs);
+    }
   }
 
   /**
@@ -163,9 +191,17 @@ export class PreemptionManager implements PrioritySink {
   }
 
   report(rep: PositionReport): RouteAnswer | null {
+    const v = this.track(rep);
+    const a = v ? this.maybeReroute(v, rep.timeMs) : null;
+    if (v) this.onMessage?.({ kind: 'report', rep, route: a });
+    return a;
+  }
+
+  /** A report's position applied (signals passed); the vehicle, or undefined when the report is ignored (no such vehicle, off its route). */
+  private track(rep: PositionReport): Vehicle | undefined {
     const v = this.vehicles[rep.ev];
-    if (!v || v.done) return null;
-    if (!this.routes.locate(v, rep)) return null; // not on its route: ignored
+    if (!v || v.done) return undefined;
+    if (!this.routes.locate(v, rep)) return undefined; // not on its route: ignored
     const k = v.k;
     // Signals passed: the vehicle is past the stop line of road k when on its link, or on a later road.
     while (v.next < v.signals.length) {
@@ -175,7 +211,7 @@ export class PreemptionManager implements PrioritySink {
         v.next++;
       } else break;
     }
-    return this.maybeReroute(v, rep.timeMs);
+    return v;
   }
 
   arrived(ev: number, timeMs: number): void {
@@ -187,6 +223,7 @@ export class PreemptionManager implements PrioritySink {
     v.arrivedMs = timeMs;
     v.trajectory.push(timeMs, v.lengthM);
     this.active.splice(this.active.indexOf(v), 1);
+    this.onMessage?.({ kind: 'arrived', ev, timeMs });
   }
 
   /**
@@ -197,11 +234,16 @@ export class PreemptionManager implements PrioritySink {
   private maybeReroute(v: Vehicle, nowMs: number): RouteAnswer | null {
     const keep = v.k + (v.onLink ? 2 : 1);
     const a = this.routes.detour(v, keep, nowMs);
-    if (!a) return null;
+    if (a) this.reroute(v, a, nowMs);
+    return a;
+  }
+
+  /** v drives route a from now on (the roads it has driven and the next unchanged): the calls of the signals it leaves end. */
+  private reroute(v: Vehicle, a: RouteAnswer, nowMs: number): void {
+    const keep = v.k + (v.onLink ? 2 : 1);
     for (let j = v.next; j < v.signals.length; j++) if (v.signals[j]!.k > keep) this.pass(v, v.signals[j]!, nowMs, true);
     v.reroutes++;
     this.routes.setRoute(v, a);
-    return a;
   }
 
   // --------------------------------------------------------------- signals

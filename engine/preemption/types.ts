@@ -43,3 +43,15 @@ export interface PrioritySink {
   /** The vehicle has reached its destination (or left the network). */
   arrived(ev: number, timeMs: number): void;
 }
+
+/**
+ * One message between a vehicle and the engine with the engine's answer, as
+ * the manager saw it (PreemptionManager.onMessage): what a distributed city's
+ * field passes to every region, whose managers follow the routes it was given
+ * (PreemptionManager.follow) instead of routing again from their part of the
+ * detectors.
+ */
+export type PriorityMessage =
+  | { kind: 'dispatch'; req: DispatchRequest; route: RouteAnswer }
+  | { kind: 'report'; rep: PositionReport; route: RouteAnswer | null }
+  | { kind: 'arrived'; ev: number; timeMs: number };

@@ -169,6 +169,11 @@ export class Service {
     this.nowMs = Math.max(this.nowMs, tMs + this.stepMs);
   }
 
+  /** City mode: the pre-emption events a region's signals had ([t ms, code, intersection, vehicle id]), sent on the emergency topic. */
+  mirrorEvents(events: ReadonlyArray<readonly [number, number, number, string]>): void {
+    for (const [tMs, code, inter, vehicle] of events) this.pendingEvents.push({ tMs, code, inter, vehicle: vehicle.slice(0, 200) });
+  }
+
   /** City mode refuses every write: the regions run the signals. */
   private writable(what: string): void {
     if (this.mode === 'city') throw new ServiceError(ERR.notAccepted, `${what}: this server is a read-only view of a city run as regions (greenwave serve --nats); the regions run the signals`);
