@@ -147,23 +147,15 @@ export class RegionEngine {
     const nc = await connect({ servers: this.o.servers, name: `greenwave-region-${this.o.index}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
     this.nc = nc;
     await whileElecting('making the readings stream', () => ensureStream(nc, this.o.city, this.o.replicas ?? 1), this.log);
-    const jsm = await jetstreamManager(nc);
     if (this.o.resume) await this.resumeFromBucket(nc);
     // one consumer per region whose intersections' readings this one needs (its own, its neighbours'), each
     // filtered to that region's subjects (NATS 2.9 takes one filter a consumer): the rest of the city is not read
     const suffix = this.o.resume ? '-resumed' : this.o.standby ? '-standby' : '';
     for (const g of this.groups) {
-      const durable = this.n.consumer(this.o.index, g) + suffix;
-      await whileElecting('making its consumers', async () => {
-        try {
-          await jsm.consumers.info(this.n.detStream, durable);
-        } catch {
-          await jsm.consumers.add(this.n.detStream, { durable_name: durable, filter_subject: this.n.detGroup(g), ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: 100_000, ack_wait: 10e9 });
-        }
-      }, this.log);
-      this.consume(nc, durable, g, (m) => this.onReading(m));
+      await this.consume(nc, this.n.consumer(this.o.index, g) + suffix, this.n.detGroup(g), g, (m) => this.onReading(m));
     }
-    await this.consumeEv(nc, suffix);
+    // and every emergency-vehicle message (a vehicle's route crosses regions)
+    await this.consume(nc, this.n.evConsumer(this.o.index) + suffix, this.n.ev, -1, (m) => this.onEv(m));
     void this.states.open(nc, this.o.replicas ?? 1);
     void this.plans.open(nc, this.o.replicas ?? 1);
     this.sub = nc.subscribe(this.n.step, {
@@ -221,12 +213,21 @@ export class RegionEngine {
   }
 
   /**
-   * Reads a durable consumer for as long as the region runs. Short pulls (and
-   * heartbeats every second): after a reconnect or a new consumer leader, the
-   * pull is renewed within seconds; and if the consumption ends for any reason
-   * while the region runs, it starts again.
+   * Makes durable consumer `durable` of the subjects `filter` if absent, then
+   * reads it for as long as the region runs. Short pulls (and heartbeats every
+   * second): after a reconnect or a new consumer leader, the pull is renewed
+   * within seconds; and if the consumption ends for any reason while the
+   * region runs, it starts again.
    */
-  private consume(nc: NatsConnection, durable: string, key: number, onMsg: (m: JsMsg) => void): void {
+  private async consume(nc: NatsConnection, durable: string, filter: string, key: number, onMsg: (m: JsMsg) => void): Promise<void> {
+    const jsm = await jetstreamManager(nc);
+    await whileElecting('making its consumers', async () => {
+      try {
+        await jsm.consumers.info(this.n.detStream, durable);
+      } catch {
+        await jsm.consumers.add(this.n.detStream, { durable_name: durable, filter_subject: filter, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: 100_000, ack_wait: 10e9 });
+      }
+    }, this.log);
     void (async () => {
       while (!this.closing) {
         try {
@@ -240,20 +241,6 @@ export class RegionEngine {
         if (!this.closing) await new Promise((r) => setTimeout(r, 500));
       }
     })();
-  }
-
-  /** The consumer of the emergency-vehicle messages (every region reads them all: a vehicle's route crosses regions). */
-  private async consumeEv(nc: NatsConnection, suffix: string): Promise<void> {
-    const jsm = await jetstreamManager(nc);
-    const durable = this.n.evConsumer(this.o.index) + suffix;
-    await whileElecting('making its consumers', async () => {
-      try {
-        await jsm.consumers.info(this.n.detStream, durable);
-      } catch {
-        await jsm.consumers.add(this.n.detStream, { durable_name: durable, filter_subject: this.n.ev, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: 100_000, ack_wait: 10e9 });
-      }
-    }, this.log);
-    this.consume(nc, durable, -1, (m) => this.onEv(m));
   }
 
   private onEv(m: JsMsg): void {
