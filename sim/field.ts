@@ -95,6 +95,19 @@ export async function runField(p: Prepared, o: FieldOptions): Promise<FieldResul
     /** Wall-clock time (performance.now) at which step tMs is due, with realtime. */
     const dueAt = (tMs: number): number => run0 + tMs / speed!;
     const latency: number[] = [];
+    /** Stores one message of step t, tried again while a node is lost or a leader elected (the message id lets the stream drop a copy it has). */
+    const store = async (t: number, subject: string, data: string, msgID: string, what: string): Promise<void> => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await js.publish(subject, data, { msgID, timeout: 2000 });
+          return;
+        } catch (e) {
+          if (attempt >= 20) throw new Error(`cannot store the ${what} of t = ${t / 1000} s: ${(e as Error).message}`);
+          field.publishRetries++;
+          await new Promise((r) => setTimeout(r, 100 * Math.min(attempt + 1, 5)));
+        }
+      }
+    };
     const run0 = performance.now();
     const timeoutMs = o.timeoutMs ?? 30_000;
     const src: DecisionSource = {
@@ -109,26 +122,15 @@ export async function runField(p: Prepared, o: FieldOptions): Promise<FieldResul
         before.delete(t - 2 * p.net.stepMs);
         // stored in the stream (acknowledged) before the step goes on; a publish that fails (a node lost, a leader
         // being elected) is tried again, the message id letting the stream drop a copy it already has
-        const store = async (subject: string, data: string, msgID: string, what: string): Promise<void> => {
-          for (let attempt = 0; ; attempt++) {
-            try {
-              await js.publish(subject, data, { msgID, timeout: 2000 });
-              return;
-            } catch (e) {
-              if (attempt >= 20) throw new Error(`cannot store the ${what} of t = ${t / 1000} s: ${(e as Error).message}`);
-              field.publishRetries++;
-              await new Promise((r) => setTimeout(r, 100 * Math.min(attempt + 1, 5)));
-            }
-          }
-        };
-        // the emergency vehicles' messages since the last step (dispatches with their routes, reports, arrivals), numbered
-        const evs = evOut.splice(0).map((m) => JSON.stringify({ hash: o.hash, t, seq: evSeq++, m } satisfies EvMessage));
+        // with the emergency vehicles' messages since the last step (dispatches with their routes, reports, arrivals), numbered
         await Promise.all([
-          ...inters.map((i) => store(n.det(o.regionOf[i]!, i), encodeReadings(o.hash, t, i, dets[i]!, ctx.detectors), `${o.hash}-${t}-${i}`, 'readings')),
-          ...evs.map((data, j) => store(n.ev, data, `${o.hash}-ev-${evSeq - evs.length + j}`, 'emergency-vehicle messages')),
+          ...inters.map((i) => store(t, n.det(o.regionOf[i]!, i), encodeReadings(o.hash, t, i, dets[i]!, ctx.detectors), `${o.hash}-${t}-${i}`, 'readings')),
+          ...evOut.splice(0).map((m) => {
+            const seq = evSeq++;
+            return store(t, n.ev, JSON.stringify({ hash: o.hash, t, seq, m } satisfies EvMessage), `${o.hash}-ev-${seq}`, 'emergency-vehicle messages');
+          }),
         ]);
         field.readingsPublished += inters.length;
-        field.evPublished += evs.length;
         const w0 = performance.now();
         // the announcement carries the city's traffic figures, for views (greenwave serve --nats)
         const announce = JSON.stringify({ hash: o.hash, t, ev: evSeq, traffic: sim.traffic() });
@@ -173,6 +175,7 @@ export async function runField(p: Prepared, o: FieldOptions): Promise<FieldResul
     await nc.flush();
     sub.unsubscribe();
     const metrics = computeMetrics(sim, { scenario: scenarioName(p), controller: 'distributed', seed: p.seed, loadSeconds: p.loadSeconds });
+    field.evPublished = evSeq;
     field.decisionsReplayed = stats.replayed;
     field.decisionsMissing = stats.missing;
     field.waitedMs = Math.round(field.waitedMs);

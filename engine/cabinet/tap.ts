@@ -62,7 +62,6 @@ export function tappedController(c: Controller, calls: Array<[number, SignalCall
       calls.length = 0;
       const next = c.decide(ix, t);
       tap.decided(ix, t, calls.map((x) => x[1]), next);
-      calls.length = 0;
       return next;
     },
     ...(c.timingPlans ? { timingPlans: () => c.timingPlans!() } : {}),

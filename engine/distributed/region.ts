@@ -426,7 +426,6 @@ export class RegionEngine {
         this.counts.evApplied++;
       }
       this.decided = [];
-      this.before = [];
       if (this.cabinet.step(t)) throw new Error('region engines run their controller in their own thread');
       const s = this.cabinet.signals;
       const msg: Decisions = { hash: this.o.hash, t, region: this.o.index, decided: this.decided, ...(this.before.length ? { before: this.before } : {}), ...(this.events.length ? { events: this.events } : {}), states: this.own.map((i) => [i, s.phaseOf(i), s.stageOf(i), s.targetOf(i)]) };

@@ -18,7 +18,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import type { CompiledNetwork } from '../network/compile.js';
 import type { PriorityMessage } from '../preemption/index.js';
-import { names, parseDecisions, parseEv, parsePlan, parseReadings, type Decisions, type PlanValue, type Readings } from './wire.js';
+import { names, parseDecisions, parseEv, parseEvents, parsePlan, parseReadings, type Decisions, type PlanValue, type Readings } from './wire.js';
 
 /** The field's live traffic figures, sent with each step's announcement. */
 export interface CityTraffic {
@@ -192,8 +192,8 @@ export class CityFeed {
     if (d.hash !== this.o.hash) return void this.otherScenario++;
     if (d.region < 0 || d.region >= this.o.regions) return;
     // a region's pre-emption events, the first time it answers a step (an answer said again brings nothing new)
-    if (live && d.t > (this.lastT[d.region] ?? -1) && Array.isArray(d.events)) {
-      const ok = d.events.filter((e) => Array.isArray(e) && e.length === 4 && Number.isFinite(e[0]) && Number.isInteger(e[1]) && Number.isInteger(e[2]) && e[2] >= 0 && e[2] < this.o.net.nInter && typeof e[3] === 'string');
+    if (live && d.t > (this.lastT[d.region] ?? -1)) {
+      const ok = parseEvents(d.events, this.o.net);
       if (ok.length) this.o.onEvents?.(ok);
     }
     this.lastT[d.region] = Math.max(this.lastT[d.region] ?? -1, d.t);

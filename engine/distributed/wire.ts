@@ -150,6 +150,12 @@ export function parsePlan(text: string, hash: string): PlanValue | undefined {
   return p;
 }
 
+/** A region's pre-emption events as it sent them, keeping only the well-formed ones at this network's intersections. */
+export function parseEvents(events: unknown, net: CompiledNetwork): NonNullable<Decisions['events']> {
+  if (!Array.isArray(events)) return [];
+  return events.filter((e): e is [number, number, number, string] => Array.isArray(e) && e.length === 4 && isNum(e[0]) && isInt(e[1]) && isInt(e[2]) && e[2] >= 0 && e[2] < net.nInter && typeof e[3] === 'string');
+}
+
 /** An emergency vehicle's message at step t (number `seq` of the run's, from 0): the field's dispatcher's message and answer (PriorityMessage). */
 export interface EvMessage {
   hash: string;
