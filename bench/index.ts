@@ -145,25 +145,43 @@ async function controllerRuns(scenarios: string[], controllers: string[], quick:
   return out;
 }
 
-/** The 1-job sweep as separate processes of the CLI: one alone, then `n` at once (the machine's ceiling for any parallel sweep). */
+/**
+ * The machine's ceiling for a parallel sweep, and where it goes: the 1-job
+ * sweep as separate processes of the CLI, one alone and then `n` at once;
+ * the same with V8 single-threaded (`--single-threaded`: it compiles and
+ * collects on the thread that runs the code, so a 1-job run cannot borrow an
+ * idle core for that); and the CLI's own sweep at 1 and `n` jobs under that
+ * flag.
+ */
 async function sweepCeiling(n: number, durationS: number | undefined, log: (line: string) => void): Promise<SweepCeilingResult> {
   const cli = join(repoRoot(), 'dist', 'cli', 'main.js');
-  const args = [cli, 'sweep', 'default,arterial-5', '--controllers', 'fixed,actuated,max-pressure,adaptive', '--seeds', '1-5', '--jobs', '1', '--json', ...(durationS !== undefined ? ['--duration', String(durationS)] : [])];
-  const once = (): Promise<void> =>
+  const args = (jobs: number): string[] => [cli, 'sweep', 'default,arterial-5', '--controllers', 'fixed,actuated,max-pressure,adaptive', '--seeds', '1-5', '--jobs', String(jobs), '--json', ...(durationS !== undefined ? ['--duration', String(durationS)] : [])];
+  const once = (node: readonly string[], jobs = 1): Promise<void> =>
     new Promise((res, rej) => {
-      const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'ignore'] });
+      const child = spawn(process.execPath, [...node, ...args(jobs)], { stdio: ['ignore', 'ignore', 'ignore'] });
       child.on('error', rej);
       child.on('close', (code) => (code === 0 ? res() : rej(new Error(`bench: greenwave sweep exited ${code}`))));
     });
-  log(`sweep ceiling: 1 process, then ${n} at once`);
-  let t0 = performance.now();
-  await once();
-  const oneWallS = (performance.now() - t0) / 1000;
-  t0 = performance.now();
-  await Promise.all(Array.from({ length: n }, once));
-  const allWallS = (performance.now() - t0) / 1000;
+  const timed = async (f: () => Promise<unknown>): Promise<number> => {
+    const t0 = performance.now();
+    await f();
+    return (performance.now() - t0) / 1000;
+  };
   const r2 = (x: number): number => Math.round(x * 100) / 100;
-  return { processes: n, oneWallS: r2(oneWallS), allWallS: r2(allWallS), speedup: r2((n * oneWallS) / allWallS) };
+  const st = ['--single-threaded'];
+  log(`sweep ceiling: 1 process, then ${n} at once; the same with V8 single-threaded; the sweep at 1 and ${n} jobs single-threaded`);
+  const oneWallS = await timed(() => once([]));
+  const allWallS = await timed(() => Promise.all(Array.from({ length: n }, () => once([]))));
+  const stOneWallS = await timed(() => once(st));
+  const stAllWallS = await timed(() => Promise.all(Array.from({ length: n }, () => once(st))));
+  const stJobsWallS = await timed(() => once(st, n));
+  return {
+    processes: n,
+    oneWallS: r2(oneWallS),
+    allWallS: r2(allWallS),
+    speedup: r2((n * oneWallS) / allWallS),
+    singleThreaded: { oneWallS: r2(stOneWallS), allWallS: r2(stAllWallS), speedup: r2((n * stOneWallS) / stAllWallS), jobsWallS: r2(stJobsWallS), jobsSpeedup: r2(stOneWallS / stJobsWallS) },
+  };
 }
 
 /** The same 2 scenarios × 4 controllers × 5 seeds sweep (2 seeds with --quick) at each job count (1 first): wall time and speed-up. */
@@ -274,6 +292,12 @@ export function markdown(r: BenchReport): string {
       lines.push(
         `The machine's own ceiling for this work: the 1-job sweep as a separate process took ${c.oneWallS.toFixed(2)} s alone and ${c.allWallS.toFixed(2)} s for ${c.processes} at once, a speed-up of ${c.speedup.toFixed(2)}× with no threads shared.`,
         '',
+        ...(c.singleThreaded
+          ? [
+              `With V8 single-threaded (\`node --single-threaded\`: compilation and garbage collection on the thread that runs the code, so a 1-job run cannot borrow an idle core for them): ${c.singleThreaded.oneWallS.toFixed(2)} s alone and ${c.singleThreaded.allWallS.toFixed(2)} s for ${c.processes} at once (${c.singleThreaded.speedup.toFixed(2)}×); the sweep itself ${c.singleThreaded.jobsWallS.toFixed(2)} s at ${c.processes} jobs against ${c.singleThreaded.oneWallS.toFixed(2)} s at 1 (${c.singleThreaded.jobsSpeedup.toFixed(2)}×).`,
+              '',
+            ]
+          : []),
       );
   }
   if (r.replan.length) {

@@ -76,13 +76,16 @@ export interface SweepSpeedResult {
 /**
  * The machine's own ceiling for the sweep's speed-up: the same 1-job sweep in
  * one process, then in `processes` processes at once (no threads shared):
- * speed-up = processes × one's wall time / the wall time of all of them.
+ * speed-up = processes × one's wall time / the wall time of all of them;
+ * and the same with V8 single-threaded.
  */
 export interface SweepCeilingResult {
   processes: number;
   oneWallS: number;
   allWallS: number;
   speedup: number;
+  /** The same under `node --single-threaded`, and the CLI's sweep at `processes` jobs under it against its 1-job process. */
+  singleThreaded?: { oneWallS: number; allWallS: number; speedup: number; jobsWallS: number; jobsSpeedup: number };
 }
 
 export interface BenchReport {

@@ -42,6 +42,10 @@ describe('greenwave bench --quick --json', () => {
       expect(rep.sweep!.map((x) => x.jobs).slice(0, 2)).toEqual([1, 2]);
       for (const x of rep.sweep!) expect(x.cells).toBe(16); // 2 scenarios × 4 controllers × 2 seeds with --quick (5 seeds: 40)
       expect(rep.sweepCeiling!.processes).toBe(Math.max(...rep.sweep!.map((x) => x.jobs)));
+      // and the same with V8 single-threaded: separate processes, and the sweep's own jobs
+      const st = rep.sweepCeiling!.singleThreaded!;
+      for (const x of [st.oneWallS, st.allWallS, st.jobsWallS]) expect(x).toBeGreaterThan(0);
+      expect(st.jobsSpeedup).toBeCloseTo(st.oneWallS / st.jobsWallS, 1);
       expect(rep.controllers.find((c) => c.scenario === 'default' && c.controller === 'adaptive')!.emergencyDelayS).not.toBeNull();
       // the arterial's rows carry the arrivals on green read from the log; no other row does
       for (const c of rep.controllers) expect(c.aogPercent === undefined, `${c.scenario} ${c.controller}`).toBe(c.scenario !== 'arterial-5');
