@@ -257,6 +257,8 @@ export {
   importSumoConfig,
   /** greenwave's engine driving SUMO itself over TraCI (`greenwave sumo`). */
   runSumoCosim,
+  /** The files runSumoCosim leaves in `outDir` (`greenwave sumo --out`). */
+  SUMO_OUT_FILES,
   /** SUMO running a configuration by itself: its own figures. */
   runSumoOwn,
   TraciClient,

@@ -4,11 +4,12 @@
  * drive SUMO safely, and a missing SUMO is a clear usage error.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { runSumoCosim, runSumoOwn } from '../interop/sumo/index.js';
+import { cli, requireBuiltCli } from './cli-helpers.js';
 import { describeWithSumo, sumoFixture } from './sumo-helpers.js';
 
 describeWithSumo('greenwave driving SUMO over TraCI', () => {
@@ -61,6 +62,31 @@ describeWithSumo('greenwave driving SUMO over TraCI', () => {
     expect(r.sumo.teleports).toBe(0);
   }, 120_000);
 
+  it('greenwave sumo --out keeps SUMO\'s own files, the detectors it placed, the signal event log and the metrics', async () => {
+    requireBuiltCli();
+    const out = join(mkdtempSync(join(tmpdir(), 'gw-sumo-out-')), 'run');
+    const r = await cli('sumo', grid, '--controller', 'max-pressure', '--duration', '300', '--json', '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['events.csv', 'greenwave-detectors.add.xml', 'metrics.json', 'statistics.xml', 'tripinfo.xml']);
+    const m = JSON.parse(r.stdout);
+    expect(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'))).toEqual(m);
+    // SUMO's tripinfo: one row per vehicle due (those still driving and those never inserted written at the end)
+    const trips = readFileSync(join(out, 'tripinfo.xml'), 'utf8').match(/<tripinfo /g) ?? [];
+    expect(trips.length).toBe(m.vehicles.scheduled);
+    // every detector greenwave placed, and the event log of every signal: green starts (code 1) at each
+    const add = readFileSync(join(out, 'greenwave-detectors.add.xml'), 'utf8');
+    expect((add.match(/<(inductionLoop|laneAreaDetector) /g) ?? []).length).toBeGreaterThan(0);
+    const rows = readFileSync(join(out, 'events.csv'), 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('SignalId,TimestampS,EventCode,EventParam');
+    const greens = new Set(rows.slice(1).filter((x) => x.split(',')[2] === '1').map((x) => x.split(',')[0]));
+    expect([...greens].sort()).toEqual(['A0', 'A1', 'A2', 'B0', 'B1', 'B2', 'C0', 'C1', 'C2']);
+    // a file where the folder should be: exit 2, one line, before SUMO starts
+    const bad = await cli('sumo', grid, '--out', join(out, 'metrics.json'));
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/--out .*metrics\.json.*a file, not a folder/);
+  }, 120_000);
+
   it('a SUMO that dies mid-run ends the run promptly with a clear error, never a hang', async () => {
     // a stand-in for the sumo binary: starts the real one, kills it 1.5 s later
     const dir = mkdtempSync(join(tmpdir(), 'dying-sumo-'));
@@ -68,8 +94,11 @@ describeWithSumo('greenwave driving SUMO over TraCI', () => {
     writeFileSync(fake, '#!/bin/sh\nsumo "$@" &\npid=$!\nsleep 1.5\nkill -9 $pid\nwait $pid\n');
     chmodSync(fake, 0o755);
     const t0 = Date.now();
-    await expect(runSumoCosim({ cfg: 'scenarios/data/sumo/resco/grid4x4/grid4x4.sumocfg', controller: 'fixed', binary: fake })).rejects.toThrow(/SUMO stopped during the run/);
+    const outDir = mkdtempSync(join(tmpdir(), 'dying-sumo-out-'));
+    await expect(runSumoCosim({ cfg: 'scenarios/data/sumo/resco/grid4x4/grid4x4.sumocfg', controller: 'fixed', binary: fake, outDir })).rejects.toThrow(/SUMO stopped during the run/);
     expect(Date.now() - t0).toBeLessThan(60_000);
+    // the user's own folder stays (a temporary one would be removed)
+    expect(existsSync(join(outDir, 'greenwave-detectors.add.xml'))).toBe(true);
   }, 90_000);
 
   it('without SUMO installed, greenwave sumo exits 2 with one line naming the package', () => {

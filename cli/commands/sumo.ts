@@ -1,7 +1,10 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { sumoDesignVolumes } from '../../bench/index.js';
 import { runSumoCosim } from '../../interop/sumo/cosim.js';
 import { CONTROLLER_NAMES } from '../../engine/controllers/index.js';
 import { controllerName, durationOption, intOption, parse, UsageError } from '../args.js';
+import { prepareOutDir } from '../outputs.js';
 import { Progress } from '../progress.js';
 
 export const SUMO_HELP = `Usage: greenwave sumo CFG.sumocfg [options]
@@ -23,6 +26,11 @@ Options:
   --gui               open sumo-gui to watch
   --no-preemption     emergency vehicles get no green wave
   --json              print one JSON object
+  --out DIR           keep the run's files in DIR: metrics.json (the JSON
+                      above), SUMO's own tripinfo.xml and statistics.xml,
+                      greenwave-detectors.add.xml (greenwave's detectors as
+                      SUMO placed them) and events.csv (greenwave's signal
+                      event log, Indiana/ATSPM codes, as run --out writes it)
   -h, --help          this help
 
 Exit codes: 0 ok, 1 SUMO failed during the run, 2 bad input or usage (SUMO not installed included).
@@ -36,6 +44,7 @@ export async function sumoCommand(argv: string[]): Promise<number> {
     gui: { type: 'boolean' },
     json: { type: 'boolean' },
     'no-preemption': { type: 'boolean' },
+    out: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -47,6 +56,8 @@ export async function sumoCommand(argv: string[]): Promise<number> {
   const seed = intOption('sumo', 'seed', values.seed);
   const durationS = durationOption('sumo', values.duration);
   const json = values.json === true;
+  const out = values.out as string | undefined;
+  if (out !== undefined) prepareOutDir('sumo', '--out', out);
   // the design volumes of the demand, as greenwave's own runs compute them (bad files: exit 2 here)
   const designVph = sumoDesignVolumes(positionals[0]!, { ...(seed !== undefined ? { seed } : {}), ...(durationS !== undefined ? { durationS } : {}) });
   const progress = new Progress('sumo', !json);
@@ -61,6 +72,7 @@ export async function sumoCommand(argv: string[]): Promise<number> {
       gui: values.gui === true,
       preemption: values['no-preemption'] !== true,
       onProgress: (f) => progress.update(f),
+      ...(out !== undefined ? { outDir: out } : {}),
     });
   } catch (e) {
     progress.done();
@@ -70,6 +82,7 @@ export async function sumoCommand(argv: string[]): Promise<number> {
     return 1;
   }
   progress.done();
+  if (out !== undefined) writeFileSync(join(out, 'metrics.json'), JSON.stringify(r, null, 2) + '\n');
   if (json) process.stdout.write(JSON.stringify(r) + '\n');
   else
     process.stdout.write(

@@ -50,7 +50,26 @@ export interface SumoCosimOptions {
   binary?: string;
   /** Called with the fraction done now and then. */
   onProgress?: (fraction: number) => void;
+  /**
+   * An existing folder to keep the run's files in (see OUT_FILES): SUMO's own
+   * tripinfo and statistics, the additional file that placed greenwave's
+   * detectors, and greenwave's signal event log. Without it they go to a
+   * temporary folder that is removed.
+   */
+  outDir?: string;
 }
+
+/** The files a run with `outDir` leaves there. */
+export const OUT_FILES = {
+  /** SUMO's --tripinfo-output: one <tripinfo> per vehicle that arrived, and (with the options the run gives) those still driving or never inserted. */
+  tripinfo: 'tripinfo.xml',
+  /** SUMO's --statistic-output: teleports, collisions, vehicle counts. */
+  statistics: 'statistics.xml',
+  /** The additional file: greenwave's detectors as SUMO E1 loops and E2 lane-area detectors. */
+  detectors: 'greenwave-detectors.add.xml',
+  /** greenwave's signal event log (Indiana/ATSPM codes, pre-emption included), as `greenwave run --out` writes it. */
+  events: 'events.csv',
+} as const;
 
 export interface SumoCosimResult {
   scenario: string;
@@ -96,11 +115,14 @@ export async function runSumoCosim(o: SumoCosimOptions): Promise<SumoCosimResult
   if (Math.abs(cfg.stepLengthS * 1000 - stepMs) > 1e-6) throw new Error(`${o.cfg}: step-length ${cfg.stepLengthS} s; greenwave drives SUMO in ${stepMs / 1000} s steps`);
   const durationMs = Math.round(sc.durationS * 1000);
   const detectors = new DetectorArrays(net.nDet);
-  const cabinet = new Cabinet({ net, router, controller: o.controller, detectors, preemption: o.preemption ?? true });
+  const cabinet = new Cabinet({ net, router, controller: o.controller, detectors, preemption: o.preemption ?? true, eventLog: o.outDir !== undefined });
   const emergencies = new SumoEmergencies(sc.emergencyVehicles ?? [], model, net, cabinet.preemption);
 
   // greenwave's detectors in SUMO, at greenwave's positions
-  const dir = mkdtempSync(join(tmpdir(), 'greenwave-sumo-'));
+  const dir = o.outDir ?? mkdtempSync(join(tmpdir(), 'greenwave-sumo-'));
+  const cleanUp = (): void => {
+    if (o.outDir === undefined) rmSync(dir, { recursive: true, force: true });
+  };
   const detId = (d: number): string => `gw_${net.detectorIds[d]}`;
   const lines = ['<additional>'];
   const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
@@ -113,10 +135,10 @@ export async function runSumoCosim(o: SumoCosimOptions): Promise<SumoCosimResult
     else lines.push(`  <inductionLoop id="${esc(detId(d))}" lane="${esc(lane)}" pos="${start.toFixed(2)}" freq="86400" file="NUL"/>`);
   }
   lines.push('</additional>');
-  const addFile = join(dir, 'greenwave-detectors.add.xml');
+  const addFile = join(dir, OUT_FILES.detectors);
   writeFileSync(addFile, lines.join('\n') + '\n');
-  const tripFile = join(dir, 'tripinfo.xml');
-  const statFile = join(dir, 'statistics.xml');
+  const tripFile = join(dir, OUT_FILES.tripinfo);
+  const statFile = join(dir, OUT_FILES.statistics);
   const seed = o.seed ?? 1;
   const args = [
     '-c',
@@ -133,7 +155,7 @@ export async function runSumoCosim(o: SumoCosimOptions): Promise<SumoCosimResult
   ];
   if (o.gui) args.push('--start=true', '--quit-on-end=true');
   const run = await startSumo({ binary: o.binary ?? (o.gui ? 'sumo-gui' : 'sumo'), args }).catch((e: Error) => {
-    rmSync(dir, { recursive: true, force: true });
+    cleanUp();
     throw e;
   });
   const client = run.client;
@@ -205,7 +227,7 @@ export async function runSumoCosim(o: SumoCosimOptions): Promise<SumoCosimResult
     await run.stop();
   } catch (e) {
     run.process.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    cleanUp();
     await cabinet.close();
     throw new Error(`SUMO stopped during the run: ${(e as Error).message}`);
   }
@@ -214,7 +236,8 @@ export async function runSumoCosim(o: SumoCosimOptions): Promise<SumoCosimResult
   const steps = Math.ceil(durationMs / stepMs);
   const trips = readTripinfo(tripFile, emergencies.ids);
   const stats = readSumoStatistics(statFile);
-  rmSync(dir, { recursive: true, force: true });
+  if (cabinet.eventLog) writeFileSync(join(dir, OUT_FILES.events), cabinet.eventLog.toCsv(net.intersectionIds));
+  cleanUp();
   const tts = trips.travelTimesS;
   const n = tts.length;
   const completed = trips.completed;
