@@ -54,6 +54,36 @@ export interface Trips {
   readonly emergency: ReadonlyArray<{ id: string; priority: number; trip: number; spare?: boolean }>;
   /** Roads on which some trip starts. */
   readonly originRoads: Int32Array;
+  /** Where each trip comes from (tripId names it): SRC_FLOW, SRC_VEHICLE, SRC_EMERGENCY or SRC_SPARE, the index in that list, and for a flow the departure's number (from 0). */
+  readonly srcKind: Uint8Array;
+  readonly srcIndex: Int32Array;
+  readonly srcSeq: Int32Array;
+}
+
+/** Trips.srcKind. */
+export const SRC_FLOW = 0;
+export const SRC_VEHICLE = 1;
+export const SRC_EMERGENCY = 2;
+export const SRC_SPARE = 3;
+
+/**
+ * Trip k's id: a listed vehicle's or emergency vehicle's own id, and for a
+ * flow's departures `FLOW.N` (N from 0, SUMO's naming of flow vehicles).
+ * A spare emergency trip is named by the emergency vehicle it serves
+ * when dispatched (its entry in `emergency`), else "".
+ */
+export function tripId(sc: ScenarioJson, trips: Trips, k: number): string {
+  const i = trips.srcIndex[k]!;
+  switch (trips.srcKind[k]) {
+    case SRC_FLOW:
+      return `${sc.demand.flows![i]!.id}.${trips.srcSeq[k]}`;
+    case SRC_VEHICLE:
+      return sc.demand.vehicles![i]!.id;
+    case SRC_EMERGENCY:
+      return sc.emergencyVehicles![i]!.id;
+    default:
+      return trips.emergency[trips.emergencyIdx[k]!]?.id ?? '';
+  }
 }
 
 interface RawTrip {
@@ -65,6 +95,9 @@ interface RawTrip {
   departLane: number;
   emergency: number;
   order: number;
+  kind: number;
+  index: number;
+  seq: number;
 }
 
 /** Departure times (s) of one flow in [begin, end]. */
@@ -195,7 +228,8 @@ export function buildTrips(
     const departSpeedMps = f.departSpeedMps ?? NaN;
     const departPos = posOf(f.departPos);
     const departLane = laneOf(f.departLane);
-    for (const t of flowDepartures(f, durationS, rng)) raw.push({ departMs: Math.round(t * 1000), route, vtype, departSpeedMps, departPos, departLane, emergency: -1, order: order++ });
+    let seq = 0;
+    for (const t of flowDepartures(f, durationS, rng)) raw.push({ departMs: Math.round(t * 1000), route, vtype, departSpeedMps, departPos, departLane, emergency: -1, order: order++, kind: SRC_FLOW, index: i, seq: seq++ });
   });
   const vehicleIds = new Set<string>();
   (sc.demand.vehicles ?? []).forEach((v, i) => {
@@ -204,7 +238,7 @@ export function buildTrips(
     vehicleIds.add(v.id);
     const route = resolveRoute(v, at);
     reserve(route.length, at);
-    raw.push({ departMs: Math.round(v.departS * 1000), route, vtype: typeOf(v.vehicleType, 'car', at), departSpeedMps: v.departSpeedMps ?? NaN, departPos: posOf(v.departPos), departLane: laneOf(v.departLane), emergency: -1, order: order++ });
+    raw.push({ departMs: Math.round(v.departS * 1000), route, vtype: typeOf(v.vehicleType, 'car', at), departSpeedMps: v.departSpeedMps ?? NaN, departPos: posOf(v.departPos), departLane: laneOf(v.departLane), emergency: -1, order: order++, kind: SRC_VEHICLE, index: i, seq: 0 });
   });
   const emergency: Array<{ id: string; priority: number; trip: number; spare?: boolean }> = [];
   const evIds = new Set<string>();
@@ -214,13 +248,13 @@ export function buildTrips(
     evIds.add(e.id);
     const route = resolveRoute(e, at);
     reserve(Math.max(route.length, net.roads.length), at);
-    raw.push({ departMs: Math.round(e.departS * 1000), route, vtype: typeOf(e.vehicleType, 'emergency', at), departSpeedMps: e.departSpeedMps ?? NaN, departPos: posOf(e.departPos), departLane: laneOf(e.departLane), emergency: emergency.length, order: order++ });
+    raw.push({ departMs: Math.round(e.departS * 1000), route, vtype: typeOf(e.vehicleType, 'emergency', at), departSpeedMps: e.departSpeedMps ?? NaN, departPos: posOf(e.departPos), departLane: laneOf(e.departLane), emergency: emergency.length, order: order++, kind: SRC_EMERGENCY, index: i, seq: 0 });
     emergency.push({ id: e.id, priority: e.priority ?? 1, trip: -1 });
   });
 
   // Spare emergency trips (the live service's simulator): no departure until a client asks for one.
   for (let i = 0; i < spareEmergency; i++) {
-    raw.push({ departMs: Infinity, route: [0], vtype: typeOf(undefined, 'emergency', ['emergencyVehicles']), departSpeedMps: NaN, departPos: DEPART_START, departLane: DEPART_LANE_BEST, emergency: emergency.length, order: order++ });
+    raw.push({ departMs: Infinity, route: [0], vtype: typeOf(undefined, 'emergency', ['emergencyVehicles']), departSpeedMps: NaN, departPos: DEPART_START, departLane: DEPART_LANE_BEST, emergency: emergency.length, order: order++, kind: SRC_SPARE, index: i, seq: 0 });
     emergency.push({ id: '', priority: 1, trip: -1, spare: true });
   }
 
@@ -241,6 +275,9 @@ export function buildTrips(
   const departLane = new Uint8Array(n);
   const freeFlowS = new Float64Array(n);
   const emergencyIdx = new Int32Array(n);
+  const srcKind = new Uint8Array(n);
+  const srcIndex = new Int32Array(n);
+  const srcSeq = new Int32Array(n);
   const ffCache = new Map<number[], number>();
   const origins = new Set<number>();
   let off = 0;
@@ -262,6 +299,9 @@ export function buildTrips(
     if (ff === undefined) ffCache.set(t.route, (ff = router.freeFlowS(t.route)));
     freeFlowS[k] = ff;
     emergencyIdx[k] = t.emergency;
+    srcKind[k] = t.kind;
+    srcIndex[k] = t.index;
+    srcSeq[k] = t.seq;
     if (t.emergency >= 0) emergency[t.emergency]!.trip = k;
     if (Number.isFinite(t.departMs)) origins.add(t.route[0]!);
   });
@@ -286,6 +326,9 @@ export function buildTrips(
       emergencyIdx,
       emergency,
       originRoads: Int32Array.from([...origins].sort((a, b) => a - b)),
+      srcKind,
+      srcIndex,
+      srcSeq,
     },
     designVph,
   };

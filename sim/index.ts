@@ -1,7 +1,7 @@
 /** The microsimulation: vehicles, car-following, demand, detectors, metrics, and the run pipeline. */
 export { Simulation, STOP_SPEED_MPS, MOVING_SPEED_MPS, type SimulationInit } from './simulation.js';
 export { safeSpeed, boundSpeed, nextSpeed, type FollowerParams } from './carFollowing.js';
-export { buildTrips, flowDepartures, TRIP_FUTURE, TRIP_WAITING, TRIP_ACTIVE, TRIP_DONE, type Trips, type DemandResult } from './demand.js';
+export { buildTrips, flowDepartures, tripId, TRIP_FUTURE, TRIP_WAITING, TRIP_ACTIVE, TRIP_DONE, type Trips, type DemandResult } from './demand.js';
 export { DetectorState, HALTING_SPEED_MPS, QUEUE_JOIN_GAP_M } from './detectors.js';
 export { computeMetrics, percentile, type RunMetrics, type EmergencyMetrics } from './metrics.js';
 export { Rng } from './rng.js';

@@ -298,6 +298,16 @@ describe.concurrent('greenwave run --out', () => {
     // Its travel times are the ones the metrics average.
     const mean = trips.rows.reduce((s, r) => s + Number(r[col('travelTimeS')]), 0) / trips.rows.length;
     expect(mean).toBeCloseTo((m.travelTime as Record<string, number>).mean!, 2);
+    // Each row names its vehicle: a flow's departures FLOW.0, FLOW.1, … in departure order, every id once.
+    const ids = trips.rows.map((r) => r[col('id')]!);
+    expect(new Set(ids).size).toBe(ids.length);
+    const byFlow = new Map<string, number[]>();
+    for (const id of ids) {
+      const mm = /^(.+)\.(\d+)$/.exec(id);
+      expect(mm, id).not.toBeNull();
+      (byFlow.get(mm![1]!) ?? byFlow.set(mm![1]!, []).get(mm![1]!)!).push(Number(mm![2]));
+    }
+    for (const [flow, seqs] of byFlow) expect(seqs, flow).toEqual(seqs.map((_, i) => i));
   });
 
   it('with --duration 1800 the ambulance (due at 1500 s) appears in trips.csv and in the emergency metrics', async ({ expect }) => {
@@ -310,6 +320,7 @@ describe.concurrent('greenwave run --out', () => {
     const col = (name: string): number => trips.header.indexOf(name);
     const amb = trips.rows.filter((r) => r[col('emergency')] === 'ambulance-1');
     expect(amb).toHaveLength(1);
+    expect(amb[0]![col('id')]).toBe('ambulance-1');
     expect(Number(amb[0]![col('departS')])).toBe(1500);
     expect(Number(amb[0]![col('travelTimeS')])).toBeCloseTo(emergency[0]!.travelTime as number, 2);
     expect(Number(amb[0]![col('freeFlowS')])).toBeCloseTo(emergency[0]!.freeFlowTime as number, 2);

@@ -72,7 +72,7 @@ describeWithSumo('greenwave driving SUMO over TraCI', () => {
     expect(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'))).toEqual(m);
     // SUMO's tripinfo: one row per vehicle due (those still driving and those never inserted written at the end)
     const trips = readFileSync(join(out, 'tripinfo.xml'), 'utf8').match(/<tripinfo /g) ?? [];
-    expect(trips.length).toBe(m.vehicles.scheduled);
+    expect(trips.length).toBeGreaterThanOrEqual(m.vehicles.scheduled);
     // every detector greenwave placed, and the event log of every signal: green starts (code 1) at each
     const add = readFileSync(join(out, 'greenwave-detectors.add.xml'), 'utf8');
     expect((add.match(/<(inductionLoop|laneAreaDetector) /g) ?? []).length).toBeGreaterThan(0);
@@ -80,6 +80,16 @@ describeWithSumo('greenwave driving SUMO over TraCI', () => {
     expect(rows[0]).toBe('SignalId,TimestampS,EventCode,EventParam');
     const greens = new Set(rows.slice(1).filter((x) => x.split(',')[2] === '1').map((x) => x.split(',')[0]));
     expect([...greens].sort()).toEqual(['A0', 'A1', 'A2', 'B0', 'B1', 'B2', 'C0', 'C1', 'C2']);
+    // the same demand in greenwave's simulator: its trips.csv names every vehicle by SUMO's id, so the two join vehicle by vehicle
+    const gwOut = join(out, '..', 'greenwave');
+    const g = await cli('run', '--sumo', grid, '--controller', 'max-pressure', '--duration', '300', '--json', '--out', gwOut);
+    expect(g.status, g.stderr).toBe(0);
+    const [head, ...tripRows] = readFileSync(join(gwOut, 'trips.csv'), 'utf8').trim().split('\n');
+    const idCol = head!.split(',').indexOf('id');
+    // (SUMO also writes, undeparted with no wait, a vehicle whose departure is the end itself: not due, as greenwave counts)
+    const due = [...readFileSync(join(out, 'tripinfo.xml'), 'utf8').matchAll(/<tripinfo id="([^"]+)" depart="([-\d.]+)"[^>]*departDelay="([\d.]+)"/g)].filter((x) => Number(x[2]) >= 0 || Number(x[3]) > 0);
+    expect(tripRows.map((r) => r.split(',')[idCol]).sort()).toEqual(due.map((x) => x[1]).sort());
+    expect(JSON.parse(g.stdout).vehicles.scheduled).toBe(m.vehicles.scheduled);
     // a file where the folder should be: exit 2, one line, before SUMO starts
     const bad = await cli('sumo', grid, '--out', join(out, 'metrics.json'));
     expect(bad.status).toBe(2);

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTROLLER_NAMES } from '../../engine/controllers/index.js';
-import { prepare, runPreparedAsync, TRIP_FUTURE, type RunResult } from '../../sim/index.js';
+import { prepare, runPreparedAsync, tripId, TRIP_FUTURE, type RunResult } from '../../sim/index.js';
 import { controllerName, durationOption, intOption, parse, UsageError, workersOption } from '../args.js';
 import { prepareOutDir } from '../outputs.js';
 import { scenarioFromArgs } from '../scenarioArgs.js';
@@ -12,6 +12,7 @@ import { DET_KIND_NAMES } from '../../engine/network/index.js';
 import { loopChannels } from '../../engine/signals/index.js';
 import { eventRows, pcdDetectors, pcdSvg, purdueCoordination, splitMonitor, splitMonitorSvg } from '../../report/index.js';
 import { InputError } from '../../scenarios/errors.js';
+import type { ScenarioJson } from '../../scenarios/types.js';
 
 export const RUN_HELP = `Usage: greenwave run SCENARIO [options]
        greenwave run --cityflow ROADNET.json FLOW.json [options]
@@ -39,8 +40,10 @@ Options:
                       routes and time window), imported on the fly
   --out DIR           also write metrics.json, events.csv (signal event log,
                       Indiana/ATSPM codes, pre-emption events included),
-                      trips.csv (one row per vehicle) and, per emergency
-                      vehicle, timespace-ID.svg (distance along its route
+                      trips.csv (one row per vehicle, with its id: a
+                      listed vehicle's own, FLOW.N for a flow's N-th
+                      departure) and, per emergency vehicle,
+                      timespace-ID.svg (distance along its route
                       against time, each signal's colour, its trajectory),
                       and detectors.csv (the event log's detector channels)
   --pcd ID[,ID...]    with --out: for these intersections also the Purdue
@@ -89,17 +92,18 @@ export async function runCommand(argv: string[]): Promise<number> {
   const result = await runPreparedAsync(p, controller, { eventLog: out !== undefined, workers, preemption: values['no-preemption'] !== true, onProgress: (f) => progress.update(f) });
   progress.done();
   if (pcd.length) for (const id of pcd) if (!p.net.intersectionIds.includes(id)) throw new InputError(source.file, '', `--pcd: unknown intersection "${id}"`);
-  if (out !== undefined) writeOutputs(out, result, pcd);
+  if (out !== undefined) writeOutputs(out, result, pcd, source.scenario);
   process.stdout.write(json ? JSON.stringify(result.metrics) + '\n' : runSummary(result.metrics) + '\n');
   return 0;
 }
 
-function writeOutputs(dir: string, r: RunResult, pcd: string[]): void {
+function writeOutputs(dir: string, r: RunResult, pcd: string[], sc: ScenarioJson): void {
   const { sim, metrics } = r;
   writeFileSync(join(dir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
   writeFileSync(join(dir, 'events.csv'), sim.eventLog!.toCsv(sim.net.intersectionIds));
   const tr = sim.trips;
-  const rows = ['trip,emergency,departS,enterS,arriveS,travelTimeS,freeFlowS,stops'];
+  const rows = ['trip,emergency,departS,enterS,arriveS,travelTimeS,freeFlowS,stops,id'];
+  const q = (x: string): string => (/[",\n\r]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x);
   for (let k = 0; k < tr.n; k++) {
     if (sim.tripState[k] === TRIP_FUTURE) continue;
     const dep = tr.departMs[k]! / 1000;
@@ -108,7 +112,7 @@ function writeOutputs(dir: string, r: RunResult, pcd: string[]): void {
     const ev = tr.emergencyIdx[k]! >= 0 ? tr.emergency[tr.emergencyIdx[k]!]!.id : '';
     const enter = sim.tripEnterMs[k]!;
     rows.push(
-      [k, ev, dep, Number.isNaN(enter) ? '' : enter / 1000, Number.isNaN(arr) ? '' : arr / 1000, ((end - tr.departMs[k]!) / 1000).toFixed(3), tr.freeFlowS[k]!.toFixed(3), sim.tripStops[k]].join(','),
+      [k, q(ev), dep, Number.isNaN(enter) ? '' : enter / 1000, Number.isNaN(arr) ? '' : arr / 1000, ((end - tr.departMs[k]!) / 1000).toFixed(3), tr.freeFlowS[k]!.toFixed(3), sim.tripStops[k], q(tripId(sc, tr, k))].join(','),
     );
   }
   writeFileSync(join(dir, 'trips.csv'), rows.join('\n') + '\n');

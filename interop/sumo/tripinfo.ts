@@ -30,7 +30,7 @@ export const TRIPINFO_ALL = ['--tripinfo-output.write-unfinished=true', '--tripi
 
 const attr = (tag: string, name: string): number => Number(new RegExp(`\\s${name}="([-\\d.]+)"`).exec(tag)?.[1]);
 
-/** Reads a tripinfo file (written with TRIPINFO_ALL; undeparted vehicles have depart="-1"). */
+/** Reads a tripinfo file (written with TRIPINFO_ALL; undeparted vehicles have depart="-1"): the vehicles due before the end. */
 export function readTripinfo(file: string, ids: ReadonlySet<string> = new Set()): SumoTrips {
   const xml = readFileSync(file, 'utf8');
   const travelTimesS: number[] = [];
@@ -40,6 +40,9 @@ export function readTripinfo(file: string, ids: ReadonlySet<string> = new Set())
   let inserted = 0;
   const byId: SumoTrips['byId'] = new Map();
   for (const [tag] of xml.matchAll(/<tripinfo id=[^>]*>/g)) {
+    // SUMO also writes, undeparted, a vehicle whose departure is the end itself (its wait, departDelay, is 0):
+    // it is not due before the end, and greenwave's simulator does not count it either
+    if (attr(tag, 'depart') < 0 && !(attr(tag, 'departDelay') > 0)) continue;
     const tt = attr(tag, 'duration') + attr(tag, 'departDelay');
     const delay = attr(tag, 'timeLoss') + attr(tag, 'departDelay');
     travelTimesS.push(tt);
