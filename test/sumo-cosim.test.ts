@@ -97,6 +97,21 @@ describeWithSumo('greenwave driving SUMO over TraCI', () => {
     expect(bad.stderr).toMatch(/--out .*metrics\.json.*a file, not a folder/);
   }, 120_000);
 
+  it('bench/sumo-od.mjs joins the two simulators vehicle by vehicle: every vehicle in both, the pairs\' shares adding up to the difference of the means', () => {
+    requireBuiltCli();
+    const r = spawnSync(process.execPath, ['bench/sumo-od.mjs', grid, '--controller', 'fixed', '--top', '1000'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^grid3x3\.sumocfg under fixed, seed 1: 300 vehicles in both$/);
+    const cells = (l: string): string[] => l.split('|').slice(1, -1).map((x) => x.trim());
+    const rows = lines.slice(3, -1).map(cells);
+    const all = cells(lines.at(-1)!);
+    expect(all[0]).toBe(`all (${rows.length} pairs)`);
+    expect(rows.reduce((a, x) => a + Number(x[1]), 0)).toBe(300);
+    expect(rows.reduce((a, x) => a + Number(x[5]), 0)).toBeCloseTo(Number(all[5]), 0);
+    expect(Number(all[4])).toBeCloseTo(Number(all[3]) - Number(all[2]), 0);
+  }, 120_000);
+
   it('a SUMO that dies mid-run ends the run promptly with a clear error, never a hang', async () => {
     // a stand-in for the sumo binary: starts the real one, kills it 1.5 s later
     const dir = mkdtempSync(join(tmpdir(), 'dying-sumo-'));
