@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist/cli/main.js');
-const { importSumoConfig } = await import(join(root, 'dist/interop/sumo/index.js'));
+const { importSumoConfig, readTripinfo } = await import(join(root, 'dist/interop/sumo/index.js'));
 
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -50,24 +50,18 @@ try {
   const flows = new Map((scenario.demand.flows ?? []).map((f) => [f.id, ends(f)]));
   const odOf = (id) => od.get(id) ?? flows.get(id.slice(0, id.lastIndexOf('.'))) ?? ['?', '?'];
 
-  // SUMO: duration + departDelay; a vehicle whose departure is the end itself is not due (as greenwave counts)
-  const sumo = new Map();
-  for (const [tag] of readFileSync(join(dir, 'sumo', 'tripinfo.xml'), 'utf8').matchAll(/<tripinfo [^>]*>/g)) {
-    const a = Object.fromEntries([...tag.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    if (Number(a.depart) < 0 && !(Number(a.departDelay) > 0)) continue;
-    sumo.set(a.id, Number(a.duration) + Number(a.departDelay));
-  }
   const [head, ...rows] = readFileSync(join(dir, 'greenwave', 'trips.csv'), 'utf8').trim().split('\n');
   const col = Object.fromEntries(head.split(',').map((h, i) => [h, i]));
   const gw = new Map(rows.map((r) => r.split(',')).map((c) => [c[col.id], Number(c[col.travelTimeS])]));
+  // SUMO's vehicles due, as the co-simulation counts them (interop/sumo readTripinfo), for greenwave's ids
+  const sumoTrips = readTripinfo(join(dir, 'sumo', 'tripinfo.xml'), new Set(gw.keys()));
 
   const groups = new Map();
   let n = 0;
   let sumS = 0;
   let sumG = 0;
-  for (const [id, s] of sumo) {
+  for (const [id, { travelTimeS: s }] of sumoTrips.byId) {
     const g = gw.get(id);
-    if (g === undefined) continue;
     const key = odOf(id).join(' → ');
     const e = groups.get(key) ?? groups.set(key, { n: 0, s: 0, g: 0 }).get(key);
     e.n++;
@@ -77,7 +71,7 @@ try {
     sumS += s;
     sumG += g;
   }
-  const onlyOne = [...sumo.keys()].filter((id) => !gw.has(id)).length + [...gw.keys()].filter((id) => !sumo.has(id)).length;
+  const onlyOne = sumoTrips.scheduled - n + (gw.size - n);
   const list = [...groups].map(([k, e]) => ({ k, ...e, share: (e.g - e.s) / n })).sort((a, b) => Math.abs(b.share) - Math.abs(a.share));
   console.log(`${cfg.split('/').pop()} under ${controller}, seed ${seed}: ${n} vehicles in both${onlyOne ? ` (${onlyOne} in one only)` : ''}`);
   console.log('| origin → destination | vehicles | SUMO (s) | greenwave (s) | difference (s) | share of the overall difference (s) |');

@@ -54,36 +54,21 @@ export interface Trips {
   readonly emergency: ReadonlyArray<{ id: string; priority: number; trip: number; spare?: boolean }>;
   /** Roads on which some trip starts. */
   readonly originRoads: Int32Array;
-  /** Where each trip comes from (tripId names it): SRC_FLOW, SRC_VEHICLE, SRC_EMERGENCY or SRC_SPARE, the index in that list, and for a flow the departure's number (from 0). */
-  readonly srcKind: Uint8Array;
+  /** Where a trip that is not an emergency vehicle comes from (tripId names it): its index in demand.flows, with the departure's number from 0 (srcSeq), or in demand.vehicles (srcSeq −1). */
   readonly srcIndex: Int32Array;
   readonly srcSeq: Int32Array;
 }
 
-/** Trips.srcKind. */
-export const SRC_FLOW = 0;
-export const SRC_VEHICLE = 1;
-export const SRC_EMERGENCY = 2;
-export const SRC_SPARE = 3;
-
 /**
- * Trip k's id: a listed vehicle's or emergency vehicle's own id, and for a
- * flow's departures `FLOW.N` (N from 0, SUMO's naming of flow vehicles).
- * A spare emergency trip is named by the emergency vehicle it serves
- * when dispatched (its entry in `emergency`), else "".
+ * Trip k's id: an emergency vehicle's id (a spare one's once dispatched,
+ * else ""), a listed vehicle's own id, and for a flow's departures `FLOW.N`
+ * (N from 0, SUMO's naming of flow vehicles).
  */
 export function tripId(sc: ScenarioJson, trips: Trips, k: number): string {
+  if (trips.emergencyIdx[k]! >= 0) return trips.emergency[trips.emergencyIdx[k]!]!.id;
   const i = trips.srcIndex[k]!;
-  switch (trips.srcKind[k]) {
-    case SRC_FLOW:
-      return `${sc.demand.flows![i]!.id}.${trips.srcSeq[k]}`;
-    case SRC_VEHICLE:
-      return sc.demand.vehicles![i]!.id;
-    case SRC_EMERGENCY:
-      return sc.emergencyVehicles![i]!.id;
-    default:
-      return trips.emergency[trips.emergencyIdx[k]!]?.id ?? '';
-  }
+  const seq = trips.srcSeq[k]!;
+  return seq >= 0 ? `${sc.demand.flows![i]!.id}.${seq}` : sc.demand.vehicles![i]!.id;
 }
 
 interface RawTrip {
@@ -95,7 +80,7 @@ interface RawTrip {
   departLane: number;
   emergency: number;
   order: number;
-  kind: number;
+  /** Index in demand.flows (seq ≥ 0: the departure's number) or demand.vehicles (seq −1); unused for emergency trips. */
   index: number;
   seq: number;
 }
@@ -229,7 +214,7 @@ export function buildTrips(
     const departPos = posOf(f.departPos);
     const departLane = laneOf(f.departLane);
     let seq = 0;
-    for (const t of flowDepartures(f, durationS, rng)) raw.push({ departMs: Math.round(t * 1000), route, vtype, departSpeedMps, departPos, departLane, emergency: -1, order: order++, kind: SRC_FLOW, index: i, seq: seq++ });
+    for (const t of flowDepartures(f, durationS, rng)) raw.push({ departMs: Math.round(t * 1000), route, vtype, departSpeedMps, departPos, departLane, emergency: -1, order: order++, index: i, seq: seq++ });
   });
   const vehicleIds = new Set<string>();
   (sc.demand.vehicles ?? []).forEach((v, i) => {
@@ -238,7 +223,7 @@ export function buildTrips(
     vehicleIds.add(v.id);
     const route = resolveRoute(v, at);
     reserve(route.length, at);
-    raw.push({ departMs: Math.round(v.departS * 1000), route, vtype: typeOf(v.vehicleType, 'car', at), departSpeedMps: v.departSpeedMps ?? NaN, departPos: posOf(v.departPos), departLane: laneOf(v.departLane), emergency: -1, order: order++, kind: SRC_VEHICLE, index: i, seq: 0 });
+    raw.push({ departMs: Math.round(v.departS * 1000), route, vtype: typeOf(v.vehicleType, 'car', at), departSpeedMps: v.departSpeedMps ?? NaN, departPos: posOf(v.departPos), departLane: laneOf(v.departLane), emergency: -1, order: order++, index: i, seq: -1 });
   });
   const emergency: Array<{ id: string; priority: number; trip: number; spare?: boolean }> = [];
   const evIds = new Set<string>();
@@ -248,13 +233,13 @@ export function buildTrips(
     evIds.add(e.id);
     const route = resolveRoute(e, at);
     reserve(Math.max(route.length, net.roads.length), at);
-    raw.push({ departMs: Math.round(e.departS * 1000), route, vtype: typeOf(e.vehicleType, 'emergency', at), departSpeedMps: e.departSpeedMps ?? NaN, departPos: posOf(e.departPos), departLane: laneOf(e.departLane), emergency: emergency.length, order: order++, kind: SRC_EMERGENCY, index: i, seq: 0 });
+    raw.push({ departMs: Math.round(e.departS * 1000), route, vtype: typeOf(e.vehicleType, 'emergency', at), departSpeedMps: e.departSpeedMps ?? NaN, departPos: posOf(e.departPos), departLane: laneOf(e.departLane), emergency: emergency.length, order: order++, index: i, seq: -1 });
     emergency.push({ id: e.id, priority: e.priority ?? 1, trip: -1 });
   });
 
   // Spare emergency trips (the live service's simulator): no departure until a client asks for one.
   for (let i = 0; i < spareEmergency; i++) {
-    raw.push({ departMs: Infinity, route: [0], vtype: typeOf(undefined, 'emergency', ['emergencyVehicles']), departSpeedMps: NaN, departPos: DEPART_START, departLane: DEPART_LANE_BEST, emergency: emergency.length, order: order++, kind: SRC_SPARE, index: i, seq: 0 });
+    raw.push({ departMs: Infinity, route: [0], vtype: typeOf(undefined, 'emergency', ['emergencyVehicles']), departSpeedMps: NaN, departPos: DEPART_START, departLane: DEPART_LANE_BEST, emergency: emergency.length, order: order++, index: i, seq: -1 });
     emergency.push({ id: '', priority: 1, trip: -1, spare: true });
   }
 
@@ -275,7 +260,6 @@ export function buildTrips(
   const departLane = new Uint8Array(n);
   const freeFlowS = new Float64Array(n);
   const emergencyIdx = new Int32Array(n);
-  const srcKind = new Uint8Array(n);
   const srcIndex = new Int32Array(n);
   const srcSeq = new Int32Array(n);
   const ffCache = new Map<number[], number>();
@@ -299,7 +283,6 @@ export function buildTrips(
     if (ff === undefined) ffCache.set(t.route, (ff = router.freeFlowS(t.route)));
     freeFlowS[k] = ff;
     emergencyIdx[k] = t.emergency;
-    srcKind[k] = t.kind;
     srcIndex[k] = t.index;
     srcSeq[k] = t.seq;
     if (t.emergency >= 0) emergency[t.emergency]!.trip = k;
@@ -326,7 +309,6 @@ export function buildTrips(
       emergencyIdx,
       emergency,
       originRoads: Int32Array.from([...origins].sort((a, b) => a - b)),
-      srcKind,
       srcIndex,
       srcSeq,
     },

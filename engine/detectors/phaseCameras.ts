@@ -27,28 +27,24 @@ export function phaseCameras(net: CompiledNetwork): PhaseCameras {
     pairStart[p] = ins.length;
     inCamStart[p] = inCams.length;
     const seen = new Set<number>();
+    const pair = (inCam: number, outCam: number): void => {
+      ins.push(inCam);
+      outs.push(outCam);
+      if (inCam >= 0 && !seen.has(inCam)) {
+        seen.add(inCam);
+        inCams.push(inCam);
+      }
+    };
     for (let k = net.phaseMovStart[p]!; k < net.phaseMovStart[p]! + net.phaseProtected[p]!; k++) {
       const m = net.phaseMovs[k]!;
       for (let l = net.movLinkStart[m]!; l < net.movLinkStart[m + 1]!; l++) {
         const from = net.linkFromLane[l]!;
         const a = net.laneCamera[from]!;
-        ins.push(a);
-        outs.push(net.laneCamera[net.linkToLane[l]!]!);
-        if (a >= 0 && !seen.has(a)) {
-          seen.add(a);
-          inCams.push(a);
-        }
+        pair(a, net.laneCamera[net.linkToLane[l]!]!);
         // a lane shorter than a camera's reach: the camera sees on up the road, onto the lanes feeding it
         up.length = 0;
         if (a >= 0) upstreamCameras(net, net.phaseInter[p]!, from, net.drvLengthM[from]!, reach, up);
-        for (const u of up) {
-          ins.push(u);
-          outs.push(-1);
-          if (!seen.has(u)) {
-            seen.add(u);
-            inCams.push(u);
-          }
-        }
+        for (const u of up) pair(u, -1);
       }
     }
   }
@@ -101,7 +97,7 @@ function upstreamCameras(net: CompiledNetwork, signal: number, a: number, covere
     const u = net.linkFromLane[net.laneIn[q]! - net.nLanes]!;
     if (net.roadFrom[net.laneRoad[u]!] === signal) continue; // this signal's own exit, turning back
     let onlyHere = true;
-    for (let r = net.laneOutStart[u]!; r < net.laneOutStart[u + 1]!; r++) if (net.laneRoad[net.linkToLane[net.laneOut[r]! - net.nLanes]!] !== road) onlyHere = false;
+    for (let r = net.laneOutStart[u]!; r < net.laneOutStart[u + 1]! && onlyHere; r++) onlyHere = net.laneRoad[net.linkToLane[net.laneOut[r]! - net.nLanes]!] === road;
     if (!onlyHere) continue;
     const cam = net.laneCamera[u]!;
     if (cam >= 0 && !out.includes(cam)) out.push(cam);
