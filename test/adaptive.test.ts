@@ -59,7 +59,7 @@ describe('adaptive holds a green while its vehicles still arrive', () => {
 });
 
 describe('adaptive switches at a price (the schedule keeps a green it would serve first)', () => {
-  it('ingolstadt1 (a real-city signal, greenwave\'s simulator, seed 1): far fewer phase changes, the mean travel time about the same', () => {
+  it('ingolstadt1 (a real-city signal, greenwave\'s simulator, seed 1): fewer phase changes, the mean travel time about the same', () => {
     const imp = importSumoConfig('scenarios/data/sumo/resco/ingolstadt1/ingolstadt1.sumocfg');
     const p = prepare({ scenario: imp.scenario, file: 'ingolstadt1' }, { seed: 1 });
     const run = (schedule: boolean) => {
@@ -71,10 +71,11 @@ describe('adaptive switches at a price (the schedule keeps a green it would serv
     };
     const on = run(true);
     const off = run(false);
-    // measured (2026-12-04, cameras reading on past the priority junction before the signal): seeds 1-3,
-    // 220/219/216 -> 154/151/142 changes per signal-hour, 47.98/44.48/45.89 -> 45.91/47.03/46.53 s (docs/ADAPTIVE.md);
-    // before, when the cameras saw only the 8.9 m stub, the schedule also cut the travel time (62.8 -> 55.6 s)
-    expect(on.changes).toBeLessThan(0.8 * off.changes);
+    // measured (2026-12-04, the schedule asked in the first 15 s of a green): seeds 1-3,
+    // 220/219/216 -> 181/190/180 changes per signal-hour, 47.98/44.48/45.89 -> 46.61/45.06/46.03 s (docs/ADAPTIVE.md);
+    // with a 30 s reach 154/151/142 and 45.91/47.03/46.53 s; before the cameras read on past the priority
+    // junction before the signal, the schedule also cut the travel time (62.8 -> 55.6 s)
+    expect(on.changes).toBeLessThan(0.9 * off.changes);
     expect(on.tt).toBeLessThan(1.05 * off.tt);
   });
 });

@@ -54,7 +54,13 @@ export const ADAPTIVE_DEFAULTS = {
    * adaptive-upstream runs it.
    */
   upstream: false,
-  scheduleReachS: 30,
+  /**
+   * How far into a green the schedule is asked (s). Chosen on 2026-12-04 on
+   * issue 15's twelve rows in both simulators (10, 15, 20, 30 s and the
+   * schedule off; docs/ADAPTIVE.md): 10-20 s are alike and better than 30 s
+   * in both, 15 s the best in SUMO.
+   */
+  scheduleReachS: 15,
   scheduleDecisionS: 1,
   /** In the schedule, a queue's delay weighs (1 + this × seconds since its phase was called) per vehicle. */
   scheduleWaitWeight: 0.02,
