@@ -1,5 +1,5 @@
 /** A sweep's result as a table for the terminal, as CSV, and as an SVG chart of the means with their intervals. */
-import { barChart } from '../../report/index.js';
+import { barChart, csvCell } from '../../report/index.js';
 import type { Paired, Summary } from './stats.js';
 import { SWEEP_METRICS, type SweepGroup, type SweepMetric, type SweepResult } from './types.js';
 
@@ -55,12 +55,6 @@ export function sweepTable(r: SweepResult): string {
   }
   return out.join('\n') + '\n';
 }
-
-const csvCell = (v: string | number | boolean | null): string => {
-  if (v === null) return '';
-  const s = String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
 
 /** One row per scenario × simulator × controller: each metric's n, mean, sd, interval, and the paired difference from the baseline. */
 export function sweepCsv(r: SweepResult): string {

@@ -10,7 +10,7 @@ import { Progress } from '../progress.js';
 import { timeSpaceSvg } from '../../engine/preemption/index.js';
 import { DET_KIND_NAMES } from '../../engine/network/index.js';
 import { loopChannels } from '../../engine/signals/index.js';
-import { eventRows, pcdDetectors, pcdSvg, purdueCoordination, splitMonitor, splitMonitorSvg } from '../../report/index.js';
+import { csvCell, eventRows, pcdDetectors, pcdSvg, purdueCoordination, splitMonitor, splitMonitorSvg } from '../../report/index.js';
 import { InputError } from '../../scenarios/errors.js';
 import type { ScenarioJson } from '../../scenarios/types.js';
 
@@ -103,7 +103,6 @@ function writeOutputs(dir: string, r: RunResult, pcd: string[], sc: ScenarioJson
   writeFileSync(join(dir, 'events.csv'), sim.eventLog!.toCsv(sim.net.intersectionIds));
   const tr = sim.trips;
   const rows = ['trip,emergency,departS,enterS,arriveS,travelTimeS,freeFlowS,stops,id'];
-  const q = (x: string): string => (/[",\n\r]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x);
   for (let k = 0; k < tr.n; k++) {
     if (sim.tripState[k] === TRIP_FUTURE) continue;
     const dep = tr.departMs[k]! / 1000;
@@ -112,7 +111,7 @@ function writeOutputs(dir: string, r: RunResult, pcd: string[], sc: ScenarioJson
     const ev = tr.emergencyIdx[k]! >= 0 ? tr.emergency[tr.emergencyIdx[k]!]!.id : '';
     const enter = sim.tripEnterMs[k]!;
     rows.push(
-      [k, q(ev), dep, Number.isNaN(enter) ? '' : enter / 1000, Number.isNaN(arr) ? '' : arr / 1000, ((end - tr.departMs[k]!) / 1000).toFixed(3), tr.freeFlowS[k]!.toFixed(3), sim.tripStops[k], q(tripId(sc, tr, k))].join(','),
+      [k, csvCell(ev), dep, Number.isNaN(enter) ? '' : enter / 1000, Number.isNaN(arr) ? '' : arr / 1000, ((end - tr.departMs[k]!) / 1000).toFixed(3), tr.freeFlowS[k]!.toFixed(3), sim.tripStops[k], csvCell(tripId(sc, tr, k))].join(','),
     );
   }
   writeFileSync(join(dir, 'trips.csv'), rows.join('\n') + '\n');
